@@ -1,0 +1,538 @@
+"""
+`Client`: the core request layer every endpoint module stands on.
+
+`Client.request` does everything once — URL joining and origin checks, default headers,
+JSON encoding, auth, the rate limiter, sending, retries, error mapping and decoding — and
+``get``/``post``/``put``/``patch``/``delete`` are one-line shortcuts over it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import ipaddress
+import re
+import sys
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Final
+
+if sys.version_info >= (3, 11):
+    from typing import Self, Unpack
+else:  # pragma: no cover - exercised on Python 3.10 only
+    from typing_extensions import Self, Unpack
+
+import anyio
+import httpx
+
+from ._access import ProfileAccess
+from ._endpoints import support
+from ._endpoints.support import Heartbeat
+from ._errors import (
+    RateLimitError,
+    RequestTimeout,
+    TransportError,
+    error_from_response,
+    map_transport_errors,
+)
+from ._json import decode_json, encode_json
+from ._logging import log_request, log_response
+from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
+from ._retry import RetryPolicy
+from ._types import (
+    USE_CLIENT_DEFAULT,
+    RequestOptions,
+    SendOptions,
+    TimeoutTypes,
+    UseClientDefault,
+)
+from ._version import __version__
+
+__all__ = ["DEFAULT_BASE_URL", "Client"]
+
+DEFAULT_BASE_URL: Final = "https://api.onlyonce.com/v2/"
+USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+class _DefaultLimiter(enum.Enum):
+    DEFAULT = "DEFAULT"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _LimitedAuth(httpx.Auth):
+    """
+    Pass every request httpx sends through the rate limiter, auth-flow requests included.
+
+    An auth flow may send more than one request (a sign-in, then the replay); wrapping the
+    flow is the one place that sees each of them, whatever auth the client uses.
+    """
+
+    def __init__(self, inner: httpx.Auth | None, limiter: RateLimiter) -> None:
+        self._inner = inner
+        self._limiter = limiter
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._inner is None:
+            await self._limiter.acquire()
+            yield request
+            return
+        flow = self._inner.async_auth_flow(request)
+        try:
+            outgoing = await flow.__anext__()
+            while True:
+                await self._limiter.acquire()
+                response = yield outgoing
+                try:
+                    outgoing = await flow.asend(response)
+                except StopAsyncIteration:
+                    return
+        finally:
+            await flow.aclose()
+
+
+class Client:
+    """
+    An Only Once API v2 client over one ``httpx.AsyncClient``.
+
+    Args:
+        base_url: The API root; paths are joined below it.
+        auth: Any ``httpx.Auth`` (normally `BearerAuth` or `SignedJWTAuth`).
+        rate_limiter: Omitted: a new `SlidingWindowRateLimiter` (60 per 60 s) for this
+            client. ``None``: no client-side limiting. A `RateLimiter`: used as is (share one
+            between clients, or a `RedisRateLimiter` between processes).
+        max_retries: Attempts after the first.
+        timeout: Per-attempt timeout in seconds (or an ``httpx.Timeout``; ``None`` for none).
+        headers: Headers added to every request.
+        http_client: Your own ``httpx.AsyncClient`` (proxies, TLS); never closed by the SDK.
+        transport: An httpx async transport for the client the SDK creates (tests, sandbox).
+        allow_insecure_http: Allow a plain-``http://`` ``base_url`` to a non-loopback host.
+        retry_policy: Backoff settings; see `RetryPolicy`.
+
+    Raises:
+        ValueError: A plain-``http://`` ``base_url`` to a non-loopback host without
+            ``allow_insecure_http``, or a ``base_url`` that is not an absolute URL.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | httpx.URL = DEFAULT_BASE_URL,
+        auth: httpx.Auth | None = None,
+        rate_limiter: RateLimiter | _DefaultLimiter | None = _DefaultLimiter.DEFAULT,
+        max_retries: int = 2,
+        timeout: TimeoutTypes = 30.0,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_insecure_http: bool = False,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        self._base_url = self._check_base_url(base_url, allow_insecure_http)
+        self._allow_insecure_http = allow_insecure_http
+        self._auth = auth
+        self._rate_limiter: RateLimiter | None = (
+            SlidingWindowRateLimiter(60, 60.0)
+            if rate_limiter is _DefaultLimiter.DEFAULT
+            else rate_limiter
+        )
+        self._max_retries = max_retries
+        self._timeout = timeout
+        self._retry_policy = retry_policy or RetryPolicy()
+        self._headers = httpx.Headers(
+            {"User-Agent": USER_AGENT, "Accept": "application/json", **dict(headers or {})}
+        )
+        self._owns_http_client = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, timeout=timeout, follow_redirects=False
+        )
+        self._closed = False
+        self._profile_access = ProfileAccess()
+        self._init_namespaces()
+
+    def _init_namespaces(self) -> None:
+        from ._endpoints import attach_namespaces
+
+        attach_namespaces(self)
+
+    # -- configuration -------------------------------------------------------------------
+
+    @staticmethod
+    def _check_base_url(base_url: str | httpx.URL, allow_insecure_http: bool) -> httpx.URL:
+        url = httpx.URL(str(base_url))
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"base_url must be an absolute http(s) URL, not {str(base_url)!r}")
+        if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+            raise ValueError(
+                f"refusing plain-http base_url to {url.host!r}: credentials would travel in "
+                "clear text; use https, or pass allow_insecure_http=True"
+            )
+        if not url.raw_path.endswith(b"/"):
+            url = url.copy_with(raw_path=url.raw_path + b"/")
+        return url.copy_with(query=None, fragment=None)
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The API root every path is joined below."""
+        return self._base_url
+
+    @property
+    def auth(self) -> httpx.Auth | None:
+        """The ``httpx.Auth`` in use, or ``None``."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, auth: httpx.Auth | None) -> None:
+        self._auth = auth
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The `RateLimiter` every attempt passes, or ``None``."""
+        return self._rate_limiter
+
+    @property
+    def profile_access(self) -> ProfileAccess:
+        """The pass phrases remembered by ``profiles.enable_access(..., remember=True)``."""
+        return self._profile_access
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The underlying ``httpx.AsyncClient`` (shared by `with_options` clients)."""
+        return self._http
+
+    def __repr__(self) -> str:
+        return f"<Client base_url={str(self._base_url)!r} auth={type(self._auth).__name__}>"
+
+    def with_options(
+        self,
+        *,
+        auth: httpx.Auth | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        rate_limiter: RateLimiter | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        max_retries: int | UseClientDefault = USE_CLIENT_DEFAULT,
+    ) -> Client:
+        """
+        A client sharing this one's connection pool, with some settings replaced.
+
+        What is not given is inherited, the rate limiter object included (so the quota
+        stays shared unless a new limiter is passed). Closing the new client closes nothing
+        shared.
+        """
+        other = Client.__new__(Client)
+        other.__dict__.update(self.__dict__)
+        other._owns_http_client = False
+        other._closed = False
+        if not isinstance(auth, UseClientDefault):
+            other._auth = auth
+        if not isinstance(rate_limiter, UseClientDefault):
+            other._rate_limiter = rate_limiter
+        if not isinstance(timeout, UseClientDefault):
+            other._timeout = timeout
+        if not isinstance(max_retries, UseClientDefault):
+            if isinstance(max_retries, bool) or max_retries < 0:
+                raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+            other._max_retries = max_retries
+        other._init_namespaces()
+        return other
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """
+        Close the connection pool, if this client created it.
+        """
+        self._closed = True
+        if self._owns_http_client:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- typed calls at the top level -----------------------------------------------------
+
+    async def heartbeat(self) -> Heartbeat:
+        """
+        Get the status of the API (``GET /heartbeat``).
+
+        Returns:
+            The answering node and since when it has been up.
+
+        Raises:
+            ApiDownError: The API reports itself down.
+            OnlyOnceError: Any other failure.
+        """
+        return await support.heartbeat(self)
+
+    # -- the request layer ----------------------------------------------------------------
+
+    def _url(self, path: str | httpx.URL) -> httpx.URL:
+        if not isinstance(path, (str, httpx.URL)):
+            raise TypeError(f"path must be a str, not {type(path).__name__}")
+        url = httpx.URL(path) if isinstance(path, str) else path
+        if url.is_absolute_url:
+            if (url.scheme, url.host, url.port) != (
+                self._base_url.scheme,
+                self._base_url.host,
+                self._base_url.port,
+            ):
+                raise ValueError(
+                    f"refusing to send to {url.scheme}://{url.host}: not the origin of base_url"
+                )
+            return url
+        # Relative: always below base_url; a leading "/" (or "//host") does not escape it.
+        relative = str(path).lstrip("/")
+        return self._base_url.join(relative) if relative else self._base_url
+
+    def _build(
+        self,
+        method: str,
+        url: httpx.URL,
+        options: RequestOptions,
+        content: bytes | str | None,
+    ) -> httpx.Request:
+        timeout = options.get("timeout", USE_CLIENT_DEFAULT)
+        if isinstance(timeout, UseClientDefault):
+            timeout = self._timeout
+        headers = httpx.Headers(self._headers)
+        if "json" in options and options["json"] is not None:
+            headers["Content-Type"] = "application/json"
+        headers.update(options.get("headers") or {})
+        return self._http.build_request(
+            method,
+            url,
+            params=_clean_params(options.get("params")),
+            content=content,
+            data=options.get("data"),
+            files=options.get("files"),
+            headers=headers,
+            timeout=timeout,
+        )
+
+    async def _send_once(
+        self, request: httpx.Request, attempt: int, *, stream: bool
+    ) -> httpx.Response:
+        auth: httpx.Auth | UseClientDefault | None = self._auth
+        if self._rate_limiter is not None:
+            auth = _LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
+        elif auth is None:
+            auth = USE_CLIENT_DEFAULT
+        log_request(request, attempt)
+        with map_transport_errors(request):
+            response = await self._http.send(request, auth=auth, stream=True)  # type: ignore[arg-type]
+            if stream and response.is_success:
+                log_response(response)
+                return response
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        log_response(response)
+        return response
+
+    async def _send_with_retries(
+        self, method: str, path: str | httpx.URL, options: RequestOptions, *, stream: bool = False
+    ) -> httpx.Response:
+        if self._closed:
+            raise RuntimeError("this Client is closed")
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
+        method = method.upper()
+        url = self._url(path)
+        content = options.get("content")
+        if options.get("json") is not None:
+            if content is not None or options.get("data") or options.get("files"):
+                raise ValueError("pass json, or content/data/files, not both")
+            content = encode_json(options["json"])
+        attempt = 0
+        while True:
+            request = self._build(method, url, options, content)
+            try:
+                response = await self._send_once(request, attempt, stream=stream)
+            except TransportError as error:
+                if attempt >= self._max_retries or not self._retry_policy.should_retry(
+                    method, error
+                ):
+                    raise
+                await anyio.sleep(self._retry_policy.delay(attempt, error))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            api_error = error_from_response(response)
+            if isinstance(api_error, RateLimitError):
+                await self._pause_everyone(api_error)
+            if attempt >= self._max_retries or not self._retry_policy.should_retry(
+                method, api_error
+            ):
+                raise api_error
+            delay = self._retry_policy.delay(attempt, api_error)
+            if not (isinstance(api_error, RateLimitError) and self._rate_limiter is not None):
+                # With a limiter the pause is already in it; the next acquire waits it out.
+                await anyio.sleep(delay)
+            attempt += 1
+
+    async def _pause_everyone(self, error: RateLimitError) -> None:
+        if self._rate_limiter is None:
+            return
+        seconds = error.retry_after
+        if seconds is None:
+            seconds = self._retry_policy.rate_limit_default
+        await self._rate_limiter.penalize(seconds)
+
+    async def request_raw(
+        self, method: str, path: str, **options: Unpack[RequestOptions]
+    ) -> httpx.Response:
+        """
+        Send a request and return the final ``httpx.Response`` (after retries).
+
+        Args:
+            method: Any HTTP method (custom endpoints welcome).
+            path: Relative to ``base_url`` (``"/heartbeat"`` and ``"heartbeat"`` are the
+                same), or an absolute URL of the same origin.
+            **options: See `RequestOptions`.
+
+        Returns:
+            The 2xx response, its body read.
+
+        Raises:
+            APIError: A non-2xx answer (the most specific subclass).
+            TransportError: The network failed after all retries (`RequestTimeout` on a
+                timeout or past ``deadline``).
+            ValueError: ``path`` points at another origin, or the options conflict.
+        """
+        return await self._send_within_deadline(method, path, options)
+
+    async def _send_within_deadline(
+        self, method: str, path: str, options: RequestOptions, *, stream: bool = False
+    ) -> httpx.Response:
+        deadline = options.get("deadline")
+        if deadline is None:
+            return await self._send_with_retries(method, path, options, stream=stream)
+        if not (isinstance(deadline, (int, float)) and deadline > 0):
+            raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
+        try:
+            with anyio.fail_after(deadline):
+                return await self._send_with_retries(method, path, options, stream=stream)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
+
+    async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """
+        Send a request and return its decoded JSON body (``None`` for an empty body).
+
+        Takes the same arguments as `request_raw`.
+
+        Raises:
+            DecodeError: A 2xx body that is not valid JSON.
+            APIError: A non-2xx answer.
+            TransportError: The network failed after all retries.
+        """
+        return decode_json(await self.request_raw(method, path, **options))
+
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+    ) -> Any:
+        """``request("GET", path, params=params, ...)``."""
+        return await self.request("GET", path, params=params, **options)
+
+    async def delete(
+        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+    ) -> Any:
+        """``request("DELETE", path, params=params, ...)``."""
+        return await self.request("DELETE", path, params=params, **options)
+
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any:
+        """``request("POST", path, json=json, params=params, ...)``."""
+        return await self.request("POST", path, json=json, params=params, **options)
+
+    async def put(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any:
+        """``request("PUT", path, json=json, params=params, ...)``."""
+        return await self.request("PUT", path, json=json, params=params, **options)
+
+    async def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any:
+        """``request("PATCH", path, json=json, params=params, ...)``."""
+        return await self.request("PATCH", path, json=json, params=params, **options)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, method: str, path: str, **options: Unpack[RequestOptions]
+    ) -> AsyncIterator[httpx.Response]:
+        """
+        Send a request and yield the 2xx response with its body not yet read.
+
+        Retries, limiting and error mapping are as for `request_raw` (``deadline`` bounds
+        getting the response, not reading it). Read the body inside the ``async with``,
+        e.g. with ``response.aiter_bytes()``; an httpx error while reading is raised as
+        `TransportError`. The response is closed on leaving the block.
+        """
+        response = await self._send_within_deadline(method, path, options, stream=True)
+        try:
+            with map_transport_errors(response.request):
+                yield response
+        finally:
+            await response.aclose()
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop ``None`` values and write UUIDs, enums and booleans as the API expects."""
+    if params is None:
+        return None
+    cleaned: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        cleaned[key] = (
+            [_param(v) for v in value] if isinstance(value, (list, tuple)) else _param(value)
+        )
+    return cleaned
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -1,0 +1,59 @@
+"""
+JSON bodies: encoded once to the exact bytes sent, decoded with one error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import uuid
+from typing import Any
+
+import httpx
+
+from ._errors import DecodeError
+
+__all__ = ["decode_json", "encode_json"]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def encode_json(body: Any) -> bytes:
+    """
+    The exact bytes sent for a JSON body: compact UTF-8; UUIDs, datetimes and enums as
+    strings.
+
+    Raises:
+        TypeError: ``body`` holds something JSON cannot represent.
+        ValueError: ``body`` holds NaN or infinity.
+    """
+    return json.dumps(
+        body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+    ).encode("utf-8")
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """
+    The decoded JSON body of a response; ``None`` for an empty body.
+
+    Raises:
+        DecodeError: The body is not valid JSON.
+    """
+    content = response.content
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise DecodeError(
+            "could not decode response, expected valid JSON", response=response
+        ) from exc

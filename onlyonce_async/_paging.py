@@ -1,0 +1,130 @@
+"""
+Paginated list endpoints: `Page` and `AsyncPaginator`.
+
+The API pages with ``page`` (0-based) and ``size`` query parameters and answers
+``{"last": bool, "total": int, "content": [...]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._convert import structure
+from ._errors import DecodeError
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = ["AsyncPaginator", "Page"]
+
+T = TypeVar("T")
+
+#: A server that never says ``last`` cannot make a paginator run forever.
+MAX_PAGES = 100_000
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """
+    One page of a paginated list.
+
+    Attributes:
+        items: The page's items, decoded.
+        total: The total number of items across all pages, when the API says.
+        last: Whether this is the last page.
+        number: The page's 0-based number.
+    """
+
+    items: list[T]
+    total: int | None
+    last: bool
+    number: int
+
+
+class AsyncPaginator(Generic[T]):
+    """
+    Walks a paginated list endpoint lazily, one request per page.
+
+    ``async for item in paginator`` yields every item of every page; `pages` yields
+    `Page` objects. Each iteration starts again from the first page. Iteration stops on
+    ``"last": true``, an empty page, or once ``total`` items have been seen.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        path: str,
+        item_type: type[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        if page_size is not None and (
+            isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+        ):
+            raise ValueError(f"page_size must be a positive int, not {page_size!r}")
+        self._client = client
+        self._path = path
+        self._item_type = item_type
+        self._params = {k: v for k, v in (params or {}).items() if v is not None}
+        self._page_size = page_size
+
+    def __repr__(self) -> str:
+        return f"<AsyncPaginator {self._path} of {getattr(self._item_type, '__name__', '?')}>"
+
+    async def fetch_page(self, number: int) -> Page[T]:
+        """
+        Fetch one page by its 0-based number.
+
+        Raises:
+            DecodeError: The body is not a page of ``T``.
+            OnlyOnceError: Any error the request raised.
+        """
+        params: dict[str, Any] = {**self._params, "page": number}
+        if self._page_size is not None:
+            params["size"] = self._page_size
+        body = await self._client.get(self._path, params=params)
+        return _page_from_body(body, self._item_type, number)
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """
+        Yield every page in order, starting at page 0.
+        """
+        seen = 0
+        for number in range(MAX_PAGES):
+            page = await self.fetch_page(number)
+            yield page
+            seen += len(page.items)
+            if page.last or not page.items or (page.total is not None and seen >= page.total):
+                return
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def collect(self) -> list[T]:
+        """
+        Every item of every page, in a list.
+        """
+        return [item async for item in self]
+
+
+def _page_from_body(body: Any, item_type: type[T], number: int) -> Page[T]:
+    if isinstance(body, list):
+        # Some deployments answer a bare array: one page holding everything.
+        items = structure(body, list[item_type])  # type: ignore[valid-type]
+        return Page(items=items, total=len(items), last=True, number=number)
+    if not isinstance(body, dict) or not isinstance(body.get("content"), list):
+        raise DecodeError(f"expected a paginated response, got {type(body).__name__}")
+    last = body.get("last")
+    total = body.get("total")
+    return Page(
+        items=structure(body["content"], list[item_type]),  # type: ignore[valid-type]
+        total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+        last=last if isinstance(last, bool) else False,
+        number=number,
+    )

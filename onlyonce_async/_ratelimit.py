@@ -1,0 +1,131 @@
+"""
+Client-side rate limiting: the `RateLimiter` protocol and `SlidingWindowRateLimiter`.
+
+The Only Once API allows 60 requests a minute and counts them in a moving window. A token
+or leaky bucket with a burst of ``limit`` (aiolimiter's ``AsyncLimiter``, for one) admits
+``limit`` requests at once and then refills continuously, so in the first ``period`` it lets
+about twice ``limit`` through and the server answers 429. The only client-side guarantee that
+matches the server's is the server's own rule: never more than ``limit`` starts in any window
+of ``period``. No maintained anyio (asyncio *and* trio) library implements that window with
+first-come first-served waiting and a shared pause, so it is written here; it is small.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+import anyio
+
+from ._errors import RateLimitError
+
+__all__ = ["MAX_PAUSE", "RateLimiter", "SlidingWindowRateLimiter"]
+
+#: A pause longer than this fails calls at once instead of sleeping through it.
+MAX_PAUSE = 60.0
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """
+    What a `Client` needs from a rate limiter.
+    """
+
+    async def acquire(self) -> None:
+        """
+        Wait until one request may start, and count it.
+
+        Raises:
+            RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
+        """
+
+    async def penalize(self, seconds: float) -> None:
+        """
+        After a 429: nobody starts before now + ``seconds``.
+        """
+
+
+class SlidingWindowRateLimiter:
+    """
+    At most ``limit`` acquisitions complete in any interval of ``period`` seconds.
+
+    Waiters are served first come, first served. A waiter that is cancelled neither
+    consumes nor leaks quota. `penalize` pauses every task sharing the limiter.
+
+    Args:
+        limit: Starts allowed per window.
+        period: The window, in seconds.
+        margin: Extra seconds added to the window so that requests leaving the client a few
+            milliseconds apart cannot land inside the server's window; defaults to 1 % of
+            ``period``, at most 0.25 s.
+        clock: A monotonic clock in seconds; defaults to ``anyio.current_time``.
+    """
+
+    def __init__(
+        self,
+        limit: int = 60,
+        period: float = 60.0,
+        *,
+        margin: float | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be a positive int, not {limit!r}")
+        if not (isinstance(period, (int, float)) and math.isfinite(period) and period > 0):
+            raise ValueError(f"period must be a positive number of seconds, not {period!r}")
+        if margin is None:
+            margin = min(0.25, period / 100)
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be >= 0, not {margin!r}")
+        self.limit = limit
+        self.period = float(period)
+        self.margin = float(margin)
+        self._clock = clock or anyio.current_time
+        self._starts: collections.deque[float] = collections.deque(maxlen=limit)
+        self._paused_until = -math.inf
+        self._lock: anyio.Lock | None = None
+
+    def __repr__(self) -> str:
+        return f"SlidingWindowRateLimiter(limit={self.limit}, period={self.period})"
+
+    @property
+    def _fifo(self) -> anyio.Lock:
+        # Created on first use: an anyio.Lock must belong to the running event loop.
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        return self._lock
+
+    def _wait_time(self, now: float) -> float:
+        wait = self._paused_until - now
+        if len(self._starts) >= self.limit:
+            wait = max(wait, self._starts[0] + self.period + self.margin - now)
+        return wait
+
+    async def acquire(self) -> None:
+        self._raise_if_paused_too_long()
+        async with self._fifo:
+            while True:
+                now = self._clock()
+                wait = self._wait_time(now)
+                if wait <= 0:
+                    # No await between the check and the append: nothing can interleave.
+                    self._starts.append(now)
+                    return
+                self._raise_if_paused_too_long()
+                await anyio.sleep(wait)
+
+    async def penalize(self, seconds: float) -> None:
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _raise_if_paused_too_long(self) -> None:
+        remaining = self._paused_until - self._clock()
+        if remaining > MAX_PAUSE:
+            raise RateLimitError(
+                f"rate limited: paused for another {remaining:.0f} s",
+                retry_after=remaining,
+                status_code=429,
+            )

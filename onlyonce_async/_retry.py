@@ -1,0 +1,111 @@
+"""
+When to retry a request, and how long to wait first.
+
+Connect errors (nothing reached the server), 429 and 503 are retried for every method.
+Read errors, timeouts and 500/502/504 leave the outcome unknown, so they are retried only
+for idempotent methods; a POST whose outcome is unknown surfaces to the caller (bulk
+sharing reconciles such a POST by looking the request up).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Final
+
+import attrs
+import httpx
+
+from ._errors import APIError, RateLimitError, TransportError
+from ._httpdate import parse_retry_after
+
+__all__ = ["IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "RetryPolicy", "outcome_unknown"]
+
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+#: A server asking us to wait longer than this gets a `RateLimitError` at once.
+MAX_RETRY_AFTER: Final = 60.0
+
+_ALWAYS_RETRIED_STATUSES: Final = frozenset({429, 503})
+_IDEMPOTENT_RETRIED_STATUSES: Final = frozenset({500, 502, 504})
+_NOTHING_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _nothing_sent(error: TransportError) -> bool:
+    return isinstance(error.__cause__, _NOTHING_SENT)
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """
+    Whether the server may have acted on a request that ended with ``error``.
+
+    True for transport failures after the request may have been sent (read errors,
+    dropped connections, read timeouts) and for 500, 502 and 504 answers.
+    """
+    if isinstance(error, TransportError):
+        return not _nothing_sent(error)
+    if isinstance(error, APIError):
+        return error.status_code in _IDEMPOTENT_RETRIED_STATUSES
+    return False
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """
+    Exponential backoff with full jitter, capped.
+
+    Args:
+        initial: The first backoff's upper bound, in seconds.
+        maximum: The cap on any one backoff, in seconds.
+        jitter: Draw each wait uniformly from ``[0, bound]`` (full jitter) so that many
+            clients failing together do not retry together.
+        rate_limit_default: The pause after a 429 that carries no ``Retry-After``.
+    """
+
+    initial: float = 0.5
+    maximum: float = 8.0
+    jitter: bool = True
+    rate_limit_default: float = 1.0
+
+    def backoff(self, attempt: int) -> float:
+        """
+        Seconds to wait before retry number ``attempt`` (0-based).
+        """
+        bound = min(self.maximum, self.initial * (2.0 ** min(attempt, 30)))
+        return random.uniform(0.0, bound) if self.jitter else bound  # noqa: S311 - not a secret
+
+    def should_retry(self, method: str, error: TransportError | APIError) -> bool:
+        """
+        Whether ``error`` on a ``method`` request may be retried at all.
+        """
+        idempotent = method.upper() in IDEMPOTENT_METHODS
+        if isinstance(error, TransportError):
+            return idempotent or _nothing_sent(error)
+        if error.status_code in _ALWAYS_RETRIED_STATUSES:
+            return True
+        return idempotent and error.status_code in _IDEMPOTENT_RETRIED_STATUSES
+
+    def delay(self, attempt: int, error: TransportError | APIError) -> float:
+        """
+        Seconds to wait before retrying after ``error``.
+
+        ``Retry-After`` wins when the server sent one; otherwise exponential backoff.
+
+        Raises:
+            RateLimitError: The server asked for a wait longer than ``MAX_RETRY_AFTER``.
+        """
+        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        if retry_after is None and isinstance(error, APIError) and error.response is not None:
+            retry_after = parse_retry_after(error.response.headers.get("Retry-After"))
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+            if isinstance(error, RateLimitError):
+                raise error
+            raise RateLimitError(
+                f"server asked to retry after {retry_after:.0f} s",
+                retry_after=retry_after,
+                status_code=error.status_code if isinstance(error, APIError) else 429,
+                response=error.response if isinstance(error, APIError) else None,
+            ) from error
+        if retry_after is not None:
+            return retry_after
+        if isinstance(error, RateLimitError):
+            return self.rate_limit_default
+        return self.backoff(attempt)
