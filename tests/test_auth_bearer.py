@@ -58,9 +58,7 @@ class TokenServer:
         return httpx.Response(200, json={"path": request.url.path})
 
 
-def make_client(
-    server: TokenServer, auth: httpx.Auth | None = None, **kwargs: object
-) -> Client:
+def make_client(server: TokenServer, auth: httpx.Auth | None = None, **kwargs: object) -> Client:
     """A client on the fake server, without rate limiting unless one is given."""
     kwargs.setdefault("rate_limiter", None)
     return Client(
@@ -137,12 +135,12 @@ async def test_with_credentials_signs_in_lazily_once() -> None:
     """The first request signs in at base_url + signIn; later requests reuse the token."""
     server = TokenServer()
     auth = BearerAuth.with_credentials(USER, PASSWORD)
-    assert auth.token is None
+    initial = auth.token
     async with make_client(server, auth) as client:
         for _ in range(3):
             assert await client.get("/a") == {"path": "/v2/a"}
     assert [str(r.url) for r in server.sign_ins] == [BASE + "signIn"]
-    assert auth.token == "token-1"
+    assert (initial, auth.token) == (None, "token-1")
     assert server.rejected == 0
 
 
@@ -299,9 +297,9 @@ def test_sync_flow_sends_fixed_token_only() -> None:
         http.get(BASE)
     assert seen == ["Bearer abc"]
     auth = BearerAuth.with_credentials(USER, PASSWORD)
-    with httpx.Client(transport=httpx.MockTransport(handler), auth=auth) as http:
-        with pytest.raises(RuntimeError):
-            http.get(BASE)
+    transport = httpx.MockTransport(handler)
+    with httpx.Client(transport=transport, auth=auth) as http, pytest.raises(RuntimeError):
+        http.get(BASE)
 
 
 @pytest.mark.parametrize(
