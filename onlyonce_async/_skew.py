@@ -92,7 +92,7 @@ class ServerClock:
             # more margin. (Without samples, it was only the local clock that was off.)
             self._margin = min(self._margin + 1.0, MAX_MARGIN)
         server_time = parse_http_date(response.headers.get("Date"))
-        bound = server_time - self._clock() if server_time is not None else failed
+        bound = server_time - self._clock() if server_time is not None else math.inf
         self._samples.clear()
         # Stored before the margin is taken off, like every sample.
         self._samples.append(min(bound - self._margin, failed - 1.0) + self._margin)
