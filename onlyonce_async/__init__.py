@@ -40,6 +40,7 @@ from ._errors import (
     WrongRequestStatusError,
     WrongSecretKeyError,
 )
+from ._jwt import SignedJWTAuth
 from ._paging import AsyncPaginator, Page
 from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
 from ._retry import RetryPolicy
@@ -82,6 +83,7 @@ __all__ = [
     "RequestTimeout",
     "RetryPolicy",
     "ServerError",
+    "SignedJWTAuth",
     "SlidingWindowRateLimiter",
     "TokenNotVerifiedError",
     "TransportError",

@@ -1,30 +1,57 @@
 """
 Profile access for the "Access Required" endpoints (``POST /profiles/{id}/access``).
+
+`enable_access` sends the pass phrase in the ``Secret-Key`` header. With ``remember`` the
+client keeps the pass phrase, and when a later call is refused because the access expired
+(``WrongSecretKeyError(expired=True)``) the client renews the access once and replays the
+call (`Client` calls `ProfileAccess.renew`). Many calls meeting the same expiry cause one
+renewal between them.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import httpx
+
 from ._args import non_empty, path, uuid_arg
+from ._errors import WrongSecretKeyError
 
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["ProfileAccess", "enable_access"]
+__all__ = ["ProfileAccess", "enable_access", "expired_profile"]
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ACCESS_PATH = re.compile(r"^profiles/[^/]+/access/?$")
 
 
 class ProfileAccess:
     """
     The pass phrases a client remembers, per profile, to renew expired access.
+
+    Pass phrases are kept in memory only and never shown (not even by ``repr``).
     """
 
     def __init__(self) -> None:
         self._phrases: dict[uuid.UUID, str] = {}
+        # ``epoch`` counts every grant of access; ``_granted[pid]`` is the epoch of the
+        # latest grant for pid. A call that started at epoch e and met an expiry renews only
+        # if pid was not granted after e (otherwise someone already renewed it).
+        self._epoch = 0
+        self._granted: dict[uuid.UUID, int] = {}
+        self._locks: dict[uuid.UUID, anyio.Lock] = {}
 
     def __repr__(self) -> str:
         return f"<ProfileAccess remembering {len(self._phrases)} profile(s)>"
+
+    @property
+    def epoch(self) -> int:
+        """A counter of access grants; read it before a call, pass it to `renew`."""
+        return self._epoch
 
     def remember(self, profile_id: uuid.UUID, pass_phrase: str) -> None:
         """Keep ``pass_phrase`` to re-enable access to ``profile_id`` when it expires."""
@@ -38,19 +65,101 @@ class ProfileAccess:
         """The remembered pass phrase for ``profile_id``, or ``None``."""
         return self._phrases.get(profile_id)
 
+    def granted(self, profile_id: uuid.UUID) -> None:
+        """Note that access to ``profile_id`` was just (re-)enabled."""
+        self._epoch += 1
+        self._granted[profile_id] = self._epoch
+
+    async def renew(self, client: Client, profile_id: uuid.UUID, since: int) -> bool:
+        """
+        Re-enable access to ``profile_id`` after it expired, once for all waiting callers.
+
+        Args:
+            client: The client to send ``POST /profiles/{id}/access`` with.
+            profile_id: The profile whose access expired.
+            since: The `epoch` read before the call that met the expiry was sent.
+
+        Returns:
+            ``True`` when access was renewed (by this call or by another since ``since``)
+            and the call may be replayed; ``False`` when no pass phrase is remembered.
+
+        Raises:
+            APIError: The renewal itself failed (e.g. the pass phrase was changed).
+        """
+        lock = self._locks.get(profile_id)
+        if lock is None:
+            lock = self._locks[profile_id] = anyio.Lock()
+        async with lock:
+            if self._granted.get(profile_id, 0) > since:
+                return True
+            pass_phrase = self._phrases.get(profile_id)
+            if pass_phrase is None:
+                return False
+            await _post_access(client, profile_id, pass_phrase)
+            self.granted(profile_id)
+            return True
+
+
+async def _post_access(client: Client, profile_id: uuid.UUID, pass_phrase: str) -> None:
+    await client.request(
+        "POST", path("/profiles/{id}/access", id=profile_id), headers={"Secret-Key": pass_phrase}
+    )
+
 
 async def enable_access(
     client: Client, profile_id: Any, pass_phrase: str, *, remember: bool = True
 ) -> None:
     """
     ``POST /profiles/{id}/access`` with the ``Secret-Key`` header.
+
+    Args:
+        client: The client whose account gets access.
+        profile_id: The profile (``uuid.UUID`` or its string).
+        pass_phrase: The profile's pass phrase.
+        remember: Keep the pass phrase in memory to renew the access when it expires.
+
+    Raises:
+        WrongSecretKeyError: Wrong pass phrase.
     """
     pid = uuid_arg(profile_id, "profile_id")
     non_empty(pass_phrase, "pass_phrase")
-    await client.request(
-        "POST", path("/profiles/{id}/access", id=pid), headers={"Secret-Key": pass_phrase}
-    )
+    await _post_access(client, pid, pass_phrase)
+    client.profile_access.granted(pid)
     if remember:
         client.profile_access.remember(pid, pass_phrase)
     else:
         client.profile_access.forget(pid)
+
+
+def expired_profile(
+    error: WrongSecretKeyError, request: httpx.Request, base_url: httpx.URL
+) -> uuid.UUID | None:
+    """
+    The profile whose access expired, for a call refused with ``error``.
+
+    Taken from the error's ``data`` ("Secret key for profile <id> expired"), else from a
+    request path ``profiles/{id}/...``, else from a ``profileId`` query parameter. ``None``
+    for the access request itself (a renewal never renews itself) or when no id is found.
+    """
+    relative = _relative_path(request.url, base_url)
+    if request.method == "POST" and relative is not None and _ACCESS_PATH.match(relative):
+        return None
+    candidates: list[str] = []
+    if isinstance(error.data, str):
+        candidates += _UUID.findall(error.data)
+    if relative is not None and relative.startswith("profiles/"):
+        candidates.append(relative.split("/")[1])
+    candidates += request.url.params.get_list("profileId")
+    for candidate in candidates:
+        try:
+            return uuid.UUID(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _relative_path(url: httpx.URL, base_url: httpx.URL) -> str | None:
+    base = base_url.path
+    if not url.path.startswith(base):
+        return None
+    return url.path[len(base) :]

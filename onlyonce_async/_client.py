@@ -26,13 +26,15 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 import anyio
 import httpx
 
-from ._access import ProfileAccess
+from ._access import ProfileAccess, expired_profile
+from ._auth import BASE_URL_EXTENSION
 from ._endpoints import support
 from ._endpoints.support import Heartbeat
 from ._errors import (
     RateLimitError,
     RequestTimeout,
     TransportError,
+    WrongSecretKeyError,
     error_from_response,
     map_transport_errors,
 )
@@ -329,6 +331,8 @@ class Client:
             files=options.get("files"),
             headers=headers,
             timeout=timeout,
+            # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
+            extensions={BASE_URL_EXTENSION: str(self._base_url)},
         )
 
     async def _send_once(
@@ -366,8 +370,10 @@ class Client:
                 raise ValueError("pass json, or content/data/files, not both")
             content = encode_json(options["json"])
         attempt = 0
+        renewed_access = False
         while True:
             request = self._build(method, url, options, content)
+            access_epoch = self._profile_access.epoch
             try:
                 response = await self._send_once(request, attempt, stream=stream)
             except TransportError as error:
@@ -381,6 +387,14 @@ class Client:
             if response.is_success:
                 return response
             api_error = error_from_response(response)
+            if (
+                isinstance(api_error, WrongSecretKeyError)
+                and api_error.expired
+                and not renewed_access
+                and await self._renew_access(api_error, request, access_epoch)
+            ):
+                renewed_access = True  # Replay once; this is not a retry attempt.
+                continue
             if isinstance(api_error, RateLimitError):
                 await self._pause_everyone(api_error)
             if attempt >= self._max_retries or not self._retry_policy.should_retry(
@@ -392,6 +406,15 @@ class Client:
                 # With a limiter the pause is already in it; the next acquire waits it out.
                 await anyio.sleep(delay)
             attempt += 1
+
+    async def _renew_access(
+        self, error: WrongSecretKeyError, request: httpx.Request, since: int
+    ) -> bool:
+        """Re-enable a remembered profile's expired access; whether to replay the call."""
+        profile_id = expired_profile(error, request, self._base_url)
+        if profile_id is None:
+            return False
+        return await self._profile_access.renew(self, profile_id, since)
 
     async def _pause_everyone(self, error: RateLimitError) -> None:
         if self._rate_limiter is None:

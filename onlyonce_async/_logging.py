@@ -1,9 +1,11 @@
 """
 DEBUG logging of requests and responses on the ``onlyonce_async`` logger, secrets redacted.
 
-Credential headers are replaced by ``[redacted]``; JSON bodies are logged with every
-credential-like key redacted, and only when they parse (anything else is summarised by its
-length), so no password, pass phrase, token, API key or private key reaches a log line.
+Credential headers are replaced by ``[redacted]`` (requests and responses alike, so the
+token in a ``/signIn`` response's ``Authorization`` header too); query values and JSON
+body values under credential-like names are redacted; JSON bodies are logged only when
+they parse, and every other body (multipart, forms, bytes) is summarised by its length and
+type. So no password, pass phrase, token, API key or private key reaches a log line.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["REDACTED", "log_request", "log_response", "logger", "redact_headers"]
+__all__ = ["REDACTED", "log_request", "log_response", "logger", "redact_headers", "redact_url"]
 
 logger = logging.getLogger("onlyonce_async")
 
@@ -67,6 +69,20 @@ def _describe_body(content: bytes, content_type: str) -> str:
     return text if len(text) <= _MAX_BODY else text[:_MAX_BODY] + "…"
 
 
+def redact_url(url: httpx.URL) -> str:
+    """
+    ``url`` for a log line: credential-like query values replaced, userinfo dropped.
+    """
+    shown = url.copy_with(query=None, username=None, password=None)
+    if not url.query:
+        return str(shown)
+    pairs = [
+        (name, REDACTED if _is_secret_key(name) else value)
+        for name, value in url.params.multi_items()
+    ]
+    return str(shown.copy_with(params=pairs))
+
+
 def _body(message: httpx.Request | httpx.Response) -> bytes:
     try:
         return message.content
@@ -81,7 +97,7 @@ def log_request(request: httpx.Request, attempt: int) -> None:
     logger.debug(
         "request %s %s attempt=%d headers=%s body=%s",
         request.method,
-        request.url.copy_with(query=None),
+        redact_url(request.url),
         attempt,
         redact_headers(request.headers),
         _describe_body(_body(request), request.headers.get("content-type", "")),
@@ -95,7 +111,7 @@ def log_response(response: httpx.Response) -> None:
     logger.debug(
         "response %s %s -> %d headers=%s body=%s",
         response.request.method,
-        response.request.url.copy_with(query=None),
+        redact_url(response.request.url),
         response.status_code,
         redact_headers(response.headers),
         _describe_body(_body(response), response.headers.get("content-type", "")),
