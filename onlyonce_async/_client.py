@@ -241,6 +241,8 @@ class Client:
         other._closed = False
         if not isinstance(auth, UseClientDefault):
             other._auth = auth
+            # Another identity: pass phrases remembered for this one's profiles do not apply.
+            other._profile_access = ProfileAccess()
         if not isinstance(rate_limiter, UseClientDefault):
             other._rate_limiter = rate_limiter
         if not isinstance(timeout, UseClientDefault):

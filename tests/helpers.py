@@ -40,3 +40,28 @@ def json_response(status: int, body: Any = None, **kwargs: Any) -> httpx.Respons
     if body is None:
         return httpx.Response(status, **kwargs)
     return httpx.Response(status, json=body, **kwargs)
+
+
+class Gate:
+    """
+    Holds the first ``count`` callers of `arrive` until all of them are there.
+
+    Fake servers use it to make concurrent requests overlap deterministically, instead of
+    hoping a sleep is long enough on a loaded machine.
+    """
+
+    def __init__(self, count: int) -> None:
+        import anyio
+
+        self._count = count
+        self._arrived = 0
+        self._all_here = anyio.Event()
+
+    async def arrive(self) -> None:
+        """Wait, if among the first ``count``, until the last of them arrives."""
+        if self._arrived >= self._count:
+            return
+        self._arrived += 1
+        if self._arrived == self._count:
+            self._all_here.set()
+        await self._all_here.wait()

@@ -14,7 +14,7 @@ import pytest
 from onlyonce_async import Client, WrongSecretKeyError
 from onlyonce_async._access import ProfileAccess, enable_access, expired_profile
 
-from .helpers import FAST_RETRIES, CountingLimiter
+from .helpers import FAST_RETRIES, CountingLimiter, Gate
 
 BASE = "https://api.example.test/v2/"
 PID = uuid.UUID("6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f")
@@ -33,6 +33,7 @@ class AccessServer:
         self.data_names_profile = data_names_profile
         self.stay_expired = False
         self.expired_answers = 0
+        self.gate: Gate | None = None
 
     def expire(self, pid: uuid.UUID = PID) -> None:
         """End the access to ``pid`` (as its TTL running out would)."""
@@ -53,6 +54,8 @@ class AccessServer:
             return httpx.Response(200)
         pid = parts[3] if parts[2:3] == ["profiles"] else request.url.params.get("profileId", "")
         self.hits[request.url.raw_path.decode()] += 1
+        if self.gate is not None:
+            await self.gate.arrive()
         if pid in self.granted:
             return httpx.Response(200, json=[])
         if pid in self.expired:
@@ -124,6 +127,7 @@ async def test_concurrent_expiry_renews_once() -> None:
     async with make_client(server) as client:
         await enable_access(client, PID, PHRASE)
         server.expire()
+        server.gate = Gate(20)  # all twenty meet the same expired state
         async with anyio.create_task_group() as tg:
             for i in range(20):
                 tg.start_soon(call, i)

@@ -14,7 +14,7 @@ import pytest
 from onlyonce_async import BearerAuth, Client, DecodeError, UnauthorizedError
 from onlyonce_async._auth import sign_in, sign_out
 
-from .helpers import CountingLimiter
+from .helpers import CountingLimiter, Gate
 
 BASE = "https://api.example.test/v2/"
 USER = "ada@example.test"
@@ -31,6 +31,7 @@ class TokenServer:
         self.sign_ins: list[httpx.Request] = []
         self.seen: collections.Counter[str] = collections.Counter()
         self.rejected = 0
+        self.gate: Gate | None = None
 
     def expire(self) -> None:
         """Invalidate the current token (as a server-side expiry would)."""
@@ -51,6 +52,8 @@ class TokenServer:
         if request.url.path == "/v2/signOut":
             self.valid = None
             return httpx.Response(200)
+        if self.gate is not None and request.url.path.startswith("/v2/item/"):
+            await self.gate.arrive()
         if request.url.path == "/v2/busy":
             return httpx.Response(401, json={"status": "wrong-request-status"})
         if self.valid is None or request.headers.get("Authorization") != f"Bearer {self.valid}":
@@ -192,6 +195,7 @@ async def test_expired_token_single_flight_resign_in() -> None:
     async with make_client(server, auth) as client:
         await client.get("/warm-up")
         server.expire()
+        server.gate = Gate(50)  # all fifty meet the expired token
         async with anyio.create_task_group() as tg:
             for i in range(50):
                 tg.start_soon(call, i)
