@@ -4,7 +4,36 @@ onlyonce-async: an async (asyncio and trio) SDK for the Only Once API v2.
 
 from ._auth import BearerAuth
 from ._client import DEFAULT_BASE_URL, Client
-from ._endpoints.support import Heartbeat
+from ._endpoints.account import Account, AccountAPI, AccountLevel
+from ._endpoints.activities import (
+    ActivitiesAPI,
+    Activity,
+    ActivityArguments,
+    ActivityScope,
+    ActivityType,
+)
+from ._endpoints.cards import Card, CardContent, CardsAPI, CardScope, DataSetType
+from ._endpoints.companies import CompaniesAPI, Company
+from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
+from ._endpoints.files import FileInfo, FilesAPI, UploadSource
+from ._endpoints.network import NetworkAPI, RequestStatus, RequestType, ShareRequest
+from ._endpoints.notes import Note
+from ._endpoints.profiles import (
+    FlexWorkerInfo,
+    Profile,
+    ProfilesAPI,
+    ProfileScope,
+    ProfileType,
+    SortDirection,
+    Tag,
+)
+from ._endpoints.settings import (
+    AvatarVisibility,
+    CommunicationChannel,
+    EmailNotificationType,
+    ProfileSettings,
+)
+from ._endpoints.support import ConsolidatedEntry, DictionariesAPI, DictionaryEntry, Heartbeat
 from ._enums import ApiEnum
 from ._errors import (
     ERROR_CODES,
@@ -52,17 +81,44 @@ __all__ = [
     "USE_CLIENT_DEFAULT",
     "APIError",
     "AccessDeniedError",
+    "Account",
+    "AccountAPI",
+    "AccountLevel",
+    "ActivitiesAPI",
+    "Activity",
+    "ActivityArguments",
+    "ActivityScope",
+    "ActivityType",
     "ApiDownError",
     "ApiEnum",
     "AsyncPaginator",
     "AuthenticationError",
     "AuthenticationFailedError",
+    "AvatarVisibility",
     "BadRequestError",
     "BearerAuth",
+    "Card",
+    "CardContent",
+    "CardScope",
+    "CardsAPI",
     "Client",
     "ClientNotFoundError",
+    "CommunicationChannel",
+    "CompaniesAPI",
+    "Company",
+    "ConsolidatedEntry",
+    "DataSetType",
+    "DatastoreAPI",
     "DecodeError",
+    "DictionariesAPI",
+    "DictionaryEntry",
+    "EmailNotificationType",
     "EncryptionError",
+    "FieldData",
+    "FieldValue",
+    "FileInfo",
+    "FilesAPI",
+    "FlexWorkerInfo",
     "ForbiddenError",
     "Heartbeat",
     "IPNotAllowedError",
@@ -70,22 +126,35 @@ __all__ = [
     "InvalidTokenError",
     "MissingApiKeyError",
     "MissingTokenError",
+    "NetworkAPI",
     "NotFoundError",
+    "Note",
     "OnlyOnceError",
     "Page",
     "PayloadTooLargeError",
+    "Profile",
+    "ProfileScope",
+    "ProfileSettings",
+    "ProfileType",
+    "ProfilesAPI",
     "ProjectAccessError",
     "RateLimitError",
     "RateLimiter",
     "RegistrationFailedError",
     "RequestOptions",
+    "RequestStatus",
     "RequestTimeout",
+    "RequestType",
     "RetryPolicy",
     "ServerError",
+    "ShareRequest",
     "SlidingWindowRateLimiter",
+    "SortDirection",
+    "Tag",
     "TokenNotVerifiedError",
     "TransportError",
     "UnauthorizedError",
+    "UploadSource",
     "UserNotAccessibleError",
     "ValidationError",
     "WrongRequestOwnerError",
