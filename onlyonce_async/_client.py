@@ -392,14 +392,13 @@ class Client:
     async def _send_once(
         self, request: httpx.Request, attempt: int, *, stream: bool
     ) -> httpx.Response:
-        auth: httpx.Auth | UseClientDefault | None = self._auth
+        # No auth of ours: let a caller-supplied http_client's own auth apply.
+        auth: httpx.Auth | httpx._client.UseClientDefault = self._auth or httpx.USE_CLIENT_DEFAULT
         if self._rate_limiter is not None:
             auth = _LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
-        elif auth is None:
-            auth = USE_CLIENT_DEFAULT
         log_request(request, attempt)
         with map_transport_errors(request):
-            response = await self._http.send(request, auth=auth, stream=True)  # type: ignore[arg-type]
+            response = await self._http.send(request, auth=auth, stream=True)
             if stream and response.is_success:
                 log_response(response)
                 return response

@@ -1,0 +1,192 @@
+"""
+SlidingWindowRateLimiter: the window invariant, FIFO order, cancellation and penalties.
+"""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+import onlyonce_async as oo
+from onlyonce_async._ratelimit import MAX_PAUSE
+
+pytestmark = pytest.mark.anyio
+
+
+def _max_in_any_window(times: list[float], period: float) -> int:
+    """The largest number of timestamps inside any half-open window of ``period``."""
+    times = sorted(times)
+    best = 0
+    start = 0
+    for end, t in enumerate(times):
+        while t - times[start] >= period:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def test_never_more_than_limit_in_any_window() -> None:
+    """120 concurrent tasks: no window of `period` ever holds more than `limit` starts."""
+    limiter = oo.SlidingWindowRateLimiter(10, 0.25)
+    times: list[float] = []
+
+    async def worker() -> None:
+        await limiter.acquire()
+        times.append(anyio.current_time())
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            for _ in range(120):
+                tg.start_soon(worker)
+    assert len(times) == 120
+    assert _max_in_any_window(times, 0.25) <= 10
+    # 120 starts need at least 11 further windows after the first burst of 10.
+    assert max(times) - min(times) >= 11 * 0.25
+
+
+async def test_full_quota_is_usable() -> None:
+    """Up to `limit` acquisitions pass at once: the limiter does not throttle below quota."""
+    limiter = oo.SlidingWindowRateLimiter(50, 60.0)
+    with anyio.fail_after(2):
+        for _ in range(50):
+            await limiter.acquire()
+
+
+async def test_waiters_are_served_first_come_first_served() -> None:
+    """Tasks that start waiting in order are granted in that order."""
+    limiter = oo.SlidingWindowRateLimiter(1, 0.05)
+    order: list[int] = []
+
+    async def worker(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+
+    async with anyio.create_task_group() as tg:
+        for n in range(8):
+            tg.start_soon(worker, n)
+            await anyio.sleep(0.005)
+    assert order == list(range(8))
+
+
+async def test_cancelled_waiter_consumes_no_quota() -> None:
+    """A waiter cancelled while waiting leaves the window exactly as it was."""
+    limiter = oo.SlidingWindowRateLimiter(2, 0.4)
+    await limiter.acquire()
+    await limiter.acquire()
+    with anyio.move_on_after(0.05) as scope:
+        await limiter.acquire()
+    assert scope.cancelled_caught
+    # The two real starts age out after one period; two more then pass promptly.
+    with anyio.fail_after(2):
+        await anyio.sleep(0.45)
+        start = anyio.current_time()
+        await limiter.acquire()
+        await limiter.acquire()
+        assert anyio.current_time() - start < 0.3
+
+
+async def test_cancelling_many_waiters_keeps_the_lock_usable() -> None:
+    """Cancelling a crowd of waiters leaves the limiter working for later callers."""
+    limiter = oo.SlidingWindowRateLimiter(1, 0.2)
+    await limiter.acquire()
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(limiter.acquire)
+        await anyio.sleep(0.02)
+        tg.cancel_scope.cancel()
+    with anyio.fail_after(2):
+        await limiter.acquire()
+
+
+async def test_penalize_pauses_everyone() -> None:
+    """After penalize(s), no task starts before s seconds have passed."""
+    limiter = oo.SlidingWindowRateLimiter(100, 60.0)
+    await limiter.penalize(0.3)
+    start = anyio.current_time()
+    times: list[float] = []
+
+    async def worker() -> None:
+        await limiter.acquire()
+        times.append(anyio.current_time() - start)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(worker)
+    assert min(times) >= 0.29
+
+
+async def test_penalty_raised_while_waiting_is_honoured() -> None:
+    """A pause that arrives while a task already waits for a slot extends its wait."""
+    limiter = oo.SlidingWindowRateLimiter(1, 0.1)
+    await limiter.acquire()
+    done: list[float] = []
+    start = anyio.current_time()
+
+    async def worker() -> None:
+        await limiter.acquire()
+        done.append(anyio.current_time() - start)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(worker)
+        await anyio.sleep(0.02)
+        await limiter.penalize(0.4)
+    assert done[0] >= 0.39
+
+
+async def test_long_pause_fails_fast() -> None:
+    """While paused for more than 60 s, acquire raises RateLimitError instead of sleeping."""
+    limiter = oo.SlidingWindowRateLimiter()
+    await limiter.penalize(MAX_PAUSE + 30)
+    with anyio.fail_after(1), pytest.raises(oo.RateLimitError) as info:
+        await limiter.acquire()
+    assert info.value.retry_after is not None and info.value.retry_after > MAX_PAUSE
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"limit": 0}, id="zero-limit"),
+        pytest.param({"limit": True}, id="bool-limit"),
+        pytest.param({"limit": 1.5}, id="float-limit"),
+        pytest.param({"period": 0}, id="zero-period"),
+        pytest.param({"period": float("inf")}, id="inf-period"),
+        pytest.param({"margin": -1.0}, id="negative-margin"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs: dict[str, float]) -> None:
+    """Nonsense limits raise ValueError at construction."""
+    with pytest.raises(ValueError):
+        oo.SlidingWindowRateLimiter(**kwargs)  # type: ignore[arg-type]
+
+
+async def test_bad_penalty_is_refused() -> None:
+    """A negative or non-finite penalty raises ValueError."""
+    limiter = oo.SlidingWindowRateLimiter()
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            await limiter.penalize(bad)
+
+
+def test_default_margin_is_small() -> None:
+    """The safety margin is 1 % of the period, at most a quarter second."""
+    assert oo.SlidingWindowRateLimiter(60, 60.0).margin == 0.25
+    assert oo.SlidingWindowRateLimiter(60, 1.0).margin == pytest.approx(0.01)
+
+
+def test_limiter_satisfies_protocol() -> None:
+    """SlidingWindowRateLimiter is a RateLimiter."""
+    assert isinstance(oo.SlidingWindowRateLimiter(), oo.RateLimiter)
+
+
+async def test_client_default_limiter_and_sharing() -> None:
+    """Each client gets its own 60/60 s limiter; with_options shares it unless replaced."""
+    async with oo.Client() as a, oo.Client() as b:
+        assert isinstance(a.rate_limiter, oo.SlidingWindowRateLimiter)
+        assert (a.rate_limiter.limit, a.rate_limiter.period) == (60, 60.0)
+        assert a.rate_limiter is not b.rate_limiter
+        assert a.with_options(timeout=5).rate_limiter is a.rate_limiter
+        other = oo.SlidingWindowRateLimiter(5, 1.0)
+        assert a.with_options(rate_limiter=other).rate_limiter is other
+        assert a.with_options(rate_limiter=None).rate_limiter is None
+    async with oo.Client(rate_limiter=None) as c:
+        assert c.rate_limiter is None

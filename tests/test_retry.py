@@ -1,0 +1,195 @@
+"""
+Retry decisions per method and failure, backoff, Retry-After and the rate limiter.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import httpx
+import pytest
+import respx
+
+import onlyonce_async as oo
+from onlyonce_async._retry import RetryPolicy, outcome_unknown
+
+from .helpers import BASE, CountingLimiter, fast_client
+
+pytestmark = pytest.mark.anyio
+
+METHODS = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", "PATCH"]
+IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
+
+
+def _failure(kind: str) -> httpx.Response | Exception:
+    if kind == "connect":
+        return httpx.ConnectError("refused")
+    if kind == "read":
+        return httpx.ReadError("reset")
+    if kind == "read-timeout":
+        return httpx.ReadTimeout("slow")
+    if kind == "dropped":
+        return httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    return httpx.Response(int(kind), json={"message": kind})
+
+
+FAILURES = [
+    "connect",
+    "read",
+    "read-timeout",
+    "dropped",
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "400",
+    "404",
+]
+ALWAYS = {"connect", "429", "503"}
+IDEMPOTENT_ONLY = {"read", "read-timeout", "dropped", "500", "502", "504"}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("kind", FAILURES)
+async def test_retry_decision(method: str, kind: str) -> None:
+    """Each method × failure is retried exactly when DESIGN §2.3 says so."""
+    retried = kind in ALWAYS or (kind in IDEMPOTENT_ONLY and method in IDEMPOTENT)
+    with respx.mock(base_url=BASE) as router:
+        route = router.request(method, "thing").mock(
+            side_effect=[_failure(kind), httpx.Response(200, json={"ok": True})]
+        )
+        async with fast_client(max_retries=2) as client:
+            if retried:
+                response = await client.request_raw(method, "thing")
+                assert response.status_code == 200
+            else:
+                with pytest.raises(oo.OnlyOnceError):
+                    await client.request_raw(method, "thing")
+        assert route.call_count == (2 if retried else 1)
+
+
+async def test_max_retries_bounds_attempts() -> None:
+    """max_retries=N gives at most N+1 attempts, then the last error is raised."""
+    with respx.mock(base_url=BASE) as router:
+        route = router.get("x").mock(return_value=httpx.Response(503, json={"message": "down"}))
+        async with fast_client(max_retries=3) as client:
+            with pytest.raises(oo.ServerError):
+                await client.get("x")
+        assert route.call_count == 4
+
+
+async def test_every_attempt_passes_the_limiter() -> None:
+    """The limiter is acquired once per attempt, retries included."""
+    limiter = CountingLimiter()
+    with respx.mock(base_url=BASE) as router:
+        router.get("x").mock(
+            side_effect=[httpx.ConnectError("no"), httpx.Response(503), httpx.Response(200, json=1)]
+        )
+        async with fast_client(rate_limiter=limiter, max_retries=2) as client:
+            assert await client.get("x") == 1
+    assert limiter.acquired == 3
+
+
+async def test_429_penalizes_the_limiter_with_retry_after() -> None:
+    """A 429 pauses every user of the limiter for its Retry-After."""
+    limiter = CountingLimiter()
+    with respx.mock(base_url=BASE) as router:
+        router.get("x").mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "2"}),
+                httpx.Response(200, json=1),
+            ]
+        )
+        async with fast_client(rate_limiter=limiter) as client:
+            assert await client.get("x") == 1
+    assert limiter.penalties == [2.0]
+
+
+async def test_retry_after_seconds_is_waited() -> None:
+    """Without a limiter, the client itself sleeps for Retry-After before retrying."""
+    with respx.mock(base_url=BASE) as router:
+        router.get("x").mock(
+            side_effect=[
+                httpx.Response(503, headers={"Retry-After": "0.3"}),
+                httpx.Response(200, json=1),
+            ]
+        )
+        async with fast_client() as client:
+            start = time.monotonic()
+            assert await client.get("x") == 1
+            assert time.monotonic() - start >= 0.25
+
+
+async def test_retry_after_http_date_is_honoured() -> None:
+    """Retry-After in HTTP-date form is read as a delay."""
+    when = email.utils.formatdate(time.time() + 1.5, usegmt=True)
+    policy = RetryPolicy(initial=0.001)
+    error = oo.RateLimitError(
+        retry_after=None,
+        status_code=429,
+        response=httpx.Response(429, headers={"Retry-After": when}),
+    )
+    assert 0.0 < policy.delay(0, error) <= 1.6
+
+
+@pytest.mark.parametrize("header", ["61", "3600"])
+async def test_retry_after_over_60s_raises_at_once(header: str) -> None:
+    """A Retry-After beyond 60 s raises RateLimitError at once instead of sleeping."""
+    with respx.mock(base_url=BASE) as router:
+        route = router.get("x").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": header})
+        )
+        async with fast_client(max_retries=5) as client:
+            start = time.monotonic()
+            with pytest.raises(oo.RateLimitError) as info:
+                await client.get("x")
+            assert time.monotonic() - start < 5
+        assert route.call_count == 1
+    assert info.value.retry_after == float(header)
+
+
+async def test_503_with_long_retry_after_raises_rate_limit() -> None:
+    """A 503 asking for more than 60 s is not slept through either."""
+    with respx.mock(base_url=BASE) as router:
+        router.get("x").mock(return_value=httpx.Response(503, headers={"Retry-After": "120"}))
+        async with fast_client(max_retries=5) as client:
+            with pytest.raises(oo.RateLimitError):
+                await client.get("x")
+
+
+def test_backoff_is_exponential_capped_and_jittered() -> None:
+    """Backoff bounds double per attempt up to the cap; jitter stays inside the bound."""
+    policy = RetryPolicy(initial=0.5, maximum=8.0, jitter=False)
+    assert [policy.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    jittered = RetryPolicy(initial=0.5, maximum=8.0)
+    samples = [jittered.backoff(3) for _ in range(200)]
+    assert all(0.0 <= s <= 4.0 for s in samples)
+    assert len(set(samples)) > 100
+    assert RetryPolicy(jitter=False).backoff(10_000) == 8.0
+
+
+@pytest.mark.parametrize(
+    ("error", "unknown"),
+    [
+        pytest.param(httpx.ConnectError("x"), False, id="connect"),
+        pytest.param(httpx.ReadError("x"), True, id="read"),
+        pytest.param(httpx.ReadTimeout("x"), True, id="read-timeout"),
+        pytest.param(httpx.RemoteProtocolError("x"), True, id="dropped"),
+    ],
+)
+def test_outcome_unknown_for_transport_errors(error: Exception, unknown: bool) -> None:
+    """Only failures after the request may have been sent leave the outcome unknown."""
+    wrapped = oo.TransportError("x")
+    wrapped.__cause__ = error
+    assert outcome_unknown(wrapped) is unknown
+
+
+@pytest.mark.parametrize(
+    ("status", "unknown"),
+    [(500, True), (502, True), (504, True), (503, False), (429, False), (400, False)],
+)
+def test_outcome_unknown_for_statuses(status: int, unknown: bool) -> None:
+    """500, 502 and 504 leave the outcome unknown; 503 and 429 do not."""
+    assert outcome_unknown(oo.ServerError(status_code=status)) is unknown
