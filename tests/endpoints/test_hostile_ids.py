@@ -32,7 +32,7 @@ HOSTILE = [
     pytest.param(123, id="int"),
 ]
 
-HOSTILE_VALUES = [p.values[0] for p in HOSTILE]
+HOSTILE_VALUES: list[Any] = [p.values[0] for p in HOSTILE]
 
 NOTE_OBJ = Note(id=NOTE, type="t", text="x", owner_id=P1)  # type: ignore[arg-type]
 
