@@ -185,7 +185,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         if scope_ not in (None, ProfileScope.MINE) and profile_id is None:
             raise ValueError(f"profile_id is required with scope {scope_}")
         params: dict[str, Any] = {
-            "ooId": None if ooid is None else non_empty(str(ooid), "ooid"),
+            "ooId": None if ooid is None else _ooid(ooid),
             "name": optional_str(name, "name"),
             "type": None if type is None else coerce_enum(ProfileType, type, name="type"),
             "scope": scope_,
@@ -361,3 +361,10 @@ def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -
         "targetId": uuid_arg(target_id, "target_id"),
         "tag": non_empty(tag, "tag"),
     }
+
+
+def _ooid(ooid: object) -> str:
+    # The query takes part of an Only Once ID, so digits as text are as good as an int.
+    if isinstance(ooid, bool) or not isinstance(ooid, (str, int)):
+        raise TypeError(f"ooid must be a str or int, not {type(ooid).__name__}")
+    return non_empty(str(ooid), "ooid")
