@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["FileInfo", "FilesAPI", "UploadSource"]
 
 #: What ``files.upload`` takes: the content itself, a path to a file, or a binary file object.
-UploadSource: TypeAlias = "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]"
+UploadSource: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 _DEFAULT_NAME = "upload"
 
