@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import urllib.parse
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["non_empty", "path", "uuid_arg"]
+__all__ = [
+    "flag",
+    "iterable_arg",
+    "non_empty",
+    "optional_str",
+    "path",
+    "str_list",
+    "uuid_arg",
+    "uuid_list",
+]
 
 
 def uuid_arg(value: Any, name: str) -> uuid.UUID:
@@ -63,3 +73,68 @@ def path(template: str, **segments: Any) -> str:
             raise ValueError(f"{key} is not a valid path segment: {text!r}")
         encoded[key] = urllib.parse.quote(text, safe="")
     return template.format(**encoded)
+
+
+def flag(value: Any, name: str) -> bool:
+    """
+    A boolean argument (``1`` or ``"yes"`` are refused, not guessed at).
+
+    Raises:
+        TypeError: Not a ``bool``.
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def optional_str(value: Any, name: str) -> str | None:
+    """
+    An optional string argument: ``None`` (not sent) or a non-empty string.
+
+    Raises:
+        TypeError: Neither ``None`` nor a string.
+        ValueError: An empty string.
+    """
+    return None if value is None else non_empty(value, name)
+
+
+def uuid_list(values: Any, name: str) -> list[uuid.UUID]:
+    """
+    A non-empty iterable of ids, each a ``uuid.UUID`` or its string form.
+
+    Raises:
+        TypeError: Not an iterable (a lone string or UUID is refused), or an item that is
+            neither a UUID nor a string.
+        ValueError: No ids, or an item that is not a UUID.
+    """
+    items = iterable_arg(values, name)
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    return [uuid_arg(item, f"{name}[{i}]") for i, item in enumerate(items)]
+
+
+def str_list(values: Any, name: str) -> list[str]:
+    """
+    A non-empty iterable of non-empty strings (a lone string is refused, not split).
+
+    Raises:
+        TypeError: Not an iterable of strings.
+        ValueError: No strings, or an empty one.
+    """
+    items = iterable_arg(values, name)
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    return [non_empty(item, f"{name}[{i}]") for i, item in enumerate(items)]
+
+
+def iterable_arg(values: Any, name: str) -> list[Any]:
+    """
+    The items of an iterable argument, as a list.
+
+    Raises:
+        TypeError: Not an iterable, or a lone string, bytes or UUID.
+    """
+    # A str is iterable, and iterating "abc" into ["a", "b", "c"] is never what was meant.
+    if isinstance(values, (str, bytes, uuid.UUID)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be an iterable, not {type(values).__name__}")
+    return list(values)

@@ -14,9 +14,9 @@ import ipaddress
 import re
 import sys
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if sys.version_info >= (3, 11):
     from typing import Self, Unpack
@@ -29,7 +29,7 @@ import httpx
 from ._access import ProfileAccess, expired_profile
 from ._auth import BASE_URL_EXTENSION
 from ._endpoints import support
-from ._endpoints.support import Heartbeat
+from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
     RateLimitError,
     RequestTimeout,
@@ -40,6 +40,7 @@ from ._errors import (
 )
 from ._json import decode_json, encode_json
 from ._logging import log_request, log_response
+from ._paging import AsyncPaginator
 from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
 from ._retry import RetryPolicy
 from ._types import (
@@ -50,6 +51,17 @@ from ._types import (
     UseClientDefault,
 )
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._endpoints.account import AccountAPI
+    from ._endpoints.activities import ActivitiesAPI
+    from ._endpoints.cards import CardsAPI
+    from ._endpoints.companies import CompaniesAPI
+    from ._endpoints.datastore import DatastoreAPI
+    from ._endpoints.files import FilesAPI
+    from ._endpoints.network import NetworkAPI
+    from ._endpoints.profiles import ProfilesAPI
+    from ._endpoints.support import DictionariesAPI
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
@@ -122,10 +134,31 @@ class Client:
         allow_insecure_http: Allow a plain-``http://`` ``base_url`` to a non-loopback host.
         retry_policy: Backoff settings; see `RetryPolicy`.
 
+    Attributes:
+        account: Sign-up, sign-in and the account (`AccountAPI`).
+        profiles: Profiles, access, bookmarks, tags, notes, settings (`ProfilesAPI`).
+        activities: The activity log (`ActivitiesAPI`).
+        companies: Organisations by name (`CompaniesAPI`).
+        datastore: A profile's data store (`DatastoreAPI`).
+        cards: Cards (`CardsAPI`).
+        network: Share requests (`NetworkAPI`).
+        dictionaries: Predefined values of fixed fields (`DictionariesAPI`).
+        files: Files (`FilesAPI`).
+
     Raises:
         ValueError: A plain-``http://`` ``base_url`` to a non-loopback host without
             ``allow_insecure_http``, or a ``base_url`` that is not an absolute URL.
     """
+
+    account: AccountAPI
+    profiles: ProfilesAPI
+    activities: ActivitiesAPI
+    companies: CompaniesAPI
+    datastore: DatastoreAPI
+    cards: CardsAPI
+    network: NetworkAPI
+    dictionaries: DictionariesAPI
+    files: FilesAPI
 
     def __init__(
         self,
@@ -289,6 +322,31 @@ class Client:
             OnlyOnceError: Any other failure.
         """
         return await support.heartbeat(self)
+
+    def consolidated(
+        self,
+        profile_id: uuid.UUID | str,
+        field_names: Iterable[str],
+        *,
+        page_size: int | None = None,
+    ) -> AsyncPaginator[ConsolidatedEntry]:
+        """
+        The consolidated view of a profile's network (``GET /consolidated``, paginated;
+        access required).
+
+        Args:
+            profile_id: The profile whose connections to show.
+            field_names: The datastore fields wanted, e.g. ``["first_name_field"]``.
+            page_size: Items per request (the server's default when ``None``).
+
+        Returns:
+            A paginator over `ConsolidatedEntry` objects, one per connected profile.
+
+        Raises:
+            ValueError, TypeError: A bad id, or no (or an empty) field name (nothing is
+                sent).
+        """
+        return support.consolidated(self, profile_id, field_names, page_size=page_size)
 
     # -- the request layer ----------------------------------------------------------------
 

@@ -154,7 +154,15 @@ def make_converter() -> cattrs.Converter:
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
         overrides = {f.name: override(rename=_wire_name(f)) for f in attrs.fields(cls)}
-        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        inner = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+        def structure_object(value: Any, t: type[Any]) -> Any:
+            # A model whose fields are all optional would otherwise "decode" from a string.
+            if not isinstance(value, dict):
+                raise TypeError(f"expected an object, got {type(value).__name__}")
+            return inner(value, t)
+
+        return structure_object
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
         overrides = {

@@ -1,22 +1,37 @@
 """
-Support endpoints: ``/heartbeat``.
+Support endpoints: ``/heartbeat``, ``/dictionaries`` (``client.dictionaries``) and
+``/consolidated``.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from typing import TYPE_CHECKING
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._convert import structure
+from .._args import non_empty, str_list, uuid_arg
+from .._convert import converter, structure
 from .._errors import ApiDownError, is_api_down
 from .._json import decode_json
+from .._paging import AsyncPaginator
+from ._base import EndpointArea
+from .datastore import FieldData
 
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["Heartbeat", "heartbeat"]
+__all__ = [
+    "ConsolidatedEntry",
+    "DictionariesAPI",
+    "DictionaryEntry",
+    "Heartbeat",
+    "consolidated",
+    "heartbeat",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -33,6 +48,54 @@ class Heartbeat:
     since: dt.datetime | None = None
 
 
+@attrs.frozen(kw_only=True)
+class DictionaryEntry:
+    """
+    A predefined value of a fixed field (a country, a gender, a legal entity type).
+
+    Attributes:
+        id: The entry's id (what ``country=``, ``gender=`` and the like take).
+        order: Its position in the list.
+        value: Its display text.
+    """
+
+    id: uuid.UUID
+    order: int
+    value: str
+
+
+@attrs.frozen(kw_only=True)
+class ConsolidatedEntry:
+    """
+    One connected profile's values in the consolidated view of a network.
+
+    The API sends each entry as a one-key object ``{"<profile id>": {"<field>": value}}``;
+    the SDK splits it into the two attributes.
+
+    Attributes:
+        profile_id: The connected profile.
+        values: Each requested field name and its value (``None`` when unset).
+    """
+
+    profile_id: uuid.UUID
+    values: dict[str, FieldData]
+
+
+def _structure_consolidated(value: Any, _: type) -> ConsolidatedEntry:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError("a consolidated entry is an object with exactly one key")
+    ((key, values),) = value.items()
+    if not isinstance(values, dict):
+        raise TypeError(f"consolidated values must be an object, not {type(values).__name__}")
+    return ConsolidatedEntry(
+        profile_id=converter.structure(key, uuid.UUID),
+        values=converter.structure(values, dict[str, FieldData]),
+    )
+
+
+converter.register_structure_hook(ConsolidatedEntry, _structure_consolidated)
+
+
 async def heartbeat(client: Client) -> Heartbeat:
     """
     ``GET /heartbeat``; raises `ApiDownError` for the documented "API DOWN" body.
@@ -44,3 +107,46 @@ async def heartbeat(client: Client) -> Heartbeat:
             "API DOWN", status_code=response.status_code, data=body, response=response
         )
     return structure(body, Heartbeat, response=response)
+
+
+def consolidated(
+    client: Client,
+    profile_id: uuid.UUID | str,
+    field_names: Iterable[str],
+    *,
+    page_size: int | None = None,
+) -> AsyncPaginator[ConsolidatedEntry]:
+    """
+    ``GET /consolidated`` as a paginator; see `Client.consolidated`.
+    """
+    params = {
+        "profileId": uuid_arg(profile_id, "profile_id"),
+        "fieldNames": str_list(field_names, "field_names"),
+    }
+    return AsyncPaginator(
+        client, "/consolidated", ConsolidatedEntry, params=params, page_size=page_size
+    )
+
+
+class DictionariesAPI(EndpointArea):
+    """
+    ``client.dictionaries``: the predefined values of fixed fields.
+    """
+
+    __slots__ = ()
+
+    async def list(self, field_definition_name: str) -> builtins.list[DictionaryEntry]:
+        """
+        The predefined values of a field (``GET /dictionaries``), e.g. ``"country_field"``.
+
+        Returns:
+            The `DictionaryEntry` objects, in the API's order.
+
+        Raises:
+            ValueError, TypeError: An empty or non-string name (nothing is sent).
+            NotFoundError: The field has no dictionary.
+        """
+        params = {"fieldDefinitionName": non_empty(field_definition_name, "field_definition_name")}
+        return structure(
+            await self._client.get("/dictionaries", params=params), list[DictionaryEntry]
+        )

@@ -1,0 +1,38 @@
+"""
+What every endpoint area shares: the namespace base class and the ``{"id": ...}`` body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["EndpointArea", "IdBody"]
+
+
+class EndpointArea:
+    """
+    A namespace of typed endpoint methods bound to one `Client` (``client.cards``, ...).
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+@attrs.frozen(kw_only=True)
+class IdBody:
+    """
+    The ``{"id": "<uuid>"}`` answer of the create and clone operations.
+    """
+
+    id: uuid.UUID

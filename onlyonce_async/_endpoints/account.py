@@ -1,0 +1,179 @@
+"""
+The account: `Account` and ``client.account`` (sign-up, sign-in, password operations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+
+from .. import _auth
+from .._args import flag, non_empty, optional_str, uuid_arg
+from .._convert import structure
+from .._enums import ApiEnum
+from ._base import EndpointArea
+
+__all__ = ["Account", "AccountAPI", "AccountLevel"]
+
+
+class AccountLevel(ApiEnum):
+    """
+    An account's subscription level.
+
+    The reference shows only ``FREE``; any other level decodes to a pseudo-member.
+    """
+
+    FREE = "FREE"
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """
+    The signed-in account (``GET /account``).
+
+    Attributes:
+        email: The account's email address (its user name).
+        account_level: The subscription level.
+        created_date: When the account was created.
+        email_verified: Whether the email address was verified.
+    """
+
+    email: str
+    account_level: AccountLevel | None = None
+    created_date: dt.datetime | None = None
+    email_verified: bool | None = None
+
+
+class AccountAPI(EndpointArea):
+    """
+    ``client.account``: the account operations.
+    """
+
+    __slots__ = ()
+
+    async def sign_up(
+        self,
+        *,
+        pass_phrase: str,
+        password: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        country: uuid.UUID | str,
+        middle_name: str | None = None,
+        avatar: str | None = None,
+        personal_email: str | None = None,
+        personal_phone: str | None = None,
+        gender: uuid.UUID | str | None = None,
+        employer: str | None = None,
+        job_title: str | None = None,
+        business_email: str | None = None,
+        business_phone: str | None = None,
+        mail_pass_phrase: bool = False,
+    ) -> None:
+        """
+        Create an account and its personal profile (``POST /signUp``).
+
+        Args:
+            pass_phrase: The personal profile's pass phrase.
+            password: The account's password.
+            email: The account's email address (its user name).
+            first_name, last_name, middle_name: The person's names.
+            country: A ``country_field`` dictionary entry id.
+            avatar: The avatar as a ``data:`` URI.
+            personal_email, personal_phone, employer, job_title, business_email,
+                business_phone: Optional details for the personal profile.
+            gender: A ``gender_field`` dictionary entry id.
+            mail_pass_phrase: Whether to mail the pass phrase to ``email``.
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+            RegistrationFailedError: The server refused fields (``.fields`` names them).
+        """
+        optional = {
+            "middleName": middle_name,
+            "avatar": avatar,
+            "personalEmail": personal_email,
+            "personalPhone": personal_phone,
+            "employer": employer,
+            "jobTitle": job_title,
+            "businessEmail": business_email,
+            "businessPhone": business_phone,
+        }
+        body: dict[str, Any] = {
+            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
+            "password": non_empty(password, "password"),
+            "email": non_empty(email, "email"),
+            "firstName": non_empty(first_name, "first_name"),
+            "lastName": non_empty(last_name, "last_name"),
+            "country": uuid_arg(country, "country"),
+            **{key: optional_str(value, key) for key, value in optional.items()},
+            "gender": None if gender is None else uuid_arg(gender, "gender"),
+            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
+        }
+        await self._client.post("/signUp", json={k: v for k, v in body.items() if v is not None})
+
+    async def sign_in(self, username: str, password: str) -> str:
+        """
+        Sign in (``POST /signIn``) and install the bearer token on the client.
+
+        Args:
+            username: The account's email address.
+            password: The account's password.
+
+        Returns:
+            The bearer token (also set on the client's `BearerAuth`, created if needed).
+
+        Raises:
+            ValueError, TypeError: An empty or non-string argument (nothing is sent).
+            UnauthorizedError: Invalid credentials.
+        """
+        return await _auth.sign_in(self._client, username, password)
+
+    async def sign_out(self) -> None:
+        """
+        Sign out (``GET /signOut``): the token is invalidated and cleared from the client.
+        """
+        await _auth.sign_out(self._client)
+
+    async def get(self) -> Account:
+        """
+        Get the signed-in account (``GET /account``).
+
+        Returns:
+            The `Account`.
+        """
+        return structure(await self._client.get("/account"), Account)
+
+    async def delete(self) -> None:
+        """
+        Delete the account and all its profiles (``DELETE /account``).
+        """
+        await self._client.delete("/account")
+
+    async def request_password_reset(self, email: str) -> None:
+        """
+        Ask for a password-reset email (``GET /password/change?email=``).
+
+        Raises:
+            ValueError, TypeError: An empty or non-string email (nothing is sent).
+        """
+        await self._client.get("/password/change", params={"email": non_empty(email, "email")})
+
+    async def change_password(self, old_password: str, new_password: str) -> None:
+        """
+        Change the password (``GET /account/changePassword``, with a JSON body as the
+        reference documents it).
+
+        Raises:
+            ValueError, TypeError: An empty or non-string password (nothing is sent).
+            AuthenticationFailedError: ``old_password`` is wrong.
+        """
+        body = {
+            "oldPassword": non_empty(old_password, "old_password"),
+            "newPassword": non_empty(new_password, "new_password"),
+        }
+        await self._client.request("GET", "/account/changePassword", json=body)

@@ -1,0 +1,50 @@
+"""
+Organisations by employer name: `Company` and ``client.companies`` (``GET /companies``).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import attrs
+
+from .._args import non_empty
+from .._convert import structure
+from ._base import EndpointArea
+
+__all__ = ["CompaniesAPI", "Company"]
+
+
+@attrs.frozen(kw_only=True)
+class Company:
+    """
+    An organisation known to Only Once.
+
+    Attributes:
+        onlyonce_id: Its numeric Only Once ID (wire name ``onlyOnceId``, capital ``O``).
+        name: Its trade name.
+    """
+
+    onlyonce_id: int = attrs.field(metadata={"wire": "onlyOnceId"})
+    name: str
+
+
+class CompaniesAPI(EndpointArea):
+    """
+    ``client.companies``: looking organisations up.
+    """
+
+    __slots__ = ()
+
+    async def list(self, employer_name: str) -> builtins.list[Company]:
+        """
+        Find organisations whose name contains ``employer_name`` (``GET /companies``).
+
+        Returns:
+            The matching `Company` objects.
+
+        Raises:
+            ValueError, TypeError: An empty or non-string name (nothing is sent).
+        """
+        params = {"employerName": non_empty(employer_name, "employer_name")}
+        return structure(await self._client.get("/companies", params=params), list[Company])

@@ -1,0 +1,214 @@
+"""
+Share requests between profiles: `ShareRequest` and ``client.network``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
+from .._convert import structure
+from .._enums import ApiEnum, coerce_enum
+from .._paging import AsyncPaginator
+from ._base import EndpointArea
+from .profiles import Profile, SortDirection
+
+__all__ = ["NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"]
+
+
+class RequestType(ApiEnum):
+    """Which side of share requests ``network.list_requests`` lists."""
+
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+class RequestStatus(ApiEnum):
+    """A share request's state."""
+
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    REVOKED = "REVOKED"
+
+
+@attrs.frozen(kw_only=True)
+class ShareRequest:
+    """
+    A request to share a card (or, reversed, to be given one).
+
+    Attributes:
+        id: The request's id.
+        sender: The sending profile.
+        card_id: The card concerned.
+        recipient: The receiving profile.
+        status: Its state.
+        connected: Whether the two profiles are connected.
+        requested: When it was sent.
+        completed: When it was accepted, declined or revoked.
+    """
+
+    id: uuid.UUID
+    sender: Profile
+    card_id: uuid.UUID
+    recipient: Profile
+    status: RequestStatus
+    connected: bool | None = None
+    requested: dt.datetime | None = None
+    completed: dt.datetime | None = None
+
+
+class NetworkAPI(EndpointArea):
+    """
+    ``client.network``: listing, sending and answering share requests.
+    """
+
+    __slots__ = ()
+
+    def list_requests(
+        self,
+        profile_id: uuid.UUID | str,
+        *,
+        type: RequestType | str | None = None,
+        target_id: uuid.UUID | str | None = None,
+        statuses: Iterable[RequestStatus | str] | None = None,
+        card_id: uuid.UUID | str | None = None,
+        sort_field: str | None = None,
+        sort_direction: SortDirection | str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncPaginator[ShareRequest]:
+        """
+        List a profile's share requests (``GET /profiles/{id}/requests``, paginated).
+
+        Args:
+            profile_id: The profile.
+            type: Incoming or outgoing (the server's default: outgoing).
+            target_id: Only requests with this profile on the other side (sent as
+                ``targetId``; the reference misspells it ``tagetId``).
+            statuses: Only requests in these states.
+            card_id: Only requests for this card.
+            sort_field: ``requested``, ``completed`` or ``status``.
+            sort_direction: ``asc`` or ``desc``.
+            page_size: Items per request (the server's default when ``None``).
+
+        Returns:
+            A paginator over `ShareRequest` objects.
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+        """
+        url = path("/profiles/{id}/requests", id=uuid_arg(profile_id, "profile_id"))
+        params: dict[str, Any] = {
+            "type": None if type is None else coerce_enum(RequestType, type, name="type"),
+            "targetId": None if target_id is None else uuid_arg(target_id, "target_id"),
+            "statuses": None if statuses is None else _statuses(statuses),
+            "cardId": None if card_id is None else uuid_arg(card_id, "card_id"),
+            "sortField": optional_str(sort_field, "sort_field"),
+            "sortDirection": None
+            if sort_direction is None
+            else coerce_enum(SortDirection, sort_direction, name="sort_direction"),
+        }
+        return AsyncPaginator(self._client, url, ShareRequest, params=params, page_size=page_size)
+
+    async def share(
+        self,
+        card_id: uuid.UUID | str,
+        *,
+        sender_id: uuid.UUID | str,
+        recipient_id: uuid.UUID | str,
+    ) -> ShareRequest:
+        """
+        Offer the sender's card to the recipient (``POST /requests``; access required).
+
+        Returns:
+            The new, pending `ShareRequest`.
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+            WrongRequestStatusError: The card is already shared with the recipient.
+        """
+        return await self._send(card_id, sender_id, recipient_id, reversed=False)
+
+    async def request_card(
+        self,
+        card_id: uuid.UUID | str,
+        *,
+        sender_id: uuid.UUID | str,
+        recipient_id: uuid.UUID | str,
+    ) -> ShareRequest:
+        """
+        Ask the recipient for their card (``POST /requests`` with ``reversed: true``).
+
+        Args:
+            card_id: The recipient's card asked for.
+            sender_id: The caller's profile asking.
+            recipient_id: The profile asked.
+
+        Returns:
+            The new, pending `ShareRequest`.
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+        """
+        return await self._send(card_id, sender_id, recipient_id, reversed=True)
+
+    async def accept(self, ids: Iterable[uuid.UUID | str]) -> None:
+        """
+        Accept share requests received (``POST /requests/accept``; all or nothing).
+
+        Raises:
+            ValueError, TypeError: No ids or a bad id (nothing is sent).
+            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
+                to accept, or not pending.
+        """
+        await self._act("accept", ids)
+
+    async def decline(self, ids: Iterable[uuid.UUID | str]) -> None:
+        """
+        Decline share requests received (``POST /requests/decline``; all or nothing).
+
+        Raises:
+            ValueError, TypeError: No ids or a bad id (nothing is sent).
+            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
+                to decline, or not pending.
+        """
+        await self._act("decline", ids)
+
+    async def revoke(self, ids: Iterable[uuid.UUID | str]) -> None:
+        """
+        Withdraw share requests sent (``POST /requests/revoke``; all or nothing).
+
+        Raises:
+            ValueError, TypeError: No ids or a bad id (nothing is sent).
+            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
+                to revoke, or not pending.
+        """
+        await self._act("revoke", ids)
+
+    async def _send(
+        self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool
+    ) -> ShareRequest:
+        body = {
+            "cardId": uuid_arg(card_id, "card_id"),
+            "recipient": {"id": uuid_arg(recipient_id, "recipient_id")},
+            "sender": {"id": uuid_arg(sender_id, "sender_id")},
+            "reversed": reversed,
+        }
+        return structure(await self._client.post("/requests", json=body), ShareRequest)
+
+    async def _act(self, action: str, ids: Iterable[uuid.UUID | str]) -> None:
+        # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.
+        body = {"ids": uuid_list(ids, "ids")}
+        await self._client.post(path("/requests/{action}", action=action), json=body)
+
+
+def _statuses(statuses: Iterable[RequestStatus | str]) -> list[RequestStatus]:
+    items = iterable_arg(statuses, "statuses")
+    if not items:
+        raise ValueError("statuses must not be empty (pass None for every status)")
+    return [coerce_enum(RequestStatus, s, name=f"statuses[{i}]") for i, s in enumerate(items)]

@@ -1,0 +1,115 @@
+"""
+Notes one profile keeps about another: `Note` and the note methods of ``client.profiles``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from .._args import non_empty, path, uuid_arg
+from .._convert import converter, structure
+from ._base import EndpointArea
+
+__all__ = ["Note", "NotesMethods"]
+
+
+@attrs.frozen(kw_only=True)
+class Note:
+    """
+    A note about a profile, written by one of the caller's profiles.
+
+    Attributes:
+        id: The note's id.
+        type: The note's kind (free text in the reference).
+        text: The note itself.
+        owner_id: The caller's profile that wrote it.
+    """
+
+    id: uuid.UUID
+    type: str
+    text: str
+    owner_id: uuid.UUID
+
+
+class NotesMethods(EndpointArea):
+    """
+    The ``/profiles/{id}/notes`` operations of `ProfilesAPI`.
+    """
+
+    __slots__ = ()
+
+    async def add_note(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str, type: str, text: str
+    ) -> uuid.UUID:
+        """
+        Write a note about ``profile_id`` (``POST /profiles/{id}/notes``).
+
+        Args:
+            profile_id: The profile the note is about.
+            owner_id: The caller's profile writing it.
+            type: The note's kind.
+            text: The note.
+
+        Returns:
+            The new note's id.
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+            DecodeError: The answer is not a UUID string.
+        """
+        url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
+        body = {
+            "type": non_empty(type, "type"),
+            "text": non_empty(text, "text"),
+            "ownerId": uuid_arg(owner_id, "owner_id"),
+        }
+        return structure(await self._client.post(url, json=body), uuid.UUID)
+
+    async def list_notes(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
+    ) -> list[Note]:
+        """
+        The notes ``owner_id`` wrote about ``profile_id`` (``GET /profiles/{id}/notes``).
+
+        Returns:
+            The `Note` objects.
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+        """
+        url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
+        body = await self._client.get(url, params={"ownerId": uuid_arg(owner_id, "owner_id")})
+        return structure(body, list[Note])
+
+    async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
+        """
+        Replace a note's type and text (``PUT /profiles/{id}/notes``).
+
+        Args:
+            profile_id: The profile the note is about.
+            note: The note, its ``id`` naming the one to replace
+                (e.g. ``attrs.evolve(note, text="...")``).
+
+        Raises:
+            ValueError, TypeError: A bad id, or ``note`` is not a `Note` (nothing is sent).
+        """
+        if not isinstance(note, Note):
+            raise TypeError(f"note must be a Note, not {type(note).__name__}")
+        url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
+        await self._client.put(url, json=converter.unstructure(note))
+
+    async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
+        """
+        Delete a note (``DELETE /profiles/{id}/notes/{noteId}``).
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+        """
+        url = path(
+            "/profiles/{id}/notes/{note}",
+            id=uuid_arg(profile_id, "profile_id"),
+            note=uuid_arg(note_id, "note_id"),
+        )
+        await self._client.delete(url)

@@ -1,0 +1,370 @@
+"""
+Profiles: `Profile` and its parts, and ``client.profiles`` (``/profiles...``).
+
+Decoding of every model here (and in every endpoint module): fields the API sends that a
+model does not know are ignored; a documented-optional field that is missing is ``None``; an
+enumeration value this SDK does not know decodes to a pseudo-member whose ``is_known`` is
+``False`` (see `ApiEnum`), so a new server-side value never breaks a call; a value of the
+wrong JSON type raises `DecodeError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from .. import _access
+from .._args import flag, non_empty, optional_str, path, str_list, uuid_arg
+from .._convert import structure
+from .._enums import ApiEnum, coerce_enum
+from .._paging import AsyncPaginator
+from .notes import NotesMethods
+from .settings import SettingsMethods
+
+__all__ = [
+    "FlexWorkerInfo",
+    "Profile",
+    "ProfileScope",
+    "ProfileType",
+    "ProfilesAPI",
+    "SortDirection",
+    "Tag",
+]
+
+
+class ProfileType(ApiEnum):
+    """A profile's kind."""
+
+    PERSONAL = "PERSONAL"
+    ORGANIZATION = "ORGANIZATION"
+
+
+class ProfileScope(ApiEnum):
+    """
+    Which profiles ``profiles.list`` returns, relative to ``profile_id``.
+
+    The reference spells ``CONNETIONS``; the SDK sends ``CONNECTIONS``.
+    """
+
+    MINE = "MINE"
+    BOOKMARKS = "BOOKMARKS"
+    CONNECTIONS = "CONNECTIONS"
+    FLEX_WORKERS = "FLEX_WORKERS"
+    REGULAR_WORKERS = "REGULAR_WORKERS"
+
+
+class SortDirection(ApiEnum):
+    """The order of a sorted list."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+@attrs.frozen(kw_only=True)
+class Tag:
+    """
+    A tag one profile (the owner) put on another (the target).
+
+    Attributes:
+        owner_id: The tagging profile.
+        target_id: The tagged profile.
+        tag: The tag's text.
+    """
+
+    owner_id: uuid.UUID
+    target_id: uuid.UUID
+    tag: str
+
+
+@attrs.frozen(kw_only=True)
+class FlexWorkerInfo:
+    """
+    Availability of a flex or regular worker (set in the ``FLEX_WORKERS`` and
+    ``REGULAR_WORKERS`` scopes).
+
+    Attributes:
+        categories: The job categories.
+        available_from_date: From when the worker is available.
+    """
+
+    categories: list[str] | None = None
+    available_from_date: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Profile:
+    """
+    A personal or organization profile, as ``GET /profiles`` and ``GET /profiles/{id}`` show it.
+
+    Attributes:
+        id: The profile's id.
+        onlyonce_id: The numeric Only Once ID.
+        type: Personal or organization.
+        public_card_id: The profile's predefined public card.
+        views_count: How often other accounts viewed the profile.
+        incoming_shares_count: Share requests received.
+        outgoing_shares_count: Share requests sent.
+        name: The display name.
+        avatar_id: The avatar file, if any.
+        created_date: When the profile was created.
+        connected_date: When it was connected (scope ``CONNECTIONS``).
+        last_modify_date: When it last changed (scope ``CONNECTIONS``).
+        flex_worker_info: Set in the worker scopes.
+        bookmarked: Whether the viewing profile bookmarked it.
+        connected: Whether the viewing profile is connected to it.
+        tags: Tags, when the scope is ``MINE`` or a ``profile_id`` was given.
+    """
+
+    id: uuid.UUID
+    onlyonce_id: int
+    type: ProfileType
+    public_card_id: uuid.UUID | None = None
+    views_count: int | None = None
+    incoming_shares_count: int | None = None
+    outgoing_shares_count: int | None = None
+    name: str | None = None
+    avatar_id: uuid.UUID | None = None
+    created_date: dt.datetime | None = None
+    connected_date: dt.datetime | None = None
+    last_modify_date: dt.datetime | None = None
+    flex_worker_info: FlexWorkerInfo | None = None
+    bookmarked: bool | None = None
+    connected: bool | None = None
+    tags: list[Tag] | None = None
+
+
+class ProfilesAPI(NotesMethods, SettingsMethods):
+    """
+    ``client.profiles``: profiles, access, bookmarks, tags, notes and settings.
+    """
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        ooid: str | int | None = None,
+        name: str | None = None,
+        type: ProfileType | str | None = None,
+        scope: ProfileScope | str | None = None,
+        profile_id: uuid.UUID | str | None = None,
+        tags: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        sort_field: str | None = None,
+        sort_direction: SortDirection | str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncPaginator[Profile]:
+        """
+        List or search profiles (``GET /profiles``, paginated).
+
+        Args:
+            ooid: An Only Once ID, or part of one.
+            name: A profile name, or part of one.
+            type: Only profiles of this type.
+            scope: Relative to ``profile_id``; without it, every profile is searched.
+            profile_id: Whose bookmarks, connections or workers; required when ``scope`` is
+                set and not ``MINE``.
+            tags: Only profiles with these tags.
+            categories: Worker categories (the worker scopes).
+            sort_field: The field to sort by.
+            sort_direction: ``asc`` or ``desc``.
+            page_size: Items per request (the server's default when ``None``).
+
+        Returns:
+            A paginator over the matching `Profile` objects.
+
+        Raises:
+            ValueError, TypeError: A bad argument, or ``scope`` other than ``MINE`` without
+                ``profile_id`` (nothing is sent).
+        """
+        scope_ = None if scope is None else coerce_enum(ProfileScope, scope, name="scope")
+        if scope_ not in (None, ProfileScope.MINE) and profile_id is None:
+            raise ValueError(f"profile_id is required with scope {scope_}")
+        params: dict[str, Any] = {
+            "ooId": None if ooid is None else _ooid(ooid),
+            "name": optional_str(name, "name"),
+            "type": None if type is None else coerce_enum(ProfileType, type, name="type"),
+            "scope": scope_,
+            "profileId": None if profile_id is None else uuid_arg(profile_id, "profile_id"),
+            "tags": None if tags is None else str_list(tags, "tags"),
+            "categories": None if categories is None else str_list(categories, "categories"),
+            "sortField": optional_str(sort_field, "sort_field"),
+            "sortDirection": None
+            if sort_direction is None
+            else coerce_enum(SortDirection, sort_direction, name="sort_direction"),
+        }
+        return AsyncPaginator(
+            self._client, "/profiles", Profile, params=params, page_size=page_size
+        )
+
+    async def get(
+        self, profile_id: uuid.UUID | str, *, current_profile_id: uuid.UUID | str | None = None
+    ) -> Profile:
+        """
+        Get one profile (``GET /profiles/{id}``).
+
+        Args:
+            profile_id: The profile to show.
+            current_profile_id: The caller's profile viewing it (fills ``bookmarked``,
+                ``connected`` and ``tags``).
+
+        Returns:
+            The `Profile`.
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+            NotFoundError: No such profile.
+        """
+        url = path("/profiles/{id}", id=uuid_arg(profile_id, "profile_id"))
+        current = current_profile_id
+        params = {"currentProfileId": None if current is None else uuid_arg(current, "current")}
+        return structure(await self._client.get(url, params=params), Profile)
+
+    async def create_organization(
+        self,
+        *,
+        pass_phrase: str,
+        email: str,
+        trade_name: str,
+        legal_entity_type: uuid.UUID | str,
+        country: uuid.UUID | str,
+        mail_pass_phrase: bool = False,
+    ) -> None:
+        """
+        Create an organization profile owned by the caller (``POST /profiles``).
+
+        Args:
+            pass_phrase: The new profile's pass phrase (its ``Secret-Key``).
+            email: The organization's email address.
+            trade_name: The trade name (unique).
+            legal_entity_type: A ``legal_entity_type_field`` dictionary entry id.
+            country: A ``country_field`` dictionary entry id.
+            mail_pass_phrase: Whether to mail the pass phrase to ``email``.
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+            ValidationError: The trade name is taken or a field is invalid.
+        """
+        body = {
+            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
+            "email": non_empty(email, "email"),
+            "tradeName": non_empty(trade_name, "trade_name"),
+            "legalEntityType": uuid_arg(legal_entity_type, "legal_entity_type"),
+            "country": uuid_arg(country, "country"),
+            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
+        }
+        await self._client.post("/profiles", json=body)
+
+    async def delete(self, profile_id: uuid.UUID | str) -> None:
+        """
+        Delete one of the caller's organization profiles (``DELETE /profiles/{id}``).
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+            AccessDeniedError: A personal profile, or another account's.
+        """
+        await self._client.delete(path("/profiles/{id}", id=uuid_arg(profile_id, "profile_id")))
+
+    async def enable_access(
+        self, profile_id: uuid.UUID | str, pass_phrase: str, *, remember: bool = True
+    ) -> None:
+        """
+        Enable the "Access Required" endpoints for a profile (``POST /profiles/{id}/access``).
+
+        Args:
+            profile_id: The profile.
+            pass_phrase: Its pass phrase, sent as the ``Secret-Key`` header.
+            remember: Keep the pass phrase in memory to renew the access once it expires.
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+            WrongSecretKeyError: A wrong pass phrase.
+        """
+        await _access.enable_access(
+            self._client, profile_id, pass_phrase, remember=flag(remember, "remember")
+        )
+
+    async def change_pass_phrase(
+        self, profile_id: uuid.UUID | str, pass_phrase: str, new_pass_phrase: str
+    ) -> None:
+        """
+        Change a profile's pass phrase (``POST /profiles/{id}/chagePassPhrase``, sic).
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+            WrongSecretKeyError: ``pass_phrase`` is wrong.
+        """
+        url = path("/profiles/{id}/chagePassPhrase", id=uuid_arg(profile_id, "profile_id"))
+        body = {
+            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
+            "newPassPhrase": non_empty(new_pass_phrase, "new_pass_phrase"),
+        }
+        await self._client.post(url, json=body)
+
+    async def add_bookmark(self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str) -> None:
+        """
+        Bookmark ``target_id`` for ``profile_id`` (``POST /profiles/{id}/bookmarks``).
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+        """
+        url = path("/profiles/{id}/bookmarks", id=uuid_arg(profile_id, "profile_id"))
+        await self._client.post(url, json={"id": uuid_arg(target_id, "target_id")})
+
+    async def remove_bookmark(
+        self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str
+    ) -> None:
+        """
+        Remove a bookmark (``DELETE /profiles/{id}/bookmarks/{profileId}``).
+
+        Raises:
+            ValueError, TypeError: A bad id (nothing is sent).
+        """
+        url = path(
+            "/profiles/{id}/bookmarks/{target}",
+            id=uuid_arg(profile_id, "profile_id"),
+            target=uuid_arg(target_id, "target_id"),
+        )
+        await self._client.delete(url)
+
+    async def add_tag(
+        self, *, owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str
+    ) -> None:
+        """
+        Tag ``target_id`` as ``owner_id`` (``POST /profiles/tags``).
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+        """
+        await self._client.post("/profiles/tags", json=_tag_body(owner_id, target_id, tag))
+
+    async def remove_tag(
+        self, *, owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str
+    ) -> None:
+        """
+        Remove a tag (``DELETE /profiles/tags``, with a JSON body).
+
+        Raises:
+            ValueError, TypeError: A bad argument (nothing is sent).
+        """
+        body = _tag_body(owner_id, target_id, tag)
+        await self._client.request("DELETE", "/profiles/tags", json=body)
+
+
+def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -> dict[str, Any]:
+    return {
+        "ownerId": uuid_arg(owner_id, "owner_id"),
+        "targetId": uuid_arg(target_id, "target_id"),
+        "tag": non_empty(tag, "tag"),
+    }
+
+
+def _ooid(ooid: object) -> str:
+    # The query takes part of an Only Once ID, so digits as text are as good as an int.
+    if isinstance(ooid, bool) or not isinstance(ooid, (str, int)):
+        raise TypeError(f"ooid must be a str or int, not {type(ooid).__name__}")
+    return non_empty(str(ooid), "ooid")
