@@ -80,7 +80,7 @@ logger = logging.getLogger("onlyonce_async.redis")
 #: How long a waiter's place in the queue outlives its expected retry.
 _LEASE_GRACE = 2.0
 #: The most jitter added to a wait, so waiters woken by one event do not all ask at once.
-_MAX_JITTER = 0.01
+_MAX_JITTER = 0.002
 
 _GRANTED, _WAIT, _PAUSED_TOO_LONG = 0, 1, 2
 
