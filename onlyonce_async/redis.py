@@ -13,10 +13,13 @@ wait is told exactly how long (until the slot it is next in line for frees, or u
 pause ends), sleeps that long plus a few milliseconds of jitter, and asks again: nobody polls.
 
 Fairness. Waiters are served first come, first served across all processes: a caller that
-has to wait takes a ticket in a queue kept in Redis, and a free slot goes to the oldest
-ticket, so a newcomer never overtakes a waiter and no process starves. A ticket is held by a
-lease renewed on every retry; when its holder dies (a killed process) the lease lapses within
-two seconds of its next expected retry, and a cancelled `acquire` returns its ticket at once.
+has to wait takes a ticket in a queue kept in Redis and is told to come back when the slot
+for its place in the queue frees. A caller finds a slot only if enough slots are free for
+every ticket ahead of it as well, so nobody is overtaken to their cost and no process
+starves; a process that asks again at once may still use a slot that a sleeping waiter
+ahead of it leaves unused for a few milliseconds. A ticket is held by a lease renewed on
+every retry: when its holder dies (a killed process) the lease lapses two seconds after its
+expected retry, and a cancelled `acquire` gives its ticket back at once.
 
 Failures. When Redis cannot be reached, `acquire` and `penalize` raise
 `RateLimiterUnavailableError` rather than send unlimited. Pass ``fallback=`` (say a
@@ -195,6 +198,7 @@ class RedisRateLimiter:
 
     Raises:
         ValueError: An argument is out of range.
+        TypeError: ``prefix`` is not a ``str``.
     """
 
     def __init__(
@@ -336,24 +340,33 @@ class RedisRateLimiter:
             _micros(MAX_PAUSE),
             _micros(_LEASE_GRACE),
         ]
-        queued = False
         try:
-            while True:
-                code, value = await self._run(self._acquire_script, self._keys, args)
-                if code == _GRANTED:
-                    queued = False
-                    return int(value) / 1_000_000
-                if code == _PAUSED_TOO_LONG:
-                    queued = False
-                    raise paused_error(int(value) / 1_000_000)
-                queued = True
-                wait = int(value) / 1_000_000
-                # Not a secret: jitter only spreads out waiters woken by the same event.
-                jitter = random.uniform(0, min(_MAX_JITTER, wait / 20))  # noqa: S311
-                await anyio.sleep(wait + jitter)
-        finally:
-            if queued:
-                await self._leave_queue(ticket)
+            code, value = await self._wait_in_line(args)
+        except RateLimiterUnavailableError:
+            # Redis is gone, and with it the way to give the ticket back; its lease lapses.
+            raise
+        except BaseException:
+            # Cancelled, possibly between the script's effect and its answer: give the
+            # place back now rather than hold up the queue until the lease lapses.
+            await self._leave_queue(ticket)
+            raise
+        if code == _PAUSED_TOO_LONG:
+            # The script has already dropped the ticket.
+            raise paused_error(value / 1_000_000)
+        return value / 1_000_000
+
+    async def _wait_in_line(self, args: list[Any]) -> tuple[int, int]:
+        """
+        Ask Redis until it grants or refuses; returns the script's ``(code, value)``.
+        """
+        while True:
+            code, value = await self._run(self._acquire_script, self._keys, args)
+            if code != _WAIT:
+                return int(code), int(value)
+            wait = int(value) / 1_000_000
+            # Not a secret: jitter only spreads out waiters woken by the same event.
+            jitter = random.uniform(0, min(_MAX_JITTER, wait / 20))  # noqa: S311
+            await anyio.sleep(wait + jitter)
 
     async def _leave_queue(self, ticket: str) -> None:
         # Shielded so that a cancelled waiter still gives its place back; bounded so that a
