@@ -32,22 +32,24 @@ the window on disk unless configured to: after a restart the window starts empty
 The scripts are reloaded by redis-py after a restart (``NOSCRIPT``) without the caller
 noticing.
 
-Keys. A limiter uses four keys named ``{prefix}{{key}}:starts|pause|queue|leases`` (the
-braces keep them in one Redis Cluster slot); each expires on its own (``PEXPIRE`` on every
-write, covering the window, any pause and any waiter), so abandoned quotas leave nothing
-behind. Every sharer must use the same ``limit``, ``period`` and ``margin``.
+Keys. A limiter uses four keys, ``<prefix>{<key>}:starts`` and the same ending in ``:pause``,
+``:queue`` and ``:leases`` (the braces keep them in one Redis Cluster slot); each expires on
+its own (``PEXPIRE`` on every write, covering the window, any pause and any waiter), so
+abandoned quotas leave nothing behind. Every sharer must use the same ``limit``, ``period``
+and ``margin``.
 
 asyncio only: redis-py's asyncio client does not run under trio, so calling `acquire` or
 `penalize` from trio raises `RuntimeError` at once. Requires Redis 5 or newer.
 
-Why not an existing library. ``limits`` (its async ``MovingWindowRateLimiter`` over
-``RedisStorage``) stamps entries with each client's ``time.time()``, only answers "allowed or
-not" through ``hit()`` (no atomic "wait this long"), keeps whole-second expiries, and has no
-shared pause. ``pyrate-limiter``'s ``RedisBucket`` also takes timestamps from the client
-clock (it says so: it does not use Redis ``TIME``), waits with ``asyncio.sleep`` retries
-without a queue, so waiters are served in no particular order, and has no shared pause
-either. Neither gives the server-clock moving window with wait-until, FIFO waiting and a
-shared penalty that the API's 429 handling needs, so it is written here.
+Why not an existing library (read: limits 5.8, pyrate-limiter 4.5). ``limits`` (its async
+``MovingWindowRateLimiter`` over ``RedisStorage``) stamps entries with each client's
+``time.time()``, only answers "allowed or not" through ``hit()`` (no atomic "wait this
+long"), keeps whole-second expiries, and has no shared pause. ``pyrate-limiter``'s
+``RedisBucket`` also takes timestamps from the client clock (it says so: it does not use
+Redis ``TIME``), waits with ``asyncio.sleep`` retries without a queue, so waiters are served
+in no particular order, and has no shared pause either. Neither gives the server-clock
+moving window with wait-until, FIFO waiting and a shared penalty that the API's 429
+handling needs, so it is written here.
 """
 
 from __future__ import annotations
