@@ -225,7 +225,7 @@ async def test_waiters_are_served_first_come_first_served(redis: Redis) -> None:
         async with anyio.create_task_group() as tg:
             for index in range(5):
                 tg.start_soon(take, index)
-                await anyio.sleep(0.05)
+                await anyio.sleep(0.1)
     assert order == [0, 1, 2, 3, 4]
 
 
@@ -333,7 +333,11 @@ async def test_fallback_limits_locally_while_redis_is_down(
         with anyio.move_on_after(0.3) as scope:
             await limiter.acquire()
         assert scope.cancelled_caught
-        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        warnings = [
+            r
+            for r in caplog.records
+            if r.name == "onlyonce_async.redis" and r.levelno == logging.WARNING
+        ]
         assert len(warnings) == 1
         assert "falls back" in warnings[0].getMessage()
         server.start()
@@ -374,7 +378,7 @@ async def test_from_url_owns_its_client(redis_server: RedisServer, redis: Redis)
 @pytest.mark.anyio
 async def test_client_429_pauses_every_sharer(redis: Redis) -> None:
     """A 429 seen by a Client using the limiter sets the shared pause in Redis."""
-    limiter = RedisRateLimiter(redis, "client", 10, 1.0)
+    limiter = RedisRateLimiter(redis, "client", 10, 30.0)
     with respx.mock(base_url="https://api.test") as mock:
         mock.get("/x").mock(
             side_effect=[
@@ -387,7 +391,9 @@ async def test_client_429_pauses_every_sharer(redis: Redis) -> None:
                 await client.get("/x")
     raw = await redis.get("onlyonce:ratelimit:{client}:pause")
     assert raw is not None
-    assert await redis.zcard("onlyonce:ratelimit:{client}:starts") == 2
+    starts = await redis.zrange("onlyonce:ratelimit:{client}:starts", 0, -1, withscores=True)
+    assert len(starts) == 2
+    assert float(starts[1][1]) >= int(raw)
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
