@@ -7,6 +7,7 @@ The tree::
     ├── TransportError                 network failure after retries (__cause__ = httpx error)
     │   └── RequestTimeout
     ├── DecodeError                    2xx body that is not valid JSON / not the documented shape
+    ├── RateLimiterUnavailableError    the shared (Redis) rate limiter cannot be reached
     └── APIError                       non-2xx response
         ├── BadRequestError            400
         │   ├── AuthenticationError    400 with a JWT-API code; .code
@@ -67,6 +68,7 @@ __all__ = [
     "PayloadTooLargeError",
     "ProjectAccessError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "RegistrationFailedError",
     "RequestTimeout",
     "ServerError",
@@ -117,6 +119,14 @@ class DecodeError(OnlyOnceError):
     def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
         super().__init__(message)
         self.response = response
+
+
+class RateLimiterUnavailableError(OnlyOnceError):
+    """
+    A shared rate limiter cannot reach its store (e.g. Redis is down); ``__cause__`` says why.
+
+    Raised instead of sending without a limit: nothing was sent.
+    """
 
 
 class APIError(OnlyOnceError):

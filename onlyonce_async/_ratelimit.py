@@ -71,17 +71,7 @@ class SlidingWindowRateLimiter:
         margin: float | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be a positive int, not {limit!r}")
-        if not (isinstance(period, (int, float)) and math.isfinite(period) and period > 0):
-            raise ValueError(f"period must be a positive number of seconds, not {period!r}")
-        if margin is None:
-            margin = min(0.25, period / 100)
-        if not (math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"margin must be >= 0, not {margin!r}")
-        self.limit = limit
-        self.period = float(period)
-        self.margin = float(margin)
+        self.limit, self.period, self.margin = check_window(limit, period, margin)
         self._clock = clock or anyio.current_time
         self._starts: collections.deque[float] = collections.deque(maxlen=limit)
         self._paused_until = -math.inf
@@ -124,8 +114,39 @@ class SlidingWindowRateLimiter:
     def _raise_if_paused_too_long(self) -> None:
         remaining = self._paused_until - self._clock()
         if remaining > MAX_PAUSE:
-            raise RateLimitError(
-                f"rate limited: paused for another {remaining:.0f} s",
-                retry_after=remaining,
-                status_code=429,
-            )
+            raise paused_error(remaining)
+
+
+def check_window(limit: int, period: float, margin: float | None) -> tuple[int, float, float]:
+    """
+    Validate a limiter's window and fill in the default margin.
+
+    Shared by every limiter so that they all read ``limit``/``period``/``margin`` alike.
+
+    Returns:
+        ``(limit, period, margin)`` with ``margin`` defaulting to 1 % of ``period``, at
+        most 0.25 s.
+
+    Raises:
+        ValueError: ``limit`` is not a positive int, or ``period``/``margin`` are out of range.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive int, not {limit!r}")
+    if not (isinstance(period, (int, float)) and math.isfinite(period) and period > 0):
+        raise ValueError(f"period must be a positive number of seconds, not {period!r}")
+    if margin is None:
+        margin = min(0.25, period / 100)
+    if not (isinstance(margin, (int, float)) and math.isfinite(margin) and margin >= 0):
+        raise ValueError(f"margin must be >= 0, not {margin!r}")
+    return limit, float(period), float(margin)
+
+
+def paused_error(remaining: float) -> RateLimitError:
+    """
+    The error for a limiter paused ``remaining`` seconds, longer than ``MAX_PAUSE``.
+    """
+    return RateLimitError(
+        f"rate limited: paused for another {remaining:.0f} s",
+        retry_after=remaining,
+        status_code=429,
+    )

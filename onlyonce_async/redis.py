@@ -1,0 +1,412 @@
+"""
+A rate limiter shared through Redis by every process that uses one Only Once account.
+
+Several worker processes, on one host or many, each with its own `SlidingWindowRateLimiter`,
+send N times the account's 60 requests a minute and meet 429s. `RedisRateLimiter` keeps the
+same guarantee across all of them: at most ``limit`` acquisitions in any window of
+``period`` (plus the same small ``margin``), for every process sharing the ``key``.
+
+How it works. Each decision is one Lua script run atomically inside Redis, timed by Redis's
+own clock (``TIME``), so the hosts' clocks never matter. The starts of the window live in a
+sorted set; a pause set by `RedisRateLimiter.penalize` lives next to it. A caller that must
+wait is told exactly how long (until the slot it is next in line for frees, or until the
+pause ends), sleeps that long plus a few milliseconds of jitter, and asks again: nobody polls.
+
+Fairness. Waiters are served first come, first served across all processes: a caller that
+has to wait takes a ticket in a queue kept in Redis and is told to come back when the slot
+for its place in the queue frees. A caller finds a slot only if enough slots are free for
+every ticket ahead of it as well, so nobody is overtaken to their cost and no process
+starves; a process that asks again at once may still use a slot that a sleeping waiter
+ahead of it leaves unused for a few milliseconds. A ticket is held by a lease renewed on
+every retry: when its holder dies (a killed process) the lease lapses two seconds after its
+expected retry, and a cancelled `acquire` gives its ticket back at once.
+
+Failures. When Redis cannot be reached, `acquire` and `penalize` raise
+`RateLimiterUnavailableError` rather than send unlimited. Pass ``fallback=`` (say a
+``SlidingWindowRateLimiter(limit // number_of_processes, period)``) to keep working on a local
+limiter while Redis is down; a WARNING is logged when that starts and an INFO when Redis is
+back. How long a call takes to notice an outage is the redis client's own retry policy
+(redis-py retries connection errors with backoff before giving up). Redis keeps no copy of
+the window on disk unless configured to: after a restart the window starts empty and up to
+``limit`` requests may start at once, even if ``limit`` started just before the restart.
+The scripts are reloaded by redis-py after a restart (``NOSCRIPT``) without the caller
+noticing.
+
+Keys. A limiter uses four keys, ``<prefix>{<key>}:starts`` and the same ending in ``:pause``,
+``:queue`` and ``:leases`` (the braces keep them in one Redis Cluster slot); each expires on
+its own (``PEXPIRE`` on every write, covering the window, any pause and any waiter), so
+abandoned quotas leave nothing behind. Every sharer must use the same ``limit``, ``period``
+and ``margin``.
+
+asyncio only: redis-py's asyncio client does not run under trio, so calling `acquire` or
+`penalize` from trio raises `RuntimeError` at once. Requires Redis 5 or newer.
+
+Why not an existing library (read: limits 5.8, pyrate-limiter 4.5). ``limits`` (its async
+``MovingWindowRateLimiter`` over ``RedisStorage``) stamps entries with each client's
+``time.time()``, only answers "allowed or not" through ``hit()`` (no atomic "wait this
+long"), keeps whole-second expiries, and has no shared pause. ``pyrate-limiter``'s
+``RedisBucket`` also takes timestamps from the client clock (it says so: it does not use
+Redis ``TIME``), waits with ``asyncio.sleep`` retries without a queue, so waiters are served
+in no particular order, and has no shared pause either. Neither gives the server-clock
+moving window with wait-until, FIFO waiting and a shared penalty that the API's 429
+handling needs, so it is written here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import uuid
+from types import TracebackType
+from typing import Any
+
+try:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import RedisError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "onlyonce_async.redis needs redis-py; install it with: pip install 'onlyonce-async[redis]'"
+    ) from exc
+
+import anyio
+
+from ._errors import RateLimiterUnavailableError
+from ._ratelimit import MAX_PAUSE, RateLimiter, check_window, paused_error
+
+__all__ = ["RateLimiterUnavailableError", "RedisRateLimiter"]
+
+logger = logging.getLogger("onlyonce_async.redis")
+
+#: How long a waiter's place in the queue outlives its expected retry.
+_LEASE_GRACE = 2.0
+#: The most jitter added to a wait, so waiters woken by one event do not all ask at once.
+_MAX_JITTER = 0.002
+
+_GRANTED, _WAIT, _PAUSED_TOO_LONG = 0, 1, 2
+
+# KEYS: starts, pause, queue, leases.  ARGV: ticket, limit, window, max pause, lease grace.
+# Times are integer microseconds of Redis's clock; they fit a Lua double exactly.
+# Returns {0, now} granted, {1, wait} try again after wait, {2, pause} paused too long.
+_ACQUIRE = """
+local starts, pause_key, queue, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ticket = ARGV[1]
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local max_pause = tonumber(ARGV[4])
+local grace = tonumber(ARGV[5])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+
+redis.call('ZREMRANGEBYSCORE', starts, '-inf', now - window)
+local stale = redis.call('ZRANGEBYSCORE', leases, '-inf', now)
+for _, t in ipairs(stale) do
+  redis.call('ZREM', queue, t)
+end
+if #stale > 0 then
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+end
+
+local pause = tonumber(redis.call('GET', pause_key) or '0') - now
+if pause > max_pause then
+  redis.call('ZREM', queue, ticket)
+  redis.call('ZREM', leases, ticket)
+  return {2, pause}
+end
+
+local rank = redis.call('ZRANK', queue, ticket)
+if not rank then
+  rank = redis.call('ZCARD', queue)
+end
+local count = redis.call('ZCARD', starts)
+local free = limit - count
+local wait = math.max(pause, 0)
+if rank < free then
+  if pause <= 0 then
+    redis.call('ZADD', starts, now, ticket)
+    redis.call('ZREM', queue, ticket)
+    redis.call('ZREM', leases, ticket)
+    redis.call('PEXPIRE', starts, math.ceil(window / 1000))
+    return {0, now}
+  end
+elseif count > 0 then
+  -- The ticket at rank r needs r + 1 free slots: the (r - free)-th oldest start must expire.
+  local index = math.min(rank - free, count - 1)
+  local oldest = redis.call('ZRANGE', starts, index, index, 'WITHSCORES')
+  wait = math.max(wait, tonumber(oldest[2]) + window - now)
+else
+  wait = math.max(wait, math.ceil(window / limit))
+end
+
+if redis.call('ZSCORE', queue, ticket) == false then
+  redis.call('ZADD', queue, now, ticket)
+end
+redis.call('ZADD', leases, now + wait + grace, ticket)
+local ttl = math.ceil((window + wait + grace) / 1000)
+redis.call('PEXPIRE', starts, ttl)
+redis.call('PEXPIRE', queue, ttl)
+redis.call('PEXPIRE', leases, ttl)
+return {1, wait}
+"""
+
+# KEYS: pause.  ARGV: seconds, window (microseconds).  Keeps the later of both pauses.
+_PENALIZE = """
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local until_ = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > current then
+  redis.call('SET', KEYS[1], string.format('%d', until_))
+  current = until_
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil((current - now + tonumber(ARGV[2])) / 1000))
+return current
+"""
+
+
+def _micros(seconds: float) -> int:
+    return math.ceil(seconds * 1_000_000)
+
+
+def _require_asyncio() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "RedisRateLimiter is asyncio-only: redis-py's asyncio client does not run "
+            "under trio; use SlidingWindowRateLimiter there"
+        ) from None
+
+
+class RedisRateLimiter:
+    """
+    At most ``limit`` acquisitions in any ``period`` across every process sharing ``key``.
+
+    Args:
+        redis: A ``redis.asyncio.Redis`` client (the caller keeps ownership and closes it).
+        key: The name every sharer of one quota uses, e.g. the account's id.
+        limit: Starts allowed per window.
+        period: The window, in seconds.
+        prefix: Prepended to every Redis key this limiter uses.
+        margin: Extra seconds added to the window, as in `SlidingWindowRateLimiter`;
+            defaults to 1 % of ``period``, at most 0.25 s.
+        fallback: A local limiter used while Redis cannot be reached; without one, calls
+            raise `RateLimiterUnavailableError` then. It is also penalized with the shared
+            limiter, so an outage during a pause still honours the pause.
+
+    Raises:
+        ValueError: An argument is out of range.
+        TypeError: ``prefix`` is not a ``str``.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        key: str,
+        limit: int = 60,
+        period: float = 60.0,
+        *,
+        prefix: str = "onlyonce:ratelimit:",
+        margin: float | None = None,
+        fallback: RateLimiter | None = None,
+    ) -> None:
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"key must be a non-empty str, not {key!r}")
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, not {prefix!r}")
+        self.limit, self.period, self.margin = check_window(limit, period, margin)
+        self.key = key
+        self.prefix = prefix
+        self.fallback = fallback
+        self.redis = redis
+        base = f"{prefix}{{{key}}}"
+        self._keys = [f"{base}:starts", f"{base}:pause", f"{base}:queue", f"{base}:leases"]
+        self._acquire_script: AsyncScript = redis.register_script(_ACQUIRE)
+        self._penalize_script: AsyncScript = redis.register_script(_PENALIZE)
+        self._owns_redis = False
+        self._on_fallback = False
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        key: str,
+        limit: int = 60,
+        period: float = 60.0,
+        *,
+        prefix: str = "onlyonce:ratelimit:",
+        margin: float | None = None,
+        fallback: RateLimiter | None = None,
+        **redis_options: Any,
+    ) -> RedisRateLimiter:
+        """
+        A limiter on a Redis client of its own, made from a URL; close it with `aclose`.
+
+        Args:
+            url: A Redis URL such as ``redis://localhost:6379/0``.
+            key, limit, period, prefix, margin, fallback: As for `RedisRateLimiter`.
+            **redis_options: Passed to ``redis.asyncio.Redis.from_url`` (timeouts, retry...).
+
+        Returns:
+            A limiter that owns its client.
+        """
+        client = Redis.from_url(url, **redis_options)
+        limiter = cls(client, key, limit, period, prefix=prefix, margin=margin, fallback=fallback)
+        limiter._owns_redis = True
+        return limiter
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisRateLimiter(key={self.key!r}, limit={self.limit}, period={self.period}, "
+            f"prefix={self.prefix!r})"
+        )
+
+    async def aclose(self) -> None:
+        """
+        Close the Redis client if this limiter made it (`from_url`); otherwise do nothing.
+        """
+        if self._owns_redis:
+            await self.redis.aclose()
+
+    async def __aenter__(self) -> RedisRateLimiter:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def acquire(self) -> None:
+        """
+        Wait until one request may start, and count it for every sharer of the key.
+
+        Raises:
+            RateLimitError: The shared pause lasts longer than ``MAX_PAUSE`` seconds.
+            RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
+            RuntimeError: Called outside asyncio (e.g. under trio).
+        """
+        await self._acquire()
+
+    async def penalize(self, seconds: float) -> None:
+        """
+        After a 429: no sharer of the key starts before Redis's now + ``seconds``.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not finite.
+            RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
+            RuntimeError: Called outside asyncio (e.g. under trio).
+        """
+        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+        _require_asyncio()
+        if self.fallback is not None:
+            await self.fallback.penalize(seconds)
+        window = _micros(self.period + self.margin)
+        try:
+            await self._run(self._penalize_script, self._keys[1:2], [_micros(seconds), window])
+        except RateLimiterUnavailableError as error:
+            if self._fallback_for(error) is None:
+                raise
+
+    async def _acquire(self) -> float | None:
+        """
+        `acquire`, returning Redis's time of the grant in seconds (None if the fallback granted).
+        """
+        _require_asyncio()
+        try:
+            granted_at = await self._acquire_shared()
+        except RateLimiterUnavailableError as error:
+            fallback = self._fallback_for(error)
+            if fallback is None:
+                raise
+            await fallback.acquire()
+            return None
+        if self._on_fallback:
+            self._on_fallback = False
+            logger.info("Redis is reachable again; rate limiter %r is shared again", self.key)
+        return granted_at
+
+    async def _acquire_shared(self) -> float:
+        ticket = uuid.uuid4().hex
+        args = [
+            ticket,
+            self.limit,
+            _micros(self.period + self.margin),
+            _micros(MAX_PAUSE),
+            _micros(_LEASE_GRACE),
+        ]
+        try:
+            code, value = await self._wait_in_line(args)
+        except RateLimiterUnavailableError:
+            # Redis is gone, and with it the way to give the ticket back; its lease lapses.
+            raise
+        except BaseException:
+            # Cancelled, possibly between the script's effect and its answer: give the
+            # place back now rather than hold up the queue until the lease lapses.
+            await self._leave_queue(ticket)
+            raise
+        if code == _PAUSED_TOO_LONG:
+            # The script has already dropped the ticket.
+            raise paused_error(value / 1_000_000)
+        return value / 1_000_000
+
+    async def _wait_in_line(self, args: list[Any]) -> tuple[int, int]:
+        """
+        Ask Redis until it grants or refuses; returns the script's ``(code, value)``.
+        """
+        while True:
+            code, value = await self._run(self._acquire_script, self._keys, args)
+            if code != _WAIT:
+                return int(code), int(value)
+            wait = int(value) / 1_000_000
+            # Not a secret: jitter only spreads out waiters woken by the same event.
+            jitter = random.uniform(0, min(_MAX_JITTER, wait / 20))  # noqa: S311
+            await anyio.sleep(wait + jitter)
+
+    async def _leave_queue(self, ticket: str) -> None:
+        # Shielded so that a cancelled waiter still gives its place back; bounded so that a
+        # dead Redis cannot hold the cancellation up (the lease would expire anyway).
+        with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+            try:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.zrem(self._keys[2], ticket)
+                    pipe.zrem(self._keys[3], ticket)
+                    await pipe.execute()
+            except RedisError:
+                logger.debug("could not return ticket of %r to Redis", self.key, exc_info=True)
+
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return await script(keys=keys, args=args)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise RateLimiterUnavailableError(
+                f"rate limiter {self.key!r}: Redis cannot be reached ({error}); nothing was sent"
+            ) from error
+        except RedisError as error:
+            raise RateLimiterUnavailableError(
+                f"rate limiter {self.key!r}: Redis refused the limiter's script ({error}); "
+                "nothing was sent"
+            ) from error
+
+    def _fallback_for(self, error: RateLimiterUnavailableError) -> RateLimiter | None:
+        # Only an outage falls back: an error Redis answered with (a wrong key type, no
+        # permission) is a misconfiguration that a silent local limiter would hide.
+        outage = isinstance(error.__cause__, (RedisConnectionError, RedisTimeoutError))
+        if self.fallback is None or not outage:
+            return None
+        if not self._on_fallback:
+            self._on_fallback = True
+            logger.warning(
+                "Redis unreachable (%s); rate limiter %r falls back to %r until it is back",
+                error.__cause__,
+                self.key,
+                self.fallback,
+            )
+        return self.fallback
