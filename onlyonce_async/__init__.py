@@ -12,6 +12,7 @@ from ._endpoints.activities import (
     ActivityScope,
     ActivityType,
 )
+from ._endpoints.bulk import BulkShareReport, InvalidRecipientError, ShareOutcome
 from ._endpoints.cards import Card, CardContent, CardsAPI, CardScope, DataSetType
 from ._endpoints.companies import CompaniesAPI, Company
 from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
@@ -99,6 +100,7 @@ __all__ = [
     "AvatarVisibility",
     "BadRequestError",
     "BearerAuth",
+    "BulkShareReport",
     "Card",
     "CardContent",
     "CardScope",
@@ -125,6 +127,7 @@ __all__ = [
     "Heartbeat",
     "IPNotAllowedError",
     "InvalidApiKeyError",
+    "InvalidRecipientError",
     "InvalidTokenError",
     "MissingApiKeyError",
     "MissingTokenError",
@@ -150,6 +153,7 @@ __all__ = [
     "RequestType",
     "RetryPolicy",
     "ServerError",
+    "ShareOutcome",
     "ShareRequest",
     "SignedJWTAuth",
     "SlidingWindowRateLimiter",

@@ -89,28 +89,57 @@ class AsyncPaginator(Generic[T]):
         body = await self._client.get(self._path, params=params)
         return _page_from_body(body, self._item_type, number)
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    def pages(self) -> AsyncIterator[Page[T]]:
         """
-        Yield every page in order, starting at page 0.
+        Iterate over every page in order, starting at page 0.
         """
-        seen = 0
-        for number in range(MAX_PAGES):
-            page = await self.fetch_page(number)
-            yield page
-            seen += len(page.items)
-            if page.last or not page.items or (page.total is not None and seen >= page.total):
-                return
+        return _PageIterator(self)
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _ItemIterator(_PageIterator(self))
 
     async def collect(self) -> list[T]:
         """
         Every item of every page, in a list.
         """
         return [item async for item in self]
+
+
+class _PageIterator(AsyncIterator[Page[T]]):
+    # Plain iterator objects rather than async generators: breaking out of an
+    # ``async for`` leaves nothing to finalise (no ResourceWarning on trio, no
+    # aclose() needed).
+
+    def __init__(self, paginator: AsyncPaginator[T]) -> None:
+        self._paginator = paginator
+        self._number = 0
+        self._seen = 0
+        self._done = False
+
+    async def __anext__(self) -> Page[T]:
+        if self._done or self._number >= MAX_PAGES:
+            raise StopAsyncIteration
+        page = await self._paginator.fetch_page(self._number)
+        self._number += 1
+        self._seen += len(page.items)
+        total_reached = page.total is not None and self._seen >= page.total
+        self._done = page.last or not page.items or total_reached
+        return page
+
+
+class _ItemIterator(AsyncIterator[T]):
+    def __init__(self, pages: _PageIterator[T]) -> None:
+        self._pages = pages
+        self._items: list[T] = []
+        self._index = 0
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._items):
+            self._items = (await self._pages.__anext__()).items
+            self._index = 0
+        item = self._items[self._index]
+        self._index += 1
+        return item
 
 
 def _page_from_body(body: Any, item_type: type[T], number: int) -> Page[T]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from contextlib import aclosing
 from typing import Any
 
 import attrs
@@ -16,6 +17,7 @@ from .._convert import structure
 from .._enums import ApiEnum, coerce_enum
 from .._paging import AsyncPaginator
 from ._base import EndpointArea
+from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
 
 __all__ = ["NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"]
@@ -156,6 +158,79 @@ class NetworkAPI(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         return await self._send(card_id, sender_id, recipient_id, reversed=True)
+
+    def share_many(
+        self,
+        card_id: uuid.UUID | str,
+        *,
+        sender_id: uuid.UUID | str,
+        recipient_ids: Iterable[uuid.UUID | str] | AsyncIterable[uuid.UUID | str],
+        concurrency: int = 8,
+        on_progress: ProgressCallback | None = None,
+    ) -> AsyncGenerator[ShareOutcome, None]:
+        """
+        Share a card with many recipients concurrently, exactly once each.
+
+        Yields one `ShareOutcome` per distinct recipient as it completes. Recipients are read
+        lazily (memory follows ``concurrency``, not the input's length); a repeated recipient
+        is shared once. A share whose response was lost is looked up before it is sent again,
+        so no recipient gets two requests. Failures (an unknown recipient, a validation error,
+        a bad id) are outcomes and never stop the run. Every request passes the client's rate
+        limiter. To stop early, close the iterator (``contextlib.aclosing``) or cancel.
+
+        Args:
+            card_id: The sender's card.
+            sender_id: The caller's sharing profile (its access must be enabled).
+            recipient_ids: Profile ids, as any iterable or async iterable.
+            concurrency: Shares in flight at once.
+            on_progress: Called as ``on_progress(done, total)`` after each input item is
+                handled (duplicates included); ``total`` is ``len(recipient_ids)`` when it
+                has one, else ``None``.
+
+        Raises:
+            ValueError, TypeError: A bad ``card_id``, ``sender_id`` or ``concurrency``.
+        """
+        return share_many(
+            self,
+            card_id,
+            sender_id=sender_id,
+            recipient_ids=recipient_ids,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+
+    async def share_all(
+        self,
+        card_id: uuid.UUID | str,
+        *,
+        sender_id: uuid.UUID | str,
+        recipient_ids: Iterable[uuid.UUID | str] | AsyncIterable[uuid.UUID | str],
+        concurrency: int = 8,
+        on_progress: ProgressCallback | None = None,
+        report: BulkShareReport | None = None,
+    ) -> BulkShareReport:
+        """
+        `share_many`, collected into a `BulkShareReport` (succeeded and failed outcomes).
+
+        Args:
+            report: A report to fill in as outcomes complete; pass your own to keep what
+                finished when the run is cancelled.
+
+        Returns:
+            The report, holding one outcome per distinct recipient.
+        """
+        report = BulkShareReport() if report is None else report
+        outcomes = self.share_many(
+            card_id,
+            sender_id=sender_id,
+            recipient_ids=recipient_ids,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+        async with aclosing(outcomes):
+            async for outcome in outcomes:
+                report.add(outcome)
+        return report
 
     async def accept(self, ids: Iterable[uuid.UUID | str]) -> None:
         """

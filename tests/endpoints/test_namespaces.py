@@ -68,6 +68,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "accept": "ids",
         "decline": "ids",
         "revoke": "ids",
+        "share_many": "card_id * sender_id recipient_ids concurrency on_progress",
+        "share_all": "card_id * sender_id recipient_ids concurrency on_progress report",
     },
     "dictionaries": {"list": "field_definition_name"},
     "files": {

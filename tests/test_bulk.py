@@ -1,0 +1,292 @@
+"""
+Bulk sharing against a fake network server: laziness, dedup, failures, reconciliation.
+
+The sandbox-backed exactly-once tests live in tests/testing/; these pin the algorithm
+with faults placed exactly where each test needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import onlyonce_async as oo
+
+from .helpers import fast_client
+
+pytestmark = pytest.mark.anyio
+
+CARD = uuid.UUID("11111111-1111-4111-8111-111111111111")
+SENDER = uuid.UUID("22222222-2222-4222-8222-222222222222")
+
+
+def profile(pid: str) -> dict[str, Any]:
+    return {"id": pid, "onlyonceId": 1, "type": "PERSONAL", "publicCardId": pid}
+
+
+class NetworkServer:
+    """A fake holding share requests; faults are scripted per recipient."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.posts: dict[str, int] = {}
+        self.lookups = 0
+        self.unknown: set[str] = set()
+        # recipient -> list of scripted faults for successive POSTs:
+        # "drop" (commit, then fail the connection), "502" (commit, then 502),
+        # "503" (nothing committed), "timeout" (commit, then read timeout)
+        self.script: dict[str, list[str]] = {}
+        self.lookup_fails = False
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def count_for(self, recipient: uuid.UUID) -> int:
+        return sum(1 for r in self.requests if r["recipient"]["id"] == str(recipient))
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await anyio.sleep(0.001)
+            return self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            self.lookups += 1
+            if self.lookup_fails:
+                return httpx.Response(500, json={"message": "lookup down"})
+            target = request.url.params["targetId"]
+            statuses = request.url.params.get_list("statuses")
+            found = [
+                r
+                for r in self.requests
+                if r["recipient"]["id"] == target
+                and r["cardId"] == request.url.params["cardId"]
+                and r["status"] in statuses
+            ]
+            return httpx.Response(200, json={"last": True, "total": len(found), "content": found})
+        body = json.loads(request.content)
+        recipient = body["recipient"]["id"]
+        self.posts[recipient] = self.posts.get(recipient, 0) + 1
+        if recipient in self.unknown:
+            return httpx.Response(404, json={"message": "Profile not found"})
+        fault = self.script.get(recipient, []).pop(0) if self.script.get(recipient) else None
+        if fault == "503":
+            return httpx.Response(503, json={"message": "busy"})
+        created = {
+            "id": str(uuid.uuid4()),
+            "sender": profile(body["sender"]["id"]),
+            "recipient": profile(recipient),
+            "cardId": body["cardId"],
+            "status": "PENDING",
+        }
+        self.requests.append(created)
+        if fault == "drop":
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        if fault == "timeout":
+            raise httpx.ReadTimeout("timed out")
+        if fault == "502":
+            return httpx.Response(502, text="<html>Bad Gateway</html>")
+        return httpx.Response(200, json=created)
+
+
+def ids(n: int) -> list[uuid.UUID]:
+    return [uuid.uuid4() for _ in range(n)]
+
+
+async def share_all(server: NetworkServer, recipients: Any, **kwargs: Any) -> oo.BulkShareReport:
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        return await client.network.share_all(
+            CARD, sender_id=SENDER, recipient_ids=recipients, **kwargs
+        )
+
+
+async def test_every_recipient_gets_exactly_one_outcome_and_request() -> None:
+    """A clean run shares once with every recipient."""
+    server = NetworkServer()
+    people = ids(40)
+    report = await share_all(server, people, concurrency=5)
+    assert len(report.succeeded) == 40
+    assert report.failed == []
+    assert {o.recipient_id for o in report.succeeded} == set(people)
+    assert all(server.count_for(p) == 1 for p in people)
+    assert all(
+        o.request is not None and o.request.recipient.id == o.recipient_id for o in report.succeeded
+    )
+    assert server.max_in_flight <= 5
+
+
+async def test_duplicates_are_shared_once() -> None:
+    """A recipient repeated in the input (UUID or string, any case) is shared once."""
+    server = NetworkServer()
+    a, b = ids(2)
+    report = await share_all(server, [a, str(a), str(b).upper(), b, a])
+    assert sorted(str(o.recipient_id) for o in report.succeeded) == sorted([str(a), str(b)])
+    assert server.count_for(a) == 1
+    assert server.count_for(b) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "502", "timeout"])
+async def test_lost_response_is_reconciled_not_resent(fault: str) -> None:
+    """A committed share whose response is lost is found by lookup, never sent twice."""
+    server = NetworkServer()
+    people = ids(6)
+    for p in people[:3]:
+        server.script[str(p)] = [fault]
+    report = await share_all(server, people)
+    assert len(report.succeeded) == 6
+    assert all(server.count_for(p) == 1 for p in people)
+    assert report.reconciled == 3
+    assert all(server.posts[str(p)] == 1 for p in people)
+
+
+async def test_unknown_outcome_without_commit_is_resent() -> None:
+    """When the lookup finds nothing, the share is sent again (once it is safe)."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    original = server._answer
+
+    def lose_first_before_commit(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and server.posts.get(str(person), 0) == 0:
+            server.posts[str(person)] = 1
+            raise httpx.ReadError("connection reset before the server acted")
+        return original(request)
+
+    server._answer = lose_first_before_commit  # type: ignore[method-assign]
+    report = await share_all(server, [person])
+    (outcome,) = report.succeeded
+    assert outcome.attempts == 2
+    assert not outcome.reconciled
+    assert server.count_for(person) == 1
+    assert report.retried == 1
+
+
+async def test_plain_503_is_retried_by_the_client() -> None:
+    """A 503 (nothing created) is a plain retry, not a reconciliation."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    server.script[str(person)] = ["503"]
+    report = await share_all(server, [person])
+    (outcome,) = report.succeeded
+    assert not outcome.reconciled
+    assert server.lookups == 0
+    assert server.count_for(person) == 1
+
+
+async def test_failed_lookup_never_resends_blindly() -> None:
+    """If the lookup itself fails, the outcome is a failure and nothing is sent again."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    server.script[str(person)] = ["drop"]
+    server.lookup_fails = True
+    report = await share_all(server, [person])
+    (outcome,) = report.failed
+    assert isinstance(outcome.error, oo.ServerError)
+    assert server.posts[str(person)] == 1
+    assert server.count_for(person) == 1
+
+
+async def test_failures_are_outcomes() -> None:
+    """Unknown recipients and malformed ids fail alone; the rest of the run goes on."""
+    server = NetworkServer()
+    good = ids(5)
+    missing = uuid.uuid4()
+    server.unknown.add(str(missing))
+    report = await share_all(server, [*good[:2], missing, "../account", 42, *good[2:]])
+    assert len(report.succeeded) == 5
+    errors = {str(o.recipient_id): o.error for o in report.failed}
+    assert isinstance(errors[str(missing)], oo.NotFoundError)
+    assert isinstance(errors["../account"], oo.InvalidRecipientError)
+    assert isinstance(errors["42"], oo.InvalidRecipientError)
+    assert all(not o.ok for o in report.failed)
+    assert "../account" not in server.posts
+
+
+async def test_input_is_consumed_lazily() -> None:
+    """Only about `concurrency` recipients are pulled before the first outcome arrives."""
+    server = NetworkServer()
+    pulled = 0
+
+    def recipients() -> Iterator[uuid.UUID]:
+        nonlocal pulled
+        for _ in range(10_000):
+            pulled += 1
+            yield uuid.uuid4()
+
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        outcomes = client.network.share_many(
+            CARD, sender_id=SENDER, recipient_ids=recipients(), concurrency=4
+        )
+        async with aclosing(outcomes):
+            first = await outcomes.__anext__()
+            assert first.ok
+            assert pulled <= 4 + 4 + 2  # in flight, buffered outcomes, one in hand
+    assert len(server.requests) < 50
+
+
+async def test_async_iterables_are_accepted() -> None:
+    """Recipients may come from an async iterable (e.g. a file read lazily)."""
+    server = NetworkServer()
+    people = ids(7)
+
+    async def stream() -> AsyncIterator[str]:
+        for p in people:
+            await anyio.sleep(0)
+            yield str(p)
+
+    report = await share_all(server, stream())
+    assert len(report.succeeded) == 7
+
+
+async def test_progress_callback() -> None:
+    """on_progress gets (done, total) after every item; total is None for iterators."""
+    server = NetworkServer()
+    people = ids(5)
+    calls: list[tuple[int, int | None]] = []
+    await share_all(server, [*people, people[0]], on_progress=lambda d, t: calls.append((d, t)))
+    assert sorted(d for d, _ in calls) == [1, 2, 3, 4, 5, 6]
+    assert {t for _, t in calls} == {6}
+    calls.clear()
+    await share_all(server, iter(ids(3)), on_progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (3, None)
+
+
+async def test_cancellation_stops_cleanly_and_keeps_what_finished() -> None:
+    """Cancelling share_all mid-run stops it; the report holds what finished, no more."""
+    server = NetworkServer()
+    report = oo.BulkShareReport()
+    people = ids(500)
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        with anyio.move_on_after(0.15) as scope:
+            await client.network.share_all(
+                CARD, sender_id=SENDER, recipient_ids=people, concurrency=4, report=report
+            )
+        assert scope.cancelled_caught
+        assert 0 < report.total < 500
+        # Every reported success is on the server exactly once, and the client still works.
+        assert all(server.count_for(o.recipient_id) == 1 for o in report.succeeded)  # type: ignore[arg-type]
+        assert len(server.requests) <= report.total + 4
+        again = await client.network.share_all(CARD, sender_id=SENDER, recipient_ids=ids(3))
+        assert len(again.succeeded) == 3
+
+
+async def test_bad_arguments_raise_before_sending() -> None:
+    """A bad card, sender or concurrency raises at once; nothing is sent."""
+    server = NetworkServer()
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        with pytest.raises(ValueError):
+            await client.network.share_all("../x", sender_id=SENDER, recipient_ids=ids(1))
+        with pytest.raises(ValueError):
+            await client.network.share_all(
+                CARD, sender_id=SENDER, recipient_ids=ids(1), concurrency=0
+            )
+    assert server.posts == {}
