@@ -136,8 +136,9 @@ class Fields(_Collector):
         super().__init__(errors, prefix)
         self.ok = isinstance(data, dict)
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
-        if not self.ok:
-            self.add("body" if not prefix else "", "must be a JSON object")
+        if not self.ok and not prefix:
+            # Nested objects and array items are reported by whoever wraps them.
+            self.add("body", "must be a JSON object")
 
     def _present(self, name: str, required: bool) -> bool:
         if self.data.get(name) is not None:
