@@ -75,6 +75,8 @@ class FileRoutes:
             metadata = "invalid"
         if metadata is None:
             errors["metadata"] = ["is required (a JSON part)"]
+        elif not isinstance(metadata, dict):
+            errors["metadata"] = ["must be a JSON object"]
         fields = Fields(metadata if metadata is not None else {}, errors, "metadata.")
         definition = fields.text("fieldDefinitionName", required=False)
         parent_id = fields.uuid("parentFieldValueId", required=False)
