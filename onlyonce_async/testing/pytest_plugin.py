@@ -29,5 +29,7 @@ def onlyonce_sandbox() -> Sandbox:
 def onlyonce_user(onlyonce_sandbox: Sandbox) -> SandboxUser:
     """A user (account and personal profile) in ``onlyonce_sandbox``."""
     return onlyonce_sandbox.create_user(
-        email="user@example.com", password="password-1", pass_phrase="pass-phrase-1"
+        email="user@example.com",
+        password="password-1",  # noqa: S106 - a made-up test credential
+        pass_phrase="pass-phrase-1",  # noqa: S106
     )

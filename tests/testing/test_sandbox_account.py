@@ -37,9 +37,7 @@ async def test_sign_up_then_sign_in(http: httpx.AsyncClient) -> None:
     response = await http.post("signUp", json=_sign_up_body())
     assert response.status_code == 200
     assert response.content == b""
-    response = await http.post(
-        "signIn", json={"username": "carol@example.com", "password": "pw"}
-    )
+    response = await http.post("signIn", json={"username": "carol@example.com", "password": "pw"})
     assert response.status_code == 200
     scheme, _, token = response.headers["authorization"].partition(" ")
     assert scheme == "Bearer"
@@ -91,7 +89,9 @@ async def test_sign_up_avatar_becomes_profile_avatar(
     token = (
         await http.post("signIn", json={"username": "carol@example.com", "password": "pw"})
     ).headers["authorization"]
-    profile = (await http.get("profiles", params={"scope": "MINE"}, headers={"Authorization": token})).json()
+    profile = (
+        await http.get("profiles", params={"scope": "MINE"}, headers={"Authorization": token})
+    ).json()
     assert profile["content"][0]["avatarId"] is not None
 
 

@@ -79,12 +79,23 @@ async def test_add_save_delete_fields(
         pytest.param([{"value": "v"}], {"[0].definitionName"}, id="missing-name"),
         pytest.param([{"definitionName": "x", "value": 5}], {"[0].value"}, id="bad-value"),
         pytest.param(
-            [{"definitionName": "country_field", "value": {"id": str(uuid.UUID(int=9, version=4))}}],
+            [
+                {
+                    "definitionName": "country_field",
+                    "value": {"id": str(uuid.UUID(int=9, version=4))},
+                }
+            ],
             {"[0].value"},
             id="not-in-dictionary",
         ),
         pytest.param(
-            [{"definitionName": "x", "value": "v", "parentValueId": str(uuid.UUID(int=9, version=4))}],
+            [
+                {
+                    "definitionName": "x",
+                    "value": "v",
+                    "parentValueId": str(uuid.UUID(int=9, version=4)),
+                }
+            ],
             {"[0].parentValueId"},
             id="unknown-parent",
         ),
@@ -134,7 +145,9 @@ async def test_cards_lifecycle(
     dup = await http.put(f"{base}/{clone}", json={"name": "work", "fields": []}, headers=headers)
     assert dup.status_code == 422
     assert "name" in dup.json()["errors"]
-    renamed = await http.put(f"{base}/{clone}", json={"name": "Home", "fields": []}, headers=headers)
+    renamed = await http.put(
+        f"{base}/{clone}", json={"name": "Home", "fields": []}, headers=headers
+    )
     assert renamed.status_code == 200
     assert (await http.delete(f"{base}/{clone}", headers=headers)).status_code == 200
     assert (await http.get(f"{base}/{clone}", headers=headers)).status_code == 404
@@ -163,5 +176,7 @@ async def test_card_validation_and_ownership(
     assert locked.status_code == 200  # a new token of the same account keeps access
     assert (await http.get(base, params={"scope": "OTHER"})).status_code == 422
     assert (await http.get(base)).status_code == 422
-    unknown = await http.get(f"profiles/{uuid.UUID(int=5, version=4)}/cards", params={"scope": "MINE"})
+    unknown = await http.get(
+        f"profiles/{uuid.UUID(int=5, version=4)}/cards", params={"scope": "MINE"}
+    )
     assert unknown.status_code == 404

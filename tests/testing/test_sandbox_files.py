@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-
 from starlette.types import Message
 
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
@@ -46,7 +45,9 @@ async def test_upload_info_download_delete(
     assert (await http.get(f"files/{info['id']}/info", headers=auth(bob))).status_code == 403
     profile = (await http.get(f"profiles/{alice.profile_id}", headers=headers)).json()
     assert profile["avatarId"] == info["id"]
-    download = await http.get(f"profiles/{alice.profile_id}/files/{info['id']}/download", headers=headers)
+    download = await http.get(
+        f"profiles/{alice.profile_id}/files/{info['id']}/download", headers=headers
+    )
     assert download.content == b"%PDF-1.4 data"
     assert download.headers["content-type"] == "application/octet-stream"
     assert 'filename="report.pdf"' in download.headers["content-disposition"]
@@ -66,9 +67,13 @@ async def test_upload_to_datastore_needs_access(
     )
     assert locked.status_code == 401
     headers = await unlock(alice)
-    ok = await http.post(f"profiles/{alice.profile_id}/files", files=_files(b"x", metadata), headers=headers)
+    ok = await http.post(
+        f"profiles/{alice.profile_id}/files", files=_files(b"x", metadata), headers=headers
+    )
     fields = (await http.get(f"profiles/{alice.profile_id}/dataStore", headers=headers)).json()
-    assert {"id": ok.json()["id"]} in [f["value"] for f in fields if f["definitionName"] == "cv_field"]
+    assert {"id": ok.json()["id"]} in [
+        f["value"] for f in fields if f["definitionName"] == "cv_field"
+    ]
 
 
 async def test_upload_size_limit() -> None:
@@ -83,7 +88,9 @@ async def test_upload_size_limit() -> None:
         over = await http.post(path, files=_files(b"a" * 1001, {"avatar": False}), headers=headers)
         assert over.status_code == 413
         assert over.json()["message"]
-        huge = await http.post(path, files=_files(b"a" * 200_000, {"avatar": False}), headers=headers)
+        huge = await http.post(
+            path, files=_files(b"a" * 200_000, {"avatar": False}), headers=headers
+        )
         assert huge.status_code == 413
 
 
@@ -122,10 +129,21 @@ async def test_streamed_body_over_limit_without_length() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "errors"),
     [
-        pytest.param({"files": {"metadata": (None, '{"avatar": false}', "application/json")}}, {"file"}, id="no-file"),
-        pytest.param({"files": {"file": ("a", b"x", "text/plain")}}, {"metadata"}, id="no-metadata"),
         pytest.param(
-            {"files": {"file": ("a", b"x", "text/plain"), "metadata": (None, "{bad", "application/json")}},
+            {"files": {"metadata": (None, '{"avatar": false}', "application/json")}},
+            {"file"},
+            id="no-file",
+        ),
+        pytest.param(
+            {"files": {"file": ("a", b"x", "text/plain")}}, {"metadata"}, id="no-metadata"
+        ),
+        pytest.param(
+            {
+                "files": {
+                    "file": ("a", b"x", "text/plain"),
+                    "metadata": (None, "{bad", "application/json"),
+                }
+            },
             {"metadata"},
             id="bad-metadata",
         ),
@@ -133,7 +151,11 @@ async def test_streamed_body_over_limit_without_length() -> None:
     ],
 )
 async def test_upload_validation(
-    http: httpx.AsyncClient, alice: SandboxUser, auth: Headers, kwargs: dict[str, object], errors: set[str]
+    http: httpx.AsyncClient,
+    alice: SandboxUser,
+    auth: Headers,
+    kwargs: dict[str, object],
+    errors: set[str],
 ) -> None:
     """Missing or malformed parts get 422."""
     response = await http.post(f"profiles/{alice.profile_id}/files", headers=auth(alice), **kwargs)  # type: ignore[arg-type]
@@ -143,13 +165,17 @@ async def test_upload_validation(
 
 async def test_dictionaries(http: httpx.AsyncClient) -> None:
     """The three dictionaries answer without auth with stable ids; unknown ones 404."""
-    countries = (await http.get("dictionaries", params={"fieldDefinitionName": "country_field"})).json()
+    countries = (
+        await http.get("dictionaries", params={"fieldDefinitionName": "country_field"})
+    ).json()
     assert len(countries) >= 10
     assert "Netherlands" in [c["value"] for c in countries]
     assert [c["order"] for c in countries] == list(range(len(countries)))
     assert countries == [e.to_wire() for e in Sandbox.dictionary("country_field")]
     for name in ("gender_field", "legal_entity_type_field"):
-        assert (await http.get("dictionaries", params={"fieldDefinitionName": name})).status_code == 200
+        assert (
+            await http.get("dictionaries", params={"fieldDefinitionName": name})
+        ).status_code == 200
     assert (await http.get("dictionaries", params={"fieldDefinitionName": "x"})).status_code == 404
     assert (await http.get("dictionaries")).status_code == 422
 

@@ -70,7 +70,9 @@ def _headers(token: str | None, api_key: str | None = "key-1") -> dict[str, str]
     return headers
 
 
-async def _code(http: httpx.AsyncClient, headers: dict[str, str], path: str = "account") -> int | None:
+async def _code(
+    http: httpx.AsyncClient, headers: dict[str, str], path: str = "account"
+) -> int | None:
     response = await http.get(path, headers=headers)
     if response.status_code == 200:
         return None
@@ -106,21 +108,29 @@ async def test_valid_token_acts_as_user(
         pytest.param(lambda m: _headers(m(iat=1_700_000_000 - 59, exp=...)), None, id="59s-old-ok"),
         pytest.param(lambda m: _headers(m(user=999)), 202, id="202-unknown-user"),
         pytest.param(lambda m: _headers(m(user="1")), 202, id="202-string-user"),
-        pytest.param(lambda m: _headers(m(iat=1_700_000_000 - 61, exp=..., user=9)), 104, id="104-before-202"),
+        pytest.param(
+            lambda m: _headers(m(iat=1_700_000_000 - 61, exp=..., user=9)), 104, id="104-before-202"
+        ),
         pytest.param(lambda m: _headers(m(project="q")), 501, id="501-project"),
         pytest.param(lambda m: _headers(m(project=...)), 501, id="501-no-project"),
         pytest.param(lambda m: _headers(m(htm="POST")), 101, id="101-htm"),
         pytest.param(lambda m: _headers(m(htu="/v2/other")), 101, id="101-htu"),
         pytest.param(lambda m: _headers(m(bsh="00")), 101, id="101-bsh"),
         pytest.param(
-            lambda m: _headers(m(htm="GET", htu="/v2/account", bsh=hashlib.sha256(b"").hexdigest())),
+            lambda m: _headers(
+                m(htm="GET", htu="/v2/account", bsh=hashlib.sha256(b"").hexdigest())
+            ),
             None,
             id="binding-ok",
         ),
     ],
 )
 async def test_jwt_codes(
-    http: httpx.AsyncClient, client_key: str, mint: Mint, make: Callable[[Mint], dict[str, str]], code: int | None
+    http: httpx.AsyncClient,
+    client_key: str,
+    mint: Mint,
+    make: Callable[[Mint], dict[str, str]],
+    code: int | None,
 ) -> None:
     """Each failed check answers HTTP 400 with its code, in the reference order."""
     assert await _code(http, make(mint)) == code
@@ -153,11 +163,19 @@ async def test_client_disabled_and_ip(
 ) -> None:
     """A disabled client is 201; an address outside allowed_ips is 502."""
     sandbox.register_api_client(
-        api_key="key-1", public_key=public_pem, users=[alice.user_id], projects=["p"], allowed_ips=["10.0.0.1"]
+        api_key="key-1",
+        public_key=public_pem,
+        users=[alice.user_id],
+        projects=["p"],
+        allowed_ips=["10.0.0.1"],
     )
     assert await _code(http, _headers(mint())) == 502
     sandbox.register_api_client(
-        api_key="key-1", public_key=public_pem, users=[alice.user_id], projects=["p"], allowed_ips=["127.0.0.1"]
+        api_key="key-1",
+        public_key=public_pem,
+        users=[alice.user_id],
+        projects=["p"],
+        allowed_ips=["127.0.0.1"],
     )
     assert await _code(http, _headers(mint())) is None
     sandbox.disable_api_client("key-1")
@@ -185,13 +203,17 @@ async def test_binding_with_query_and_body(
     """htu carries the canonical sorted RFC 3986 query; bsh hashes the exact body bytes."""
     htu = "/v2/profiles?name=A%20b&scope=MINE"
     response = await http.get(
-        "profiles", params={"scope": "MINE", "name": "A b"}, headers=_headers(mint(htm="GET", htu=htu))
+        "profiles",
+        params={"scope": "MINE", "name": "A b"},
+        headers=_headers(mint(htm="GET", htu=htu)),
     )
     assert response.status_code == 200
     body = b'{"type":"t","text":"x","ownerId":"%s"}' % str(alice.profile_id).encode()
     path = f"/v2/profiles/{alice.profile_id}/notes"
     good = mint(htm="POST", htu=path, bsh=hashlib.sha256(body).hexdigest())
-    ok = await http.post(path[4:], content=body, headers={**_headers(good), "Content-Type": "application/json"})
+    ok = await http.post(
+        path[4:], content=body, headers={**_headers(good), "Content-Type": "application/json"}
+    )
     assert ok.status_code == 200
     tampered = mint(htm="POST", htu=path, bsh=hashlib.sha256(body).hexdigest())
     bad = await http.post(path[4:], content=body + b" ", headers=_headers(tampered))
@@ -200,5 +222,5 @@ async def test_binding_with_query_and_body(
 
 def test_register_rejects_non_rsa(sandbox: Sandbox) -> None:
     """Registering something that is not an RSA public key PEM raises ValueError."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"(?i)key|pem|deserialize"):
         sandbox.register_api_client(api_key="k", public_key="not a pem", users=[1])

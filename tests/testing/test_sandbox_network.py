@@ -19,7 +19,9 @@ FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, str]]]
 pytestmark = pytest.mark.anyio
 
 
-def _share(card: str, sender: SandboxUser, recipient: SandboxUser, reversed_: bool = False) -> dict[str, Any]:
+def _share(
+    card: str, sender: SandboxUser, recipient: SandboxUser, reversed_: bool = False
+) -> dict[str, Any]:
     return {
         "cardId": card,
         "sender": {"id": str(sender.profile_id)},
@@ -34,7 +36,10 @@ async def _work_card(
     ids = await field_ids(headers, user.profile_id)
     response = await http.post(
         f"profiles/{user.profile_id}/cards",
-        json={"name": "Work", "fields": [ids["first_name_field"], ids["communication_email1_field"]]},
+        json={
+            "name": "Work",
+            "fields": [ids["first_name_field"], ids["communication_email1_field"]],
+        },
         headers=headers,
     )
     return str(response.json()["id"])
@@ -66,9 +71,13 @@ async def test_share_accept_and_consolidated(
     assert [r["id"] for r in incoming.json()["content"]] == [body["id"]]
     cards = (await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "MINE"})).json()
     assert next(c for c in cards if c["id"] == card)["pendingRequestsCount"] == 1
-    assert (await http.post("requests/accept", json={"ids": [body["id"]]}, headers=b)).status_code == 200
+    assert (
+        await http.post("requests/accept", json={"ids": [body["id"]]}, headers=b)
+    ).status_code == 200
     assert [r.status for r in sandbox.share_requests()] == ["ACCEPTED"]
-    accepted = (await http.get(f"profiles/{bob.profile_id}/cards", params={"scope": "ACCEPTED"})).json()
+    accepted = (
+        await http.get(f"profiles/{bob.profile_id}/cards", params={"scope": "ACCEPTED"})
+    ).json()
     assert [c["id"] for c in accepted] == [card]
     content = (await http.get(f"profiles/{bob.profile_id}/cards/{card}", headers=b)).json()
     assert len(content["fields"]) == 2
@@ -84,7 +93,9 @@ async def test_share_accept_and_consolidated(
     assert view.json() == {
         "last": True,
         "total": 1,
-        "content": [{str(alice.profile_id): {"first_name_field": "Alice", "last_name_field": None}}],
+        "content": [
+            {str(alice.profile_id): {"first_name_field": "Alice", "last_name_field": None}}
+        ],
     }
     connections = await http.get(
         "profiles", params={"scope": "CONNETIONS", "profileId": str(bob.profile_id)}, headers=b
@@ -94,14 +105,20 @@ async def test_share_accept_and_consolidated(
     assert again.status_code == 401
     assert again.json()["status"] == "wrong-request-status"
     updates = await http.get(
-        "activities", params={"scope": "NETWORK_UPDATES", "profileId": str(bob.profile_id)}, headers=b
+        "activities",
+        params={"scope": "NETWORK_UPDATES", "profileId": str(bob.profile_id)},
+        headers=b,
     )
     assert [i["actionName"] for i in updates.json()["content"]] == ["ACCEPT", "SHARE"]
     assert updates.json()["content"][0]["arguments"]["dataSetName"] == "Work"
 
 
 async def test_request_status_machine(
-    http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, unlock: Unlock, field_ids: FieldIds
+    http: httpx.AsyncClient,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
 ) -> None:
     """Only the recipient accepts/declines, only the sender revokes, only PENDING moves,
     and a failed bulk call changes nothing."""
@@ -114,7 +131,9 @@ async def test_request_status_machine(
     assert owner.json()["status"] == "wrong-request-owner"
     revoke_owner = await http.post("requests/revoke", json={"ids": [first]}, headers=b)
     assert revoke_owner.json()["status"] == "wrong-request-owner"
-    assert (await http.post("requests/decline", json={"ids": [first]}, headers=b)).status_code == 200
+    assert (
+        await http.post("requests/decline", json={"ids": [first]}, headers=b)
+    ).status_code == 200
     mixed = await http.post("requests/accept", json={"ids": [second, first]}, headers=b)
     assert mixed.status_code == 401
     assert mixed.json()["status"] == "wrong-request-status"
@@ -124,10 +143,16 @@ async def test_request_status_machine(
         headers=a,
     )
     assert [r["id"] for r in listed.json()["content"]] == [second]
-    assert (await http.post("requests/revoke", json={"ids": [second]}, headers=a)).status_code == 200
-    unknown = await http.post("requests/accept", json={"ids": [str(uuid.UUID(int=4, version=4))]}, headers=b)
+    assert (
+        await http.post("requests/revoke", json={"ids": [second]}, headers=a)
+    ).status_code == 200
+    unknown = await http.post(
+        "requests/accept", json={"ids": [str(uuid.UUID(int=4, version=4))]}, headers=b
+    )
     assert unknown.status_code == 404
-    assert (await http.post("requests/explode", json={"ids": [second]}, headers=b)).status_code == 404
+    assert (
+        await http.post("requests/explode", json={"ids": [second]}, headers=b)
+    ).status_code == 404
     assert (await http.post("requests/accept", json={"ids": []}, headers=b)).status_code == 422
     assert (await http.post("requests/accept", json={"ids": ["x"]}, headers=b)).status_code == 422
 
@@ -140,8 +165,12 @@ async def test_card_request_reversed(
     bob_card = (await http.get(f"profiles/{bob.profile_id}", headers=b)).json()["publicCardId"]
     sent = await http.post("requests", json=_share(bob_card, alice, bob, reversed_=True), headers=a)
     assert sent.status_code == 200
-    assert (await http.post("requests/accept", json={"ids": [sent.json()["id"]]}, headers=b)).status_code == 200
-    accepted = (await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "ACCEPTED"})).json()
+    assert (
+        await http.post("requests/accept", json={"ids": [sent.json()["id"]]}, headers=b)
+    ).status_code == 200
+    accepted = (
+        await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "ACCEPTED"})
+    ).json()
     assert [c["id"] for c in accepted] == [bob_card]
 
 
@@ -168,7 +197,9 @@ async def test_send_validation_and_ownership(
     assert (await http.post("requests", json=wrong_card, headers=a)).status_code == 404
 
 
-async def test_list_requests_validation(http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers) -> None:
+async def test_list_requests_validation(
+    http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers
+) -> None:
     """Listing requests validates enums and refuses other accounts' profiles."""
     a = auth(alice)
     base = f"profiles/{alice.profile_id}/requests"

@@ -15,11 +15,11 @@ import pytest
 from onlyonce_async.testing import Sandbox, SandboxUser
 
 
-
 class Clock(Protocol):
     """The manual clock fixture."""
 
     def advance(self, seconds: float) -> None: ...
+
 
 Headers = Callable[[SandboxUser], dict[str, str]]
 Unlock = Callable[[SandboxUser], Awaitable[dict[str, str]]]
@@ -81,7 +81,9 @@ async def test_list_search_and_paging(
 ) -> None:
     """Searching by name pages with last/total/content; bad paging is 422."""
     for n in range(5):
-        sandbox.create_user(email=f"u{n}@example.com", password="p", pass_phrase="q", first_name="Zed")
+        sandbox.create_user(
+            email=f"u{n}@example.com", password="p", pass_phrase="q", first_name="Zed"
+        )
     headers = auth(alice)
     first = (await http.get("profiles", params={"name": "zed", "size": 2}, headers=headers)).json()
     assert first["total"] == 5
@@ -220,7 +222,9 @@ async def test_bookmarks(
     """Bookmarks add, list under BOOKMARKS, and delete; unknown ones are 404."""
     headers = auth(alice)
     base = f"profiles/{alice.profile_id}/bookmarks"
-    assert (await http.post(base, json={"id": str(bob.profile_id)}, headers=headers)).status_code == 200
+    assert (
+        await http.post(base, json={"id": str(bob.profile_id)}, headers=headers)
+    ).status_code == 200
     listed = await http.get(
         "profiles",
         params={"scope": "BOOKMARKS", "profileId": str(alice.profile_id)},
@@ -266,16 +270,28 @@ async def test_notes(
     headers = auth(alice)
     base = f"profiles/{bob.profile_id}/notes"
     created = await http.post(
-        base, json={"type": "INFO", "text": "met at conf", "ownerId": str(alice.profile_id)}, headers=headers
+        base,
+        json={"type": "INFO", "text": "met at conf", "ownerId": str(alice.profile_id)},
+        headers=headers,
     )
     assert created.status_code == 200
     note_id = uuid.UUID(created.json())
     listed = await http.get(base, params={"ownerId": str(alice.profile_id)}, headers=headers)
     assert listed.json() == [
-        {"id": str(note_id), "type": "INFO", "text": "met at conf", "ownerId": str(alice.profile_id)}
+        {
+            "id": str(note_id),
+            "type": "INFO",
+            "text": "met at conf",
+            "ownerId": str(alice.profile_id),
+        }
     ]
     assert (await http.get(base, headers=headers)).status_code == 422
-    update = {"id": str(note_id), "type": "INFO", "text": "edited", "ownerId": str(alice.profile_id)}
+    update = {
+        "id": str(note_id),
+        "type": "INFO",
+        "text": "edited",
+        "ownerId": str(alice.profile_id),
+    }
     assert (await http.put(base, json=update, headers=headers)).status_code == 200
     assert (await http.put(base, json=update, headers=auth(bob))).status_code == 403
     spoof = await http.post(
@@ -287,7 +303,9 @@ async def test_notes(
     assert (await http.delete(f"{base}/{note_id}", headers=headers)).status_code == 404
 
 
-async def test_settings(http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers) -> None:
+async def test_settings(
+    http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers
+) -> None:
     """Settings round-trip through PUT; bad values are 422; other accounts get 403."""
     headers = auth(alice)
     path = f"profiles/{alice.profile_id}/settings"
@@ -297,7 +315,9 @@ async def test_settings(http: httpx.AsyncClient, alice: SandboxUser, bob: Sandbo
     assert (await http.put(path, json=settings, headers=headers)).status_code == 200
     assert (await http.get(path, headers=headers)).json() == settings
     bad = await http.put(
-        path, json={**settings, "avatarVisibility": "SOME", "emailNotificationTypes": ["X"]}, headers=headers
+        path,
+        json={**settings, "avatarVisibility": "SOME", "emailNotificationTypes": ["X"]},
+        headers=headers,
     )
     assert bad.status_code == 422
     assert set(bad.json()["errors"]) == {"avatarVisibility", "emailNotificationTypes"}
