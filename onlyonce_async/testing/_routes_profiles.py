@@ -52,6 +52,7 @@ class ProfileRoutes:
 
     async def list_profiles(self, request: Request) -> Response:
         """GET /profiles (paginated)."""
+        account = self._ctx.account(request)
         query = Query(request.query_params)
         ooid = query.text("ooId")
         name = query.text("name")
@@ -66,7 +67,6 @@ class ProfileRoutes:
         direction = query.choice("sortDirection", {"asc", "desc"}) or "asc"
         page, size = query.page()
         query.check()
-        account = self._ctx.account(request)
         store = self._ctx.store
         viewer = (
             store.own_profile(account, profile_id)
@@ -105,11 +105,11 @@ class ProfileRoutes:
 
     async def get_profile(self, request: Request) -> Response:
         """GET /profiles/{id}; another account's view counts in ``viewsCount``."""
+        account = self._ctx.account(request)
         query = Query(request.query_params)
         current_id = query.uuid("currentProfileId")
         profile_id = path_uuid(request.path_params, "id")
         query.check()
-        account = self._ctx.account(request)
         store = self._ctx.store
         profile = store.profile(profile_id)
         viewer = (
