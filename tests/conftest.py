@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+# pytester runs the sandbox's pytest plugin the way users enable it (tests/testing).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(
     params=[

@@ -1,0 +1,27 @@
+"""
+`onlyonce_async.testing`: a stateful in-memory Only Once API v2 server (extra ``testing``).
+
+    sandbox = Sandbox()
+    user = sandbox.create_user(email="a@example.com", password="pw", pass_phrase="pp")
+    async with sandbox.client() as client:
+        ...
+
+It implements every operation of the API reference with its validation, errors and
+limits, the JWT-API signed-token checks, a per-credential rate limit and seeded faults.
+"""
+
+from ._dictionaries import DictionaryEntry
+from ._limits import SandboxStats
+from ._records import ShareRequestRecord
+from ._sandbox import BASE_URL, Sandbox, SandboxUser
+from ._transport import SandboxTransport
+
+__all__ = [
+    "BASE_URL",
+    "DictionaryEntry",
+    "Sandbox",
+    "SandboxStats",
+    "SandboxTransport",
+    "SandboxUser",
+    "ShareRequestRecord",
+]

@@ -1,0 +1,156 @@
+"""
+Server-side rate limiting, seeded fault injection and the sandbox's counters.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import attrs
+
+__all__ = ["FaultDecision", "Faults", "SandboxStats", "SlidingWindow"]
+
+#: Sweep idle rate-limit keys once this many are tracked (bounds memory).
+_SWEEP_AT: Final = 10_000
+
+
+@attrs.define
+class SandboxStats:
+    """
+    Counters of what the sandbox did.
+
+    Attributes:
+        requests: Requests received (every one, faulted or not).
+        rate_limited: 429 responses sent.
+        faults_injected: Requests answered with an injected error status.
+        dropped: Requests handled and then dropped without a response.
+        internal_errors: Requests that reached the last-resort 500 handler (a sandbox bug).
+    """
+
+    requests: int = 0
+    rate_limited: int = 0
+    faults_injected: int = 0
+    dropped: int = 0
+    internal_errors: int = 0
+
+
+class SlidingWindow:
+    """
+    At most ``limit`` requests per key in any ``period`` seconds.
+
+    Args:
+        limit: Requests allowed per window.
+        period: Window length in seconds.
+        clock: Monotonic seconds (or the sandbox's injected clock).
+    """
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float]) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError("rate_limit needs limit >= 1 and period > 0")
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._hits: dict[str, collections.deque[float]] = {}
+
+    def hit(self, key: str) -> float | None:
+        """
+        Count one request for ``key``.
+
+        Returns:
+            ``None`` when it is allowed, else the seconds until it would be.
+        """
+        now = self._clock()
+        if len(self._hits) >= _SWEEP_AT:
+            self._sweep(now)
+        hits = self._hits.setdefault(key, collections.deque())
+        while hits and hits[0] <= now - self.period:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return hits[0] + self.period - now
+        hits.append(now)
+        return None
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.period]:
+            del self._hits[key]
+
+    @staticmethod
+    def retry_after(seconds: float) -> str:
+        """The ``Retry-After`` value: whole seconds, rounded up, at least 1."""
+        return str(max(1, math.ceil(seconds)))
+
+
+@attrs.frozen
+class FaultDecision:
+    """What the fault injector decided for one request."""
+
+    error_status: int | None = None
+    drop: bool = False
+    delay: float = 0.0
+
+
+class Faults:
+    """
+    Seeded fault injection; the decisions depend only on the seed and request order.
+
+    Args:
+        default_seed: The seed used when `configure` is given none.
+    """
+
+    def __init__(self, default_seed: int) -> None:
+        self._default_seed = default_seed
+        self.configure()
+
+    def configure(
+        self,
+        error_rate: float = 0.0,
+        statuses: Sequence[int] = (500, 503),
+        drop_after_commit: float = 0.0,
+        latency: tuple[float, float] = (0.0, 0.0),
+        seed: int | None = None,
+    ) -> None:
+        """
+        Replace the fault settings (the defaults turn faults off).
+
+        Raises:
+            ValueError: A rate outside 0..1, no statuses with a non-zero error rate, a
+                status outside 400..599, or a latency range that is negative or reversed.
+        """
+        for name, rate in (("error_rate", error_rate), ("drop_after_commit", drop_after_commit)):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {rate!r}")
+        statuses = tuple(statuses)
+        if error_rate and not statuses:
+            raise ValueError("statuses must not be empty when error_rate > 0")
+        if any(not 400 <= s <= 599 for s in statuses):
+            raise ValueError("statuses must be HTTP error statuses (400..599)")
+        low, high = latency
+        if low < 0 or high < low:
+            raise ValueError("latency must be (low, high) with 0 <= low <= high")
+        self.error_rate = error_rate
+        self.statuses = statuses
+        self.drop_after_commit = drop_after_commit
+        self.latency = (float(low), float(high))
+        self._rng = random.Random(self._default_seed if seed is None else seed)  # noqa: S311
+        self.active = bool(error_rate or drop_after_commit or high)
+
+    def decide(self) -> FaultDecision:
+        """
+        The faults for the next request (always draws the same amount of randomness, so a
+        seed gives the same decisions whichever faults fire).
+        """
+        if not self.active:
+            return FaultDecision()
+        error_roll = self._rng.random()
+        status = self._rng.choice(self.statuses) if self.statuses else 500
+        drop_roll = self._rng.random()
+        delay = self._rng.uniform(*self.latency)
+        return FaultDecision(
+            error_status=status if error_roll < self.error_rate else None,
+            drop=drop_roll < self.drop_after_commit,
+            delay=delay,
+        )

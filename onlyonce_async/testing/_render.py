@@ -1,0 +1,104 @@
+"""
+JSON forms of profiles, cards and share requests, as seen from a viewing profile.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ._records import Card, Profile, ShareRequest, timestamp
+from ._state import Store
+
+__all__ = ["card_json", "profile_json", "request_json"]
+
+
+def profile_json(
+    store: Store, profile: Profile, viewer: uuid.UUID | None, *, own_tags: bool = False
+) -> dict[str, Any]:
+    """
+    A Profile as the API returns it.
+
+    Args:
+        store: The sandbox store.
+        profile: The profile shown.
+        viewer: The caller's profile the view is relative to (bookmarked, connected, tags).
+        own_tags: Show the tags ``profile`` owns (scope MINE) instead of the viewer's tags
+            on it.
+    """
+    since = store.connected_since(viewer, profile.id)
+    incoming = outgoing = 0
+    for request_id in profile.requests:
+        request = store.requests[request_id]
+        if request.status == "ACCEPTED":
+            incoming += request.taker_id == profile.id
+            outgoing += request.giver_id == profile.id
+    viewer_profile = None if viewer is None else store.profiles.get(viewer)
+    if own_tags:
+        tags = [
+            {"ownerId": str(profile.id), "targetId": str(target), "tag": tag}
+            for target, names in profile.tags.items()
+            for tag in names
+        ]
+    elif viewer_profile is not None:
+        tags = [
+            {"ownerId": str(viewer_profile.id), "targetId": str(profile.id), "tag": tag}
+            for tag in viewer_profile.tags.get(profile.id, [])
+        ]
+    else:
+        tags = []
+    return {
+        "id": str(profile.id),
+        "onlyonceId": profile.onlyonce_id,
+        "name": profile.name,
+        "avatarId": None if profile.avatar_id is None else str(profile.avatar_id),
+        "type": profile.type,
+        "createdDate": timestamp(profile.created),
+        "publicCardId": str(profile.public_card_id),
+        "viewsCount": profile.views,
+        "incomingSharesCount": incoming,
+        "outgoingSharesCount": outgoing,
+        "connectedDate": None if since is None else timestamp(since),
+        "lastModifyDate": timestamp(profile.modified),
+        "flexWorkerInfo": None,
+        "bookmarked": viewer_profile is not None and profile.id in viewer_profile.bookmarks,
+        "connected": since is not None,
+        "tags": tags,
+    }
+
+
+def card_json(store: Store, card: Card, *, content: bool = False) -> dict[str, Any]:
+    """
+    A card list item; with ``content`` also its ``fields`` (FieldValues).
+    """
+    pending, accepted = store.request_counts(card.id)
+    body: dict[str, Any] = {
+        "id": str(card.id),
+        "name": card.name,
+        "ownerId": str(card.owner_id),
+        "dataSetType": "PUBLIC_CARD" if card.predefined else "SHAREABLE_CARD",
+        "predefined": card.predefined,
+        "predefinedType": card.predefined_type,
+        "pendingRequestsCount": pending,
+        "acceptedRequestsCount": accepted,
+    }
+    if content:
+        owner = store.profiles.get(card.owner_id)
+        datastore = {} if owner is None else owner.datastore
+        body["fields"] = [datastore[f].to_wire() for f in card.fields if f in datastore]
+    return body
+
+
+def request_json(store: Store, request: ShareRequest, viewer: uuid.UUID) -> dict[str, Any]:
+    """A ShareRequest with both profiles rendered relative to ``viewer``."""
+    return {
+        "id": str(request.id),
+        "sender": profile_json(store, store.profiles[request.sender_id], viewer),
+        "cardId": str(request.card_id),
+        "recipient": profile_json(store, store.profiles[request.recipient_id], viewer),
+        "status": request.status,
+        "reversed": request.reversed,
+        "connected": store.connected_since(request.sender_id, request.recipient_id) is not None,
+        "requested": timestamp(request.requested),
+        "completed": None if request.completed is None else timestamp(request.completed),
+    }

@@ -1,0 +1,233 @@
+"""
+Profile routes: list and search, get, create and delete organizations, access,
+pass phrase, settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ._context import Context, empty, json_response
+from ._dictionaries import entry_by_id
+from ._errors import access_denied, status_error
+from ._records import CHANNELS, NOTIFICATION_TYPES, FieldValue, Profile
+from ._render import profile_json
+from ._validate import Fields, Query, paginate, path_uuid, present
+
+__all__ = ["ProfileRoutes"]
+
+SCOPES: Final = frozenset({"MINE", "BOOKMARKS", "CONNECTIONS", "FLEX_WORKERS", "REGULAR_WORKERS"})
+_SORT_KEYS: Final = {
+    "name": lambda p: p.name.casefold(),
+    "onlyonceId": lambda p: p.onlyonce_id,
+    "createdDate": lambda p: p.created,
+    "viewsCount": lambda p: p.views,
+}
+_VISIBILITY: Final = frozenset({"NOBODY", "CONNECTED_USERS", "ALL"})
+
+
+class ProfileRoutes:
+    """The profile area of seed 002 (bookmarks, tags and notes live in `RelationRoutes`)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def routes(self) -> list[BaseRoute]:
+        """The area's routes (``/profiles/tags`` is registered before ``/profiles/{id}``)."""
+        return [
+            Route("/profiles", self.list_profiles, methods=["GET"]),
+            Route("/profiles", self.create_organization, methods=["POST"]),
+            Route("/profiles/{id}", self.get_profile, methods=["GET"]),
+            Route("/profiles/{id}", self.delete_profile, methods=["DELETE"]),
+            Route("/profiles/{id}/access", self.enable_access, methods=["POST"]),
+            Route("/profiles/{id}/chagePassPhrase", self.change_pass_phrase, methods=["POST"]),
+            Route("/profiles/{id}/changePassPhrase", self.change_pass_phrase, methods=["POST"]),
+            Route("/profiles/{id}/settings", self.get_settings, methods=["GET"]),
+            Route("/profiles/{id}/settings", self.put_settings, methods=["PUT"]),
+        ]
+
+    async def list_profiles(self, request: Request) -> Response:
+        """GET /profiles (paginated)."""
+        account = self._ctx.account(request)
+        query = Query(request.query_params)
+        ooid = query.text("ooId")
+        name = query.text("name")
+        kind = query.choice("type", {"PERSONAL", "ORGANIZATION"})
+        scope = query.choice("scope", SCOPES, aliases={"CONNETIONS": "CONNECTIONS"})
+        profile_id = query.uuid("profileId")
+        if scope not in (None, "MINE") and profile_id is None and "profileId" not in query.errors:
+            query.add("profileId", "is required when scope is set and not MINE")
+        tags = set(query.many("tags"))
+        categories = query.many("categories")
+        sort_field = query.choice("sortField", set(_SORT_KEYS)) or "name"
+        direction = query.choice("sortDirection", {"asc", "desc"}) or "asc"
+        page, size = query.page()
+        query.check()
+        store = self._ctx.store
+        viewer = (
+            store.own_profile(account, profile_id)
+            if profile_id is not None
+            else store.profiles[account.personal_profile_id]
+        )
+        if scope == "MINE":
+            found = [store.profiles[p] for p in account.profile_ids]
+        elif scope == "BOOKMARKS":
+            found = [store.profiles[p] for p in viewer.bookmarks if p in store.profiles]
+        elif scope == "CONNECTIONS":
+            found = [store.profiles[p] for p in store.connections.get(viewer.id, {})]
+        elif scope in ("FLEX_WORKERS", "REGULAR_WORKERS"):
+            found = []  # no profile carries flexWorkerInfo: the API offers no way to set it
+        else:
+            found = [
+                p
+                for p in store.profiles.values()
+                if p.settings["searchableByName"] or p.account_id == account.id
+            ]
+        found = [
+            p
+            for p in found
+            if (ooid is None or ooid in str(p.onlyonce_id))
+            and (name is None or name.casefold() in p.name.casefold())
+            and (kind is None or p.type == kind)
+            and (not tags or tags & set(viewer.tags.get(p.id, [])))
+            and not (categories and scope in ("FLEX_WORKERS", "REGULAR_WORKERS"))
+        ]
+        found.sort(key=_SORT_KEYS[sort_field], reverse=direction == "desc")
+        body = paginate(found, page, size)
+        body["content"] = [
+            profile_json(store, p, viewer.id, own_tags=scope == "MINE") for p in body["content"]
+        ]
+        return json_response(body)
+
+    async def get_profile(self, request: Request) -> Response:
+        """GET /profiles/{id}; another account's view counts in ``viewsCount``."""
+        account = self._ctx.account(request)
+        query = Query(request.query_params)
+        current_id = query.uuid("currentProfileId")
+        profile_id = path_uuid(request.path_params, "id")
+        query.check()
+        store = self._ctx.store
+        profile = store.profile(profile_id)
+        viewer = (
+            store.own_profile(account, current_id)
+            if current_id is not None
+            else store.profiles[account.personal_profile_id]
+        )
+        if profile.account_id != account.id:
+            profile.views += 1
+        return json_response(profile_json(store, profile, viewer.id))
+
+    async def create_organization(self, request: Request) -> Response:
+        """POST /profiles: 200 empty; ``tradeName`` must be unique."""
+        account = self._ctx.account(request)
+        fields = Fields(self._ctx.json(request))
+        pass_phrase = fields.text("passPhrase")
+        email = fields.text("email")
+        trade_name = fields.text("tradeName")
+        for name, dictionary in (
+            ("legalEntityType", "legal_entity_type_field"),
+            ("country", "country_field"),
+        ):
+            entry_id = fields.uuid(name, required=False)
+            if entry_id is not None and entry_by_id(dictionary, entry_id) is None:
+                fields.add(name, f"must be an id from the {dictionary} dictionary")
+        fields.boolean("mailPassPhrase")
+        store = self._ctx.store
+        if trade_name is not None and any(
+            (p.trade_name or "").casefold() == trade_name.strip().casefold()
+            for p in store.profiles.values()
+        ):
+            fields.add("tradeName", "is already taken")
+        fields.check()
+        email = present(email)
+        profile = store.create_profile(
+            account, "ORGANIZATION", present(trade_name).strip(), present(pass_phrase), email=email
+        )
+        for definition, value in (
+            ("trade_name_field", profile.name),
+            ("communication_email1_field", email),
+        ):
+            field = FieldValue(store.new_id(), definition, value)
+            profile.datastore[field.id] = field
+        store.cards[profile.public_card_id].fields = list(profile.datastore)[:1]
+        self._ctx.log_account(request, account, "CREATE_PROFILE")
+        return empty()
+
+    async def delete_profile(self, request: Request) -> Response:
+        """DELETE /profiles/{id}: only the caller's ORGANIZATION profiles."""
+        profile_id = path_uuid(request.path_params, "id")
+        account = self._ctx.account(request)
+        profile = self._ctx.store.own_profile(account, profile_id)
+        if profile.type != "ORGANIZATION":
+            raise access_denied("Only organization profiles can be deleted")
+        self._ctx.store.delete_profile(profile.id)
+        return empty()
+
+    def _owned(self, request: Request) -> tuple[Profile, Any]:
+        profile_id = path_uuid(request.path_params, "id")
+        account = self._ctx.account(request)
+        return self._ctx.store.own_profile(account, profile_id), account
+
+    async def enable_access(self, request: Request) -> Response:
+        """POST /profiles/{id}/access with the ``Secret-Key`` header."""
+        profile, account = self._owned(request)
+        if request.headers.get("secret-key") != profile.pass_phrase:
+            raise status_error(401, "wrong-secret-key", "Wrong secret key")
+        self._ctx.store.grant_access(account, profile)
+        return empty()
+
+    async def change_pass_phrase(self, request: Request) -> Response:
+        """POST /profiles/{id}/chagePassPhrase (sic)."""
+        profile, _ = self._owned(request)
+        fields = Fields(self._ctx.json(request))
+        old = fields.text("passPhrase")
+        new = fields.text("newPassPhrase")
+        fields.check()
+        if old != profile.pass_phrase or new is None:
+            raise status_error(401, "wrong-secret-key", "Wrong secret key")
+        profile.pass_phrase = new
+        return empty()
+
+    async def get_settings(self, request: Request) -> Response:
+        """GET /profiles/{id}/settings."""
+        profile, _ = self._owned(request)
+        settings = profile.settings
+        return json_response(
+            {k: list(v) if isinstance(v, list) else v for k, v in settings.items()}
+        )
+
+    async def put_settings(self, request: Request) -> Response:
+        """PUT /profiles/{id}/settings with the whole settings object."""
+        profile, _ = self._owned(request)
+        fields = Fields(self._ctx.json(request))
+        flags = {
+            name: fields.boolean(name, required=True)
+            for name in ("searchableByName", "broadcastDataChanges", "visibleExternally")
+        }
+        visibility = fields.choice("avatarVisibility", _VISIBILITY)
+        notifications = _names(fields, "emailNotificationTypes", NOTIFICATION_TYPES)
+        channels = _names(fields, "communicationChannelsOrder", CHANNELS)
+        fields.check()
+        profile.settings = {
+            **flags,
+            "avatarVisibility": visibility,
+            "emailNotificationTypes": notifications,
+            "communicationChannelsOrder": channels,
+        }
+        profile.modified = self._ctx.store.now()
+        return empty()
+
+
+def _names(fields: Fields, name: str, allowed: tuple[str, ...]) -> list[str]:
+    values = fields.items(name)
+    if values is None:
+        return []
+    if any(not isinstance(v, str) or v not in allowed for v in values):
+        fields.add(name, f"each must be one of {', '.join(allowed)}")
+    elif len(set(values)) != len(values):
+        fields.add(name, "must not repeat a value")
+    return [v for v in values if isinstance(v, str)]

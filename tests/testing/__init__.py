@@ -1,0 +1,3 @@
+"""
+Wire-level tests of the sandbox (onlyonce_async.testing).
+"""

@@ -1,0 +1,125 @@
+"""
+Fixtures for the sandbox's wire-level tests: a sandbox, two users, raw httpx clients.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
+
+
+class Clock:
+    """A settable Unix clock for the sandbox."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A manual clock."""
+    return Clock()
+
+
+@pytest.fixture
+def sandbox(clock: Clock) -> Sandbox:
+    """A sandbox on the manual clock, without rate limit."""
+    return Sandbox(rate_limit=None, clock=clock)
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox) -> SandboxUser:
+    """The first user."""
+    return sandbox.create_user(
+        email="alice@example.com", password="alice-pw", pass_phrase="alice-pp", first_name="Alice"
+    )
+
+
+@pytest.fixture
+def bob(sandbox: Sandbox) -> SandboxUser:
+    """The second user."""
+    return sandbox.create_user(
+        email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
+    )
+
+
+@pytest.fixture
+async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    """A raw httpx client talking to the sandbox in-process."""
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as client:
+        yield client
+
+
+Headers = Callable[[SandboxUser], dict[str, str]]
+
+
+@pytest.fixture
+def auth(sandbox: Sandbox) -> Headers:
+    """Bearer headers for a user."""
+
+    def headers(user: SandboxUser) -> dict[str, str]:
+        return {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+
+    return headers
+
+
+Unlock = Callable[[SandboxUser], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def unlock(http: httpx.AsyncClient, auth: Headers) -> Unlock:
+    """Sign a user in, enable access to their personal profile, return the headers."""
+
+    async def run(user: SandboxUser) -> dict[str, str]:
+        headers = auth(user)
+        response = await http.post(
+            f"profiles/{user.profile_id}/access",
+            headers={**headers, "Secret-Key": user.pass_phrase},
+        )
+        assert response.status_code == 200
+        return headers
+
+    return run
+
+
+FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def field_ids(http: httpx.AsyncClient) -> FieldIds:
+    """definitionName -> field id of a profile's datastore."""
+
+    async def run(headers: dict[str, str], profile_id: uuid.UUID) -> dict[str, str]:
+        response = await http.get(f"profiles/{profile_id}/dataStore", headers=headers)
+        assert response.status_code == 200
+        return {f["definitionName"]: f["id"] for f in response.json()}
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA key pair for signed-JWT tests."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def public_pem(rsa_key: rsa.RSAPrivateKey) -> bytes:
+    """The PEM of the key pair's public half."""
+    return rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )

@@ -1,0 +1,158 @@
+"""
+Rate limiting, seeded faults, drop-after-commit and timeouts in-process, and the
+sandbox-wired Client.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+import httpx
+import pytest
+
+from onlyonce_async import Client, SlidingWindowRateLimiter
+from onlyonce_async.testing import BASE_URL, Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_rate_limit_429_and_retry_after() -> None:
+    """Past the limit a credential gets 429 with a whole-second Retry-After; the window slides."""
+    clock = _Clock()
+    sandbox = Sandbox(rate_limit=(3, 10.0), clock=clock)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        for _ in range(3):
+            assert (await http.get("heartbeat")).status_code == 200
+        clock.now += 2.5
+        limited = await http.get("heartbeat")
+        assert limited.status_code == 429
+        assert limited.headers["Retry-After"] == "8"
+        assert limited.json() == {"message": "Too many requests"}
+        clock.now += 7.5
+        assert (await http.get("heartbeat")).status_code == 200
+    assert sandbox.stats.rate_limited == 1
+    assert sandbox.stats.requests == 5
+
+
+async def test_rate_limit_per_credential() -> None:
+    """Each account has its own quota; anonymous callers count by address."""
+    sandbox = Sandbox(rate_limit=(2, 60.0), clock=_Clock())
+    users = [
+        sandbox.create_user(email=f"u{i}@example.com", password="p", pass_phrase="q")
+        for i in range(2)
+    ]
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        for user in users:
+            headers = {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+            statuses = [(await http.get("account", headers=headers)).status_code for _ in range(3)]
+            assert statuses == [200, 200, 429]
+        assert [(await http.get("heartbeat")).status_code for _ in range(3)] == [200, 200, 429]
+
+
+async def test_rate_limit_off() -> None:
+    """rate_limit=None never answers 429."""
+    sandbox = Sandbox(rate_limit=None)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        statuses = {(await http.get("heartbeat")).status_code for _ in range(100)}
+    assert statuses == {200}
+
+
+async def _statuses(sandbox: Sandbox, count: int) -> list[int]:
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        return [(await http.get("heartbeat")).status_code for _ in range(count)]
+
+
+async def test_faults_reproducible_with_seed() -> None:
+    """The same seed injects the same statuses in the same order; faults() turns them off."""
+    runs = []
+    for _ in range(2):
+        sandbox = Sandbox(rate_limit=None)
+        sandbox.faults(error_rate=0.5, statuses=(500, 503), seed=42)
+        runs.append(await _statuses(sandbox, 40))
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {200, 500, 503}
+    sandbox.faults()
+    assert set(await _statuses(sandbox, 20)) == {200}
+    assert sandbox.stats.faults_injected == runs[0].count(500) + runs[0].count(503)
+
+
+async def test_injected_fault_body() -> None:
+    """An injected fault answers before handling, with a message."""
+    sandbox = Sandbox(rate_limit=None)
+    sandbox.faults(error_rate=1.0, statuses=(503,))
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        response = await http.post("signUp", json={})
+    assert response.status_code == 503
+    assert response.json() == {"message": "Injected fault"}
+
+
+def test_faults_validation() -> None:
+    """Out-of-range fault settings raise ValueError."""
+    sandbox = Sandbox()
+    for kwargs in ({"error_rate": 2.0}, {"statuses": (200,)}, {"latency": (2.0, 1.0)}):
+        with pytest.raises(ValueError, match="must"):
+            sandbox.faults(**kwargs)
+
+
+async def test_drop_after_commit_in_process() -> None:
+    """A dropped request raises an httpx transport error, yet its change is committed."""
+    sandbox = Sandbox(rate_limit=None)
+    user = sandbox.create_user(email="u@example.com", password="p", pass_phrase="q")
+    headers = {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+    sandbox.faults(drop_after_commit=1.0)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(
+                "profiles",
+                json={"passPhrase": "x", "email": "o@example.com", "tradeName": "Dropped Ltd"},
+                headers=headers,
+            )
+        sandbox.faults()
+        companies = (await http.get("companies", params={"employerName": "dropped"})).json()
+    assert [c["name"] for c in companies] == ["Dropped Ltd"]
+    assert sandbox.stats.dropped == 1
+
+
+async def test_timeout_honoured_in_process() -> None:
+    """With 2 s latency and a 0.2 s timeout the request fails with ReadTimeout quickly."""
+    sandbox = Sandbox(rate_limit=None)
+    sandbox.faults(latency=(2.0, 2.0))
+    start = time.monotonic()
+    async with httpx.AsyncClient(
+        transport=sandbox.transport(), base_url=BASE_URL, timeout=0.2
+    ) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get("heartbeat")
+    assert time.monotonic() - start < 1.9
+
+
+async def test_latency_delays() -> None:
+    """Latency delays the answer by at least its lower bound."""
+    sandbox = Sandbox(rate_limit=None)
+    sandbox.faults(latency=(0.05, 0.05))
+    start = anyio.current_time()
+    assert (await _statuses(sandbox, 2)) == [200, 200]
+    assert anyio.current_time() - start >= 0.1
+
+
+async def test_sandbox_client() -> None:
+    """sandbox.client() is a Client on the sandbox with a matching client-side limiter."""
+    sandbox = Sandbox(rate_limit=(5, 1.0))
+    async with sandbox.client(max_retries=0) as client:
+        assert isinstance(client, Client)
+        assert str(client.base_url) == BASE_URL
+        assert isinstance(client.rate_limiter, SlidingWindowRateLimiter)
+        assert (await client.get("heartbeat"))["nodeName"].startswith("onlyonce-sandbox-")
+    async with Sandbox(rate_limit=None).client() as client:
+        assert client.rate_limiter is None
+    with pytest.raises(TypeError):
+        sandbox.client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))

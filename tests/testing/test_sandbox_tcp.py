@@ -1,0 +1,55 @@
+"""
+The sandbox served over TCP by uvicorn (asyncio only: uvicorn runs on asyncio).
+"""
+
+from __future__ import annotations
+
+import anyio
+import httpx
+import pytest
+
+from onlyonce_async.testing import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """uvicorn needs asyncio."""
+    return "asyncio"
+
+
+async def test_serve_tcp_and_drop_after_commit() -> None:
+    """Over TCP requests work, and a dropped request closes the connection with no
+    response bytes after its change is committed."""
+    sandbox = Sandbox(rate_limit=None)
+    user = sandbox.create_user(email="u@example.com", password="p", pass_phrase="q")
+    async with sandbox.serve_tcp() as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert base_url.endswith("/v2/")
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            signed = await http.post("signIn", json={"username": user.email, "password": "p"})
+            assert signed.status_code == 200
+            headers = {"Authorization": signed.headers["authorization"]}
+            sandbox.faults(drop_after_commit=1.0)
+            with pytest.raises(httpx.TransportError):
+                await http.post(
+                    "profiles",
+                    json={"passPhrase": "x", "email": "o@example.com", "tradeName": "Tcp Ltd"},
+                    headers=headers,
+                )
+            port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+            async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+                await stream.send(b"GET /v2/heartbeat HTTP/1.1\r\nHost: x\r\n\r\n")
+                received = b""
+                with anyio.fail_after(5):
+                    try:
+                        while chunk := await stream.receive():
+                            received += chunk
+                    except (anyio.EndOfStream, anyio.BrokenResourceError, ConnectionError):
+                        pass
+                assert received == b""
+            sandbox.faults()
+            companies = await http.get("companies", params={"employerName": "tcp"})
+            assert [c["name"] for c in companies.json()] == ["Tcp Ltd"]
+    assert sandbox.stats.dropped == 2
