@@ -14,6 +14,7 @@ from contextlib import aclosing
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -240,7 +241,7 @@ async def test_async_iterables_are_accepted() -> None:
 
     async def stream() -> AsyncIterator[str]:
         for p in people:
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             yield str(p)
 
     report = await share_all(server, stream())
