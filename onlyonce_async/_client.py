@@ -241,6 +241,11 @@ class Client:
         return self._rate_limiter
 
     @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff settings of this client's retries."""
+        return self._retry_policy
+
+    @property
     def profile_access(self) -> ProfileAccess:
         """The pass phrases remembered by ``profiles.enable_access(..., remember=True)``."""
         return self._profile_access

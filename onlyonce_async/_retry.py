@@ -15,7 +15,7 @@ from typing import Final
 import attrs
 import httpx
 
-from ._errors import APIError, RateLimitError, TransportError
+from ._errors import APIError, OnlyOnceError, RateLimitError, TransportError
 from ._httpdate import parse_retry_after
 
 __all__ = ["IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "RetryPolicy", "outcome_unknown"]
@@ -72,13 +72,15 @@ class RetryPolicy:
         bound = min(self.maximum, self.initial * (2.0 ** min(attempt, 30)))
         return random.uniform(0.0, bound) if self.jitter else bound  # noqa: S311 - not a secret
 
-    def should_retry(self, method: str, error: TransportError | APIError) -> bool:
+    def should_retry(self, method: str, error: OnlyOnceError) -> bool:
         """
         Whether ``error`` on a ``method`` request may be retried at all.
         """
         idempotent = method.upper() in IDEMPOTENT_METHODS
         if isinstance(error, TransportError):
             return idempotent or _nothing_sent(error)
+        if not isinstance(error, APIError):
+            return False
         if error.status_code in _ALWAYS_RETRIED_STATUSES:
             return True
         return idempotent and error.status_code in _IDEMPOTENT_RETRIED_STATUSES

@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BulkShareReport", "InvalidRecipientError", "ShareOutcome", "share_many"]
 
-#: How many times one recipient's share is sent at most when outcomes stay unknown.
+#: How many times one recipient's share is sent at most (each send is itself retried by
+#: the client for connect errors, 429 and 503).
 MAX_SENDS = 3
+#: How many times a lookup after a lost response is tried before the outcome is a failure.
+LOOKUP_TRIES = 3
 
 ProgressCallback = Callable[[int, "int | None"], Any]
 
@@ -119,6 +122,7 @@ class _Sharer:
 
     def __init__(self, network: NetworkAPI, card_id: uuid.UUID, sender_id: uuid.UUID) -> None:
         self._network = network
+        self._policy = network._client.retry_policy
         self._card_id = card_id
         self._sender_id = sender_id
 
@@ -137,14 +141,29 @@ class _Sharer:
                 return request
         return None
 
+    async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
+        # The lookup decides whether a resend is safe, so it gets more chances than a call.
+        for attempt in range(LOOKUP_TRIES):
+            try:
+                return await self._lookup(recipient_id)
+            except OnlyOnceError as error:
+                if attempt + 1 >= LOOKUP_TRIES or not self._policy.should_retry("GET", error):
+                    raise
+                await anyio.sleep(self._policy.backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def share_one(self, recipient: Any) -> ShareOutcome:
         try:
             recipient_id = uuid_arg(recipient, "recipient_id")
         except (TypeError, ValueError) as exc:
             text = recipient if isinstance(recipient, str) else repr(recipient)
             return ShareOutcome(recipient_id=text, error=InvalidRecipientError(str(exc)))
+
+        def failed(error: OnlyOnceError) -> ShareOutcome:
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+
         attempts = 0
-        unknown = False
+        maybe_sent = False  # an earlier send may have created the request
         while True:
             attempts += 1
             try:
@@ -152,23 +171,26 @@ class _Sharer:
                     self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
                 )
             except OnlyOnceError as error:
-                already = unknown and isinstance(error, WrongRequestStatusError)
-                if not (outcome_unknown(error) or already):
-                    return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
-                unknown = True
-                try:
-                    found = await self._lookup(recipient_id)
-                except OnlyOnceError as lookup_error:
-                    # Neither sent-for-sure nor absent-for-sure: never resend blindly.
-                    return ShareOutcome(
-                        recipient_id=recipient_id, error=lookup_error, attempts=attempts
-                    )
-                if found is not None:
-                    return ShareOutcome(
-                        recipient_id=recipient_id, request=found, attempts=attempts, reconciled=True
-                    )
+                if outcome_unknown(error) or (
+                    maybe_sent and isinstance(error, WrongRequestStatusError)
+                ):
+                    maybe_sent = True
+                    try:
+                        found = await self._lookup_patiently(recipient_id)
+                    except OnlyOnceError as lookup_error:
+                        return failed(lookup_error)  # not known to be absent: never resend
+                    if found is not None:
+                        return ShareOutcome(
+                            recipient_id=recipient_id,
+                            request=found,
+                            attempts=attempts,
+                            reconciled=True,
+                        )
+                elif not self._policy.should_retry("POST", error):
+                    return failed(error)
                 if attempts >= MAX_SENDS:
-                    return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+                    return failed(error)
+                await anyio.sleep(self._policy.backoff(attempts - 1))
                 continue
             return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
 
