@@ -358,6 +358,11 @@ class Client:
     def _url(self, path: str | httpx.URL) -> httpx.URL:
         if not isinstance(path, (str, httpx.URL)):
             raise TypeError(f"path must be a str, not {type(path).__name__}")
+        if isinstance(path, str) and ":" not in path:
+            # Fast path (the typed endpoints' case): no scheme is possible without ":", so
+            # the path can only land below base_url; URL parsing resolves any dot segments
+            # exactly as join() would.
+            return httpx.URL(str(self._base_url) + path.lstrip("/"))
         url = httpx.URL(path) if isinstance(path, str) else path
         if url.is_absolute_url:
             if (url.scheme, url.host, url.port) != (

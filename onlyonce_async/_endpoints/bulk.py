@@ -102,12 +102,21 @@ class BulkShareReport:
 
 
 async def _iterate(recipient_ids: Iterable[Any] | AsyncIterable[Any]) -> AsyncGenerator[Any, None]:
-    if isinstance(recipient_ids, AsyncIterable):
-        async for item in recipient_ids:
-            yield item
-    else:
+    if not isinstance(recipient_ids, AsyncIterable):
         for item in recipient_ids:
             yield item
+        return
+    iterator = aiter(recipient_ids)
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        # A run that stops early closes the input it was reading (e.g. a file reader's
+        # async generator) rather than leaving it to the garbage collector.
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            with anyio.CancelScope(shield=True):
+                await aclose()
 
 
 def _total(recipient_ids: object) -> int | None:

@@ -1,0 +1,129 @@
+"""
+Bulk sharing against the sandbox: exactly once under seeded faults, counted in its state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+import onlyonce_async as oo
+from onlyonce_async.testing import Sandbox
+
+from .helpers import FAST_RETRIES
+
+pytestmark = pytest.mark.anyio
+
+
+async def scene(
+    sandbox: Sandbox, client: oo.Client, recipients: int
+) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
+    """An owner signed in on ``client`` with a card, and ``recipients`` other users."""
+    owner = sandbox.create_user(
+        email="owner@example.com", password="pw-owner-1", pass_phrase="phrase"
+    )
+    await client.account.sign_in(owner.email, "pw-owner-1")
+    await client.profiles.enable_access(owner.profile_id, "phrase")
+    fields = await client.datastore.get(owner.profile_id)
+    card = await client.cards.create(
+        owner.profile_id, name="card", fields=[f.id for f in fields if f.id]
+    )
+    people = [
+        sandbox.create_user(email=f"r{n}@example.com", password="pw", pass_phrase="p").profile_id
+        for n in range(recipients)
+    ]
+    return owner.profile_id, card, people
+
+
+def duplicates(sandbox: Sandbox, card: uuid.UUID) -> int:
+    pairs = Counter(
+        (r.sender_id, r.recipient_id) for r in sandbox.share_requests() if r.card_id == card
+    )
+    return sum(n - 1 for n in pairs.values())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_exactly_once_under_seeded_faults(seed: int) -> None:
+    """With 10 % 5xx and 10 % dropped-after-commit, every recipient gets exactly one request."""
+    sandbox = Sandbox(rate_limit=None)
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 120)
+        sandbox.faults(
+            error_rate=0.1, statuses=(500, 502, 503, 504), drop_after_commit=0.1, seed=seed
+        )
+        report = await client.network.share_all(
+            card, sender_id=sender, recipient_ids=people, concurrency=8
+        )
+        sandbox.faults()
+    assert duplicates(sandbox, card) == 0
+    assert report.total == 120
+    created = {r.recipient_id for r in sandbox.share_requests() if r.card_id == card}
+    assert {o.recipient_id for o in report.succeeded} <= created
+    # A failure may only be a recipient we could not confirm; never a silent drop.
+    assert all(o.error is not None for o in report.failed)
+    assert len(report.succeeded) >= 110
+    assert report.reconciled > 0
+    assert sandbox.stats.dropped > 0
+
+
+async def test_quota_is_respected_without_429s() -> None:
+    """Paced by a limiter matching the sandbox's quota, a bulk run meets no 429."""
+    sandbox = Sandbox(rate_limit=(20, 0.5))
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 60)
+        before = sandbox.stats.rate_limited
+        report = await client.network.share_all(
+            card, sender_id=sender, recipient_ids=people, concurrency=8
+        )
+    assert len(report.succeeded) == 60
+    assert sandbox.stats.rate_limited == before
+
+
+async def test_failures_reported_per_recipient() -> None:
+    """Unknown and malformed recipients fail alone; the others are shared."""
+    sandbox = Sandbox(rate_limit=None)
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 4)
+        unknown = uuid.uuid4()
+        report = await client.network.share_all(
+            card, sender_id=sender, recipient_ids=[*people, unknown, "not-an-id", sender]
+        )
+    assert len(report.succeeded) == 4
+    errors = {str(o.recipient_id): type(o.error) for o in report.failed}
+    assert errors == {
+        str(unknown): oo.NotFoundError,
+        "not-an-id": oo.InvalidRecipientError,
+        str(sender): oo.ValidationError,
+    }
+
+
+async def test_cancel_mid_run_leaves_consistent_state() -> None:
+    """Cancelling a slow run keeps what finished in the report and creates no duplicates."""
+    sandbox = Sandbox(rate_limit=None)
+    report = oo.BulkShareReport()
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 200)
+        sandbox.faults(latency=(0.01, 0.03))
+
+        async def lazily() -> AsyncIterator[uuid.UUID]:
+            for person in people:
+                yield person
+
+        with anyio.move_on_after(0.5):
+            await client.network.share_all(
+                card, sender_id=sender, recipient_ids=lazily(), concurrency=4, report=report
+            )
+        sandbox.faults()
+        assert 0 < report.total < 200
+        # The remaining recipients can be shared in a second run, still exactly once.
+        done = {o.recipient_id for o in report.succeeded}
+        created = {r.recipient_id for r in sandbox.share_requests() if r.card_id == card}
+        rest = [p for p in people if p not in created]
+        second = await client.network.share_all(card, sender_id=sender, recipient_ids=rest)
+    assert done <= created
+    assert len(second.succeeded) == len(rest)
+    assert duplicates(sandbox, card) == 0
