@@ -18,8 +18,10 @@ nox.options.default_venv_backend = "venv"
 DEV = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "dev")
 
 
-def _install(session: nox.Session, extras: str = "redis,testing,progress") -> None:
-    session.install("-e", f".[{extras}]", *DEV)
+def _install(
+    session: nox.Session, extras: str = "redis,testing,progress", dev: bool = True
+) -> None:
+    session.install("-e", f".[{extras}]", *(DEV if dev else ()))
 
 
 def _ensure_redis_server(session: nox.Session) -> None:
@@ -62,7 +64,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """The main job: bulk card sharing against the embedded sandbox."""
-    _install(session, "testing,progress")
+    _install(session, "testing,progress", dev=False)
     session.run("python", "examples/bulk_share.py", *session.posargs)
 
 
