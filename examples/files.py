@@ -74,7 +74,10 @@ async def main() -> None:
     if env.get("ONLYONCE_BASE_URL"):
         async with Client(base_url=env["ONLYONCE_BASE_URL"]) as client:
             await tour(
-                client, env["ONLYONCE_USERNAME"], env["ONLYONCE_PASSWORD"], env["ONLYONCE_PASS_PHRASE"]
+                client,
+                env["ONLYONCE_USERNAME"],
+                env["ONLYONCE_PASSWORD"],
+                env["ONLYONCE_PASS_PHRASE"],
             )
         return
 

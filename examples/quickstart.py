@@ -49,7 +49,9 @@ async def tour(client: Client, username: str, password: str, pass_phrase: str) -
     card_id = await client.cards.create(personal.id, name="Quickstart card", fields=field_ids)
     print(f"created card {card_id}")
     # PUT: rename it.
-    await client.cards.update(personal.id, card_id, name="Quickstart card (renamed)", fields=field_ids)
+    await client.cards.update(
+        personal.id, card_id, name="Quickstart card (renamed)", fields=field_ids
+    )
     # GET with query parameters: ?scope=MINE
     names = [card.name for card in await client.cards.list(personal.id, scope="MINE")]
     print(f"cards now: {names}")
@@ -66,7 +68,10 @@ async def main() -> None:
     if env.get("ONLYONCE_BASE_URL"):
         async with Client(base_url=env["ONLYONCE_BASE_URL"]) as client:
             await tour(
-                client, env["ONLYONCE_USERNAME"], env["ONLYONCE_PASSWORD"], env["ONLYONCE_PASS_PHRASE"]
+                client,
+                env["ONLYONCE_USERNAME"],
+                env["ONLYONCE_PASSWORD"],
+                env["ONLYONCE_PASS_PHRASE"],
             )
         return
 
