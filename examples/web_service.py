@@ -173,7 +173,9 @@ async def get_profile(request: Request) -> JSONResponse:
         return JSONResponse({"error": "ValueError", "message": "not a profile id"}, 400)
     except OnlyOnceError as exc:
         return error_response(exc)
-    return JSONResponse({"id": str(profile.id), "name": profile.name, "type": profile.type.value})
+    body = {"id": str(profile.id), "name": profile.name, "type": profile.type.value}
+    # Which worker answered: shows the load spread over the processes sharing the quota.
+    return JSONResponse(body, headers={"X-Worker-Pid": str(os.getpid())})
 
 
 app = Starlette(
