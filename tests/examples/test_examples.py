@@ -68,7 +68,7 @@ def test_example_docstrings() -> None:
 
 def test_my_app_example_passes_under_pytest() -> None:
     """The pytest-fixture example's tests pass when pytest runs that file."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and example
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples/test_my_app.py"],
         cwd=ROOT,
         env=example_env(),
