@@ -18,7 +18,9 @@ Configuration (environment):
 
     ONLYONCE_BASE_URL      the upstream API (e.g. https://api.onlyonce.com/v2/)
     REDIS_URL              e.g. redis://127.0.0.1:6379/0 — the quota shared by all workers
-    ONLYONCE_RATE_LIMIT    LIMIT/PERIOD of the upstream quota (default 60/60)
+    ONLYONCE_RATE_LIMIT    LIMIT/PERIOD of the upstream quota (default 60/60); set it a
+                           little under the real quota (e.g. 60/62): requests count
+                           upstream when they arrive, a little after they leave
     ONLYONCE_MAX_RETRIES   retries per upstream call (default 2)
 
 Run it with several workers (needs ``onlyonce-async[testing,redis]``)::
@@ -158,7 +160,8 @@ async def health(request: Request) -> JSONResponse:
         beat = await request.app.state.client.heartbeat()
     except OnlyOnceError as exc:
         return error_response(exc)
-    return JSONResponse({"status": "ok", "upstream": beat.node_name})
+    body = {"status": "ok", "upstream": beat.node_name}
+    return JSONResponse(body, headers={"X-Worker-Pid": str(os.getpid())})
 
 
 async def get_profile(request: Request) -> JSONResponse:
