@@ -40,15 +40,21 @@ def _user(text: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m onlyonce_async.testing"
+) -> int:
     """
     Run the command line (blocks until interrupted).
+
+    Args:
+        argv: The arguments (default ``sys.argv[1:]``).
+        prog: The program name shown in usage and help (``onlyonce sandbox serve``).
 
     Returns:
         The exit status.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m onlyonce_async.testing",
+        prog=prog,
         description="Serve the in-memory Only Once API sandbox over HTTP.",
     )
     parser.add_argument("--host", default="127.0.0.1")

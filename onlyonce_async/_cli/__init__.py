@@ -1,0 +1,123 @@
+"""
+The ``onlyonce`` command line (also ``python -m onlyonce_async``).
+
+Commands: ``api`` (one raw request), ``share`` (bulk card sharing from a CSV file) and
+``sandbox serve`` (the in-memory sandbox over HTTP; extra ``testing``). Credentials come
+from environment variables only (see `ENVIRONMENT_HELP`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+import anyio
+
+from .._errors import (
+    APIError,
+    DecodeError,
+    OnlyOnceError,
+    RateLimiterUnavailableError,
+    TransportError,
+)
+from .._version import __version__
+from . import _api, _serve, _share
+from ._settings import ENVIRONMENT_HELP, ClientFactory, Settings, UsageError, build_client
+
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_BAD_RESPONSE",
+    "EXIT_NETWORK_ERROR",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "ClientFactory",
+    "Settings",
+    "build_client",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NETWORK_ERROR = 3
+EXIT_BAD_RESPONSE = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``onlyonce`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="onlyonce",
+        description="Command line for the Only Once API v2 (onlyonce-async).",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        # No abbreviations: an option is either known in full or refused.
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"onlyonce {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _api.add_parser(commands)
+    _share.add_parser(commands)
+    _serve.add_parser(commands)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    client_factory: ClientFactory = build_client,
+    stdout: TextIO | None = None,
+) -> int:
+    """
+    Run the command line.
+
+    Args:
+        argv: The arguments (default ``sys.argv[1:]``).
+        environ: The environment to read settings from (default ``os.environ``).
+        client_factory: Builds the `Client` from the `Settings`; tests pass
+            ``functools.partial(build_client, transport=sandbox.transport())`` to run
+            commands against an in-process sandbox.
+        stdout: Where command output goes (default ``sys.stdout``).
+
+    Returns:
+        The exit status: 0 success, 1 API error (or a failed recipient), 2 usage error,
+        3 network error, 4 undecodable response.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["sandbox", "serve"]:
+        # The sandbox's own parser owns these options (and their --help).
+        return _serve.serve(args_list[2:])
+    args = build_parser().parse_args(args_list)
+    out = sys.stdout if stdout is None else stdout
+    try:
+        settings = Settings.from_environ(os.environ if environ is None else environ)
+        command = _api.run_api if args.command == "api" else _share.run_share
+        return anyio.run(command, args, settings, client_factory, out)
+    except UsageError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except APIError as exc:
+        return _fail(EXIT_API_ERROR, _describe_api_error(exc))
+    except (TransportError, RateLimiterUnavailableError) as exc:
+        return _fail(EXIT_NETWORK_ERROR, f"{type(exc).__name__}: {exc}")
+    except DecodeError as exc:
+        return _fail(EXIT_BAD_RESPONSE, f"{type(exc).__name__}: {exc}")
+    except OnlyOnceError as exc:  # any other deliberate SDK error
+        return _fail(EXIT_API_ERROR, f"{type(exc).__name__}: {exc}")
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted")
+
+
+def _describe_api_error(exc: APIError) -> str:
+    """One line naming the class, status, code and message; 422 field errors below it."""
+    lines = [f"{type(exc).__name__}: {exc}"]
+    for field, messages in exc.errors.items():
+        lines.extend(f"  {field}: {message}" for message in messages)
+    return "\n".join(lines)
+
+
+def _fail(status: int, message: str) -> int:
+    sys.stderr.write(f"onlyonce: error: {message}\n")
+    return status
