@@ -8,6 +8,7 @@ import pytest
 
 from onlyonce_async import (
     AuthenticationFailedError,
+    BearerAuth,
     RegistrationFailedError,
     UnauthorizedError,
 )
@@ -75,9 +76,11 @@ async def test_sign_out_invalidates_the_token(signed_in: SignedIn, alice: Sandbo
     """After sign_out the old token is refused by the server."""
     client = await signed_in(alice)
     auth = client.auth
-    token = auth.token  # type: ignore[union-attr]
+    assert isinstance(auth, BearerAuth)
+    token = auth.token
     await client.account.sign_out()
-    async with client.with_options(auth=type(auth)(token)) as stale:  # type: ignore[arg-type]
+    assert auth.token is None
+    async with client.with_options(auth=BearerAuth(token)) as stale:
         with pytest.raises(UnauthorizedError):
             await stale.account.get()
 

@@ -119,6 +119,10 @@ async def test_signed_jwt_every_request_kind(
             alice.profile_id, io.BytesIO(b"payload" * 100), filename="f.bin", description="d"
         )
         assert await client.files.download(alice.profile_id, info.id) == b"payload" * 100
+        outgoing = client.network.list_requests(
+            alice.profile_id, statuses=["PENDING", "ACCEPTED"], sort_direction="desc"
+        )
+        assert [r async for r in outgoing] == []
         assert added.id is not None
         await client.datastore.delete_field(alice.profile_id, added.id)
         await client.files.delete(alice.profile_id, info.id)
@@ -132,9 +136,7 @@ async def test_signed_jwt_wrong_project(jwt_client: JWTClient, alice: SandboxUse
             await client.account.get()
 
 
-async def test_signed_jwt_unknown_user(
-    jwt_client: JWTClient, bob: SandboxUser
-) -> None:
+async def test_signed_jwt_unknown_user(jwt_client: JWTClient, bob: SandboxUser) -> None:
     """A user the client may not act as (or that does not exist) raises UserNotAccessibleError."""
     for user in (bob.user_id, 999_999):
         async with jwt_client(user=user, project=PROJECT) as client:

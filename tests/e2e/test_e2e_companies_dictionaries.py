@@ -39,16 +39,12 @@ async def test_companies_with_blank_name(alice_client: Client, sandbox: Sandbox)
     assert sandbox.stats.requests == 3  # sign-in, access, the raw GET: nothing else was sent
 
 
-@pytest.mark.parametrize(
-    "name", ["country_field", "gender_field", "legal_entity_type_field"]
-)
+@pytest.mark.parametrize("name", ["country_field", "gender_field", "legal_entity_type_field"])
 async def test_dictionaries(sandbox: Sandbox, name: str) -> None:
     """Each dictionary lists the sandbox's entries, in order, without auth."""
     async with sandbox.client() as client:
         entries = await client.dictionaries.list(name)
-    assert [(e.id, e.value) for e in entries] == [
-        (e.id, e.value) for e in sandbox.dictionary(name)
-    ]
+    assert [(e.id, e.value) for e in entries] == [(e.id, e.value) for e in sandbox.dictionary(name)]
 
 
 async def test_unknown_dictionary(sandbox: Sandbox) -> None:

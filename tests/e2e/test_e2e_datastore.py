@@ -26,7 +26,9 @@ pytestmark = pytest.mark.anyio
 
 async def test_get_holds_the_sign_up_fields(alice_client: Client, alice: SandboxUser) -> None:
     """The personal datastore starts with the names and email from sign-up."""
-    values = {v.definition_name: v.value for v in await alice_client.datastore.get(alice.profile_id)}
+    values = {
+        v.definition_name: v.value for v in await alice_client.datastore.get(alice.profile_id)
+    }
     assert values == {
         "first_name_field": "Alice",
         "last_name_field": "User",

@@ -142,6 +142,12 @@ async def test_request_card_then_decline(
     assert [r.id async for r in incoming] == [asked.id]
     await alice_client.network.decline([asked.id])
     assert _statuses(sandbox) == ["DECLINED"]
+    again = await bob_client.network.request_card(
+        card_id, sender_id=bob.profile_id, recipient_id=alice.profile_id
+    )
+    await alice_client.network.accept([again.id])
+    (received,) = await bob_client.cards.list(bob.profile_id, scope="ACCEPTED")
+    assert received.id == card_id
 
 
 async def test_request_unknown_card(
