@@ -264,3 +264,14 @@ async def test_settings_of_another_account_are_denied(
     mine = await alice_client.profiles.get_settings(alice.profile_id)
     with pytest.raises(AccessDeniedError):
         await alice_client.profiles.update_settings(bob.profile_id, mine)
+
+
+async def test_page_size_over_the_api_maximum_is_refused_locally(
+    alice_client: Client, sandbox: Sandbox
+) -> None:
+    """page_size 100 is served; 101, which the sandbox would answer 422, is never sent."""
+    assert len([p async for p in alice_client.profiles.list(page_size=100)]) == 1
+    sent = sandbox.stats.requests
+    with pytest.raises(ValueError, match="page_size"):
+        alice_client.profiles.list(page_size=101)
+    assert sandbox.stats.requests == sent
