@@ -137,3 +137,15 @@ async def test_delete_field(alice_client: Client, alice: SandboxUser) -> None:
     assert added.id not in ids
     with pytest.raises(NotFoundError):
         await alice_client.datastore.delete_field(alice.profile_id, added.id)
+
+
+async def test_a_value_is_required_when_sending(
+    alice_client: Client, alice: SandboxUser, sandbox: Sandbox
+) -> None:
+    """A field without a value (which the sandbox would refuse with 422) is never sent."""
+    sent = sandbox.stats.requests
+    with pytest.raises(ValueError, match="value"):
+        await alice_client.datastore.add_fields(
+            alice.profile_id, [FieldValue(definition_name="group_field")]
+        )
+    assert sandbox.stats.requests == sent
