@@ -342,7 +342,7 @@ class Client:
         Args:
             profile_id: The profile whose connections to show.
             field_names: The datastore fields wanted, e.g. ``["first_name_field"]``.
-            page_size: Items per request (the server's default when ``None``).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
 
         Returns:
             A paginator over `ConsolidatedEntry` objects, one per connected profile.

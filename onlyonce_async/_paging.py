@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 #: A server that never says ``last`` cannot make a paginator run forever.
 MAX_PAGES = 100_000
+#: The largest ``size`` the API accepts (it answers 422 beyond).
+MAX_PAGE_SIZE = 100
 
 
 @attrs.frozen(kw_only=True)
@@ -63,9 +65,13 @@ class AsyncPaginator(Generic[T]):
         page_size: int | None = None,
     ) -> None:
         if page_size is not None and (
-            isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= MAX_PAGE_SIZE
         ):
-            raise ValueError(f"page_size must be a positive int, not {page_size!r}")
+            raise ValueError(
+                f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, not {page_size!r}"
+            )
         self._client = client
         self._path = path
         self._item_type = item_type

@@ -98,8 +98,9 @@ async def test_malformed_pages_are_decode_errors(body: object) -> None:
 
 
 def test_bad_page_size() -> None:
-    """page_size must be a positive int."""
+    """page_size must be an int from 1 to 100 (the API's largest page)."""
     client = oo.Client()
-    for bad in (0, -1, True, 2.5):
+    oo.AsyncPaginator(client, "t", Item, page_size=100)
+    for bad in (0, -1, True, 2.5, 101):
         with pytest.raises(ValueError):
             oo.AsyncPaginator(client, "t", Item, page_size=bad)  # type: ignore[arg-type]

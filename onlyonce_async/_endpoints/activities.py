@@ -117,7 +117,7 @@ class ActivitiesAPI(EndpointArea):
             scope: Which activities; ``ACCOUNT`` needs no ``profile_id``.
             profile_id: The profile whose activities; required unless ``scope`` is
                 ``ACCOUNT``.
-            page_size: Items per request (the server's default when ``None``).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
 
         Returns:
             A paginator over `Activity` objects.

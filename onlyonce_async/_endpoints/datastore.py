@@ -43,8 +43,9 @@ class FieldValue:
 
     Attributes:
         definition_name: The field's definition, e.g. ``"first_name_field"``.
-        value: Text; for dictionary fields an object ``{"id": "<entry uuid>"}``; ``None``
-            for groups and wrappers without a value of their own.
+        value: Text; for dictionary fields an object ``{"id": "<entry uuid>"}``. A value
+            read back may be ``None``; one sent with `add_fields`/`save_fields` may not (the
+            API requires it, so a group or wrapper carries a text value such as its label).
         parent_value_id: The group or wrapper value this one belongs to.
         id: The value's id; ``None`` for one not stored yet.
     """
@@ -82,7 +83,7 @@ class DatastoreAPI(EndpointArea):
         self, profile_id: uuid.UUID | str, fields: Iterable[FieldValue]
     ) -> list[FieldValue]:
         """
-        Add field values, e.g. groups and wrappers (``POST .../dataStore/addFields``).
+        Add field values, groups and wrappers included (``POST .../dataStore/addFields``).
 
         Args:
             profile_id: The profile.
@@ -92,8 +93,10 @@ class DatastoreAPI(EndpointArea):
             The created `FieldValue` objects, with their ids.
 
         Raises:
-            ValueError, TypeError: A bad id, no fields, or a field that has an id (update
-                those with `save_fields`); nothing is sent.
+            ValueError, TypeError: A bad id, no fields, a field without a value, or a field
+                that has an id (update those with `save_fields`); nothing is sent.
+            ValidationError: A parent that is not in the datastore, or a bad value.
+            WrongSecretKeyError: Access to the profile is not enabled.
         """
         url = path("/profiles/{id}/dataStore/addFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=True)
@@ -113,7 +116,10 @@ class DatastoreAPI(EndpointArea):
             The whole datastore after the change.
 
         Raises:
-            ValueError, TypeError: A bad id or no fields (nothing is sent).
+            ValueError, TypeError: A bad id, no fields, or a field without a value (nothing
+                is sent).
+            ValidationError: An id or parent that is not in the datastore, or a bad value.
+            WrongSecretKeyError: Access to the profile is not enabled.
         """
         url = path("/profiles/{id}/dataStore/saveFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=False)
@@ -148,4 +154,7 @@ def _fields_body(fields: Iterable[FieldValue], *, new_only: bool) -> list[Any]:
             raise ValueError(f"fields[{i}] already has an id; update it with save_fields")
         if not isinstance(item.definition_name, str) or not item.definition_name.strip():
             raise ValueError(f"fields[{i}].definition_name must be a non-empty string")
+        if item.value is None:
+            # The reference marks "value" required and not null on both operations.
+            raise ValueError(f"fields[{i}].value is required (text or {{'id': ...}})")
     return [converter.unstructure(item) for item in items]

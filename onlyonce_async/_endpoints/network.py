@@ -96,7 +96,7 @@ class NetworkAPI(EndpointArea):
             card_id: Only requests for this card.
             sort_field: ``requested``, ``completed`` or ``status``.
             sort_direction: ``asc`` or ``desc``.
-            page_size: Items per request (the server's default when ``None``).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
 
         Returns:
             A paginator over `ShareRequest` objects.

@@ -172,7 +172,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             categories: Worker categories (the worker scopes).
             sort_field: The field to sort by.
             sort_direction: ``asc`` or ``desc``.
-            page_size: Items per request (the server's default when ``None``).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
 
         Returns:
             A paginator over the matching `Profile` objects.

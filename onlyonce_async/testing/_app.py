@@ -9,6 +9,7 @@ and handle; maybe drop the connection instead of answering (drop after commit).
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import re
 from collections.abc import Callable
@@ -119,6 +120,7 @@ class SandboxApp:
             return
         stats = self._ctx.stats
         stats.requests += 1
+        send = self._dated(send)
         decision = self._faults.decide()
         if decision.error_status is not None:
             stats.faults_injected += 1
@@ -163,6 +165,23 @@ class SandboxApp:
             logger.exception("sandbox handler failed")
             if not started:
                 await _internal_error(Request(scope), RuntimeError())(scope, replay, send)
+
+    def _dated(self, send: Send) -> Send:
+        """
+        ``send`` that stamps every response with a ``Date`` header from the sandbox's clock.
+
+        Signed-JWT clients estimate the server's clock from ``Date`` (their ``iat`` must not
+        be in its future); an injected clock is only learnable if the header follows it.
+        """
+
+        async def dated_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                stamp = email.utils.formatdate(self._ctx.store.now(), usegmt=True)
+                message = {**message, "headers": [*headers, (b"date", stamp.encode())]}
+            await send(message)
+
+        return dated_send
 
     def _body_limit(self, scope: Scope) -> int:
         if scope["method"] == "POST" and _UPLOAD_PATH.match(scope["path"]):

@@ -46,7 +46,10 @@ class _EmbeddedServer(uvicorn.Server):
 
 def uvicorn_config(app: ASGIApp, **kwargs: Any) -> uvicorn.Config:
     """A uvicorn config serving ``app`` with the drop-capable protocol."""
-    return uvicorn.Config(app, http=DropCapableH11Protocol, lifespan="off", ws="none", **kwargs)
+    # date_header=False: the app writes ``Date`` from the sandbox's (injectable) clock.
+    return uvicorn.Config(
+        app, http=DropCapableH11Protocol, lifespan="off", ws="none", date_header=False, **kwargs
+    )
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

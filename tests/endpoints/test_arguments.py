@@ -71,6 +71,16 @@ BAD_CALLS = [
         id="add-fields-with-id",
     ),
     pytest.param(
+        lambda c: c.datastore.add_fields(P1, [FieldValue(definition_name="a")]),
+        ValueError,
+        id="add-fields-null-value",
+    ),
+    pytest.param(
+        lambda c: c.datastore.save_fields(P1, [FieldValue(definition_name="a", id=FIELD)]),  # type: ignore[arg-type]
+        ValueError,
+        id="save-fields-null-value",
+    ),
+    pytest.param(
         lambda c: c.datastore.save_fields(P1, [{"definitionName": "a"}]),
         TypeError,
         id="save-fields-dict",

@@ -53,3 +53,11 @@ async def test_serve_tcp_and_drop_after_commit() -> None:
             companies = await http.get("companies", params={"employerName": "tcp"})
             assert [c["name"] for c in companies.json()] == ["Tcp Ltd"]
     assert sandbox.stats.dropped == 2
+
+
+async def test_date_header_follows_the_sandbox_clock_over_tcp() -> None:
+    """Over TCP the only Date header is the sandbox clock's, not uvicorn's wall clock."""
+    sandbox = Sandbox(rate_limit=None, clock=lambda: 1_000_000_000.0)
+    async with sandbox.serve_tcp() as base_url, httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.get("heartbeat")
+    assert response.headers.get_list("date") == ["Sun, 09 Sep 2001 01:46:40 GMT"]

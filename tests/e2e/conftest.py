@@ -1,0 +1,101 @@
+"""
+Fixtures for the end-to-end tests: the SDK's typed methods against the in-process sandbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from onlyonce_async import Client
+from onlyonce_async.testing import Sandbox, SandboxUser
+
+
+class Clock:
+    """A settable Unix clock injected into the sandbox."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The sandbox's manual clock."""
+    return Clock()
+
+
+@pytest.fixture
+def sandbox(clock: Clock) -> Sandbox:
+    """A sandbox on the manual clock, without rate limit."""
+    return Sandbox(rate_limit=None, clock=clock)
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox) -> SandboxUser:
+    """The first account."""
+    return sandbox.create_user(
+        email="alice@example.com", password="alice-pw", pass_phrase="alice-pp", first_name="Alice"
+    )
+
+
+@pytest.fixture
+def bob(sandbox: Sandbox) -> SandboxUser:
+    """The second account."""
+    return sandbox.create_user(
+        email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
+    )
+
+
+SignedIn = Callable[[SandboxUser], Awaitable[Client]]
+
+
+@pytest.fixture
+async def signed_in(sandbox: Sandbox) -> AsyncIterator[SignedIn]:
+    """Build an SDK client for a user, signed in through ``account.sign_in``."""
+    clients: list[Client] = []
+
+    async def make(user: SandboxUser) -> Client:
+        client = sandbox.client(max_retries=0)
+        clients.append(client)
+        await client.account.sign_in(user.email, user.password)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def alice_client(signed_in: SignedIn, alice: SandboxUser) -> Client:
+    """Alice's client, signed in, with access to her personal profile enabled."""
+    client = await signed_in(alice)
+    await client.profiles.enable_access(alice.profile_id, alice.pass_phrase)
+    return client
+
+
+@pytest.fixture
+async def bob_client(signed_in: SignedIn, bob: SandboxUser) -> Client:
+    """Bob's client, signed in, with access to his personal profile enabled."""
+    client = await signed_in(bob)
+    await client.profiles.enable_access(bob.profile_id, bob.pass_phrase)
+    return client
+
+
+async def field_ids(client: Client, profile_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """definitionName -> field value id of a profile's datastore."""
+    values = await client.datastore.get(profile_id)
+    return {v.definition_name: v.id for v in values if v.id is not None}
+
+
+async def public_card(client: Client, profile_id: uuid.UUID) -> uuid.UUID:
+    """The id of a profile's predefined public card."""
+    return (await client.profiles.get(profile_id)).public_card_id or uuid.uuid4()
