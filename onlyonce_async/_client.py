@@ -179,6 +179,8 @@ class Client:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
         self._base_url = self._check_base_url(base_url, allow_insecure_http)
+        # str() of a URL with an empty path drops the "/"; the fast path needs it.
+        self._base_prefix = str(self._base_url).rstrip("/") + "/"
         self._allow_insecure_http = allow_insecure_http
         self._auth = auth
         self._rate_limiter: RateLimiter | None = (
@@ -362,7 +364,7 @@ class Client:
             # Fast path (the typed endpoints' case): no scheme is possible without ":", so
             # the path can only land below base_url; URL parsing resolves any dot segments
             # exactly as join() would.
-            return httpx.URL(str(self._base_url) + path.lstrip("/"))
+            return httpx.URL(self._base_prefix + path.lstrip("/"))
         url = httpx.URL(path) if isinstance(path, str) else path
         if url.is_absolute_url:
             if (url.scheme, url.host, url.port) != (

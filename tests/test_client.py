@@ -322,3 +322,16 @@ def test_repr_shows_no_secrets() -> None:
     client = oo.Client(auth=oo.BearerAuth("very-secret-token"))
     assert "very-secret-token" not in repr(client)
     assert "very-secret-token" not in repr(client.auth)
+
+
+@pytest.mark.parametrize("base_url", ["https://api.example.test", "https://api.example.test/"])
+async def test_base_url_without_a_path(base_url: str) -> None:
+    """A base URL that is only an origin still puts paths below "/"."""
+    rec = Recorder()
+    async with fast_client(base_url=base_url, transport=rec.transport()) as client:
+        await client.get("/x")
+        await client.get("y?z=1")
+    assert [str(r.url) for r in rec.requests] == [
+        "https://api.example.test/x",
+        "https://api.example.test/y?z=1",
+    ]
