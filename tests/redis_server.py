@@ -88,7 +88,7 @@ class RedisServer:
             "--dir",
             str(self.directory),
         ]
-        self._process = subprocess.Popen(  # noqa: S603 - a fixed command line
+        self._process = subprocess.Popen(
             command,
             cwd=self.directory,
             stdout=subprocess.DEVNULL,

@@ -353,7 +353,7 @@ def served_sandbox() -> Iterator[str]:
         "--rate-limit",
         "off",
     ]
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+    process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     try:

@@ -125,7 +125,7 @@ def test_three_processes_share_the_quota_fairly(redis_server: RedisServer) -> No
     limit, period, duration = 20, 1.0, 3.0
     args = ["acquire", redis_server.url, "procs", str(limit), str(period), str(duration)]
     processes = [
-        subprocess.Popen(  # noqa: S603 - this interpreter running a test script
+        subprocess.Popen(
             [sys.executable, str(WORKER), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -451,7 +451,7 @@ def test_import_without_redis_names_the_extra() -> None:
         "assert 'redis' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
         "import onlyonce_async.redis\n"
     )
-    result = subprocess.run(  # noqa: S603 - this interpreter running fixed code
+    result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, env=worker_env(), timeout=30
     )
     assert result.returncode == 1

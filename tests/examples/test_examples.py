@@ -44,7 +44,7 @@ def test_examples_are_found() -> None:
 @pytest.mark.parametrize("script", [pytest.param(p, id=p.name) for p in SCRIPTS])
 def test_example_runs(script: Path) -> None:
     """The example exits 0 against the sandbox and prints what it does."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and example
+    result = subprocess.run(
         [sys.executable, str(script)],
         cwd=ROOT,
         env=example_env(),

@@ -46,7 +46,7 @@ def _env(**extra: str) -> dict[str, str]:
 @contextlib.contextmanager
 def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """A subprocess in its own process group, stopped with that group on exit."""
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+    process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=env,
