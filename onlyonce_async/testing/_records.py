@@ -118,6 +118,9 @@ class Card:
     name: str
     fields: list[uuid.UUID]
     predefined_type: str | None = None
+    #: Ids of the share requests made for this card (an index: counting them must not
+    #: walk every request of the owner).
+    requests: list[uuid.UUID] = attrs.Factory(list)
 
     @property
     def predefined(self) -> bool:

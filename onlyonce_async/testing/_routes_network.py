@@ -126,6 +126,7 @@ class NetworkRoutes:
             requested=store.now(),
         )
         store.requests[share.id] = share
+        store.cards[card_id].requests.append(share.id)
         sender_profile.requests.append(share.id)
         recipient_profile.requests.append(share.id)
         self._log(share, "REQUEST" if reversed_ else "SHARE")

@@ -253,11 +253,10 @@ class Store:
     def request_counts(self, card_id: uuid.UUID) -> tuple[int, int]:
         """(pending, accepted) share requests for a card."""
         card = self.cards.get(card_id)
-        owner = None if card is None else self.profiles.get(card.owner_id)
         pending = accepted = 0
-        for request_id in [] if owner is None else owner.requests:
-            request = self.requests[request_id]
-            if request.card_id == card_id:
+        for request_id in [] if card is None else card.requests:
+            request = self.requests.get(request_id)  # gone with a deleted profile
+            if request is not None:
                 pending += request.status == "PENDING"
                 accepted += request.status == "ACCEPTED"
         return pending, accepted

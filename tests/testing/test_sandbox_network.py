@@ -217,3 +217,26 @@ async def test_consolidated_requires_access(
     assert (await http.get("consolidated", headers=a)).status_code == 422
     locked = await http.get("consolidated", params={"profileId": str(alice.profile_id)}, headers=a)
     assert locked.status_code == 401
+
+
+async def test_pending_count_is_per_card_and_forgets_deleted_requests(
+    http: httpx.AsyncClient,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """A card's pendingRequestsCount counts only its own requests, and drops requests that
+    went away with the recipient's account."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    for _ in range(2):
+        assert (await http.post("requests", json=_share(card, alice, bob), headers=a)).is_success
+
+    async def counts() -> dict[str, int]:
+        cards = await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "MINE"})
+        return {c["id"]: c["pendingRequestsCount"] for c in cards.json()}
+
+    assert sorted((await counts()).values()) == [0, 2]
+    assert (await http.delete("account", headers=b)).is_success
+    assert sorted((await counts()).values()) == [0, 0]

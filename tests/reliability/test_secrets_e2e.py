@@ -1,0 +1,160 @@
+"""
+End to end against the sandbox with DEBUG logging on: no secret in any log line, repr, str
+or formatted traceback of any auth flow, successful or failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import traceback
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from onlyonce_async import BearerAuth, Client, OnlyOnceError, SignedJWTAuth
+from onlyonce_async.testing import BASE_URL, Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Wraps the sandbox transport and keeps every credential that crossed the wire."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.seen: set[str] = set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send, then remember the request's and the response's credential headers."""
+        response = await self._inner.handle_async_request(request)
+        for headers in (request.headers, response.headers):
+            for name in ("Authorization", "API-Key", "Secret-Key"):
+                value = headers.get(name)
+                if value:
+                    self.seen.add(value.removeprefix("Bearer "))
+        return response
+
+
+@pytest.fixture
+def world(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
+    """A sandbox, a recording transport and DEBUG logging of every logger."""
+    caplog.set_level(logging.DEBUG)
+    sandbox = Sandbox(rate_limit=None)
+    return {"sandbox": sandbox, "transport": Recording(sandbox.transport())}
+
+
+def _client(world: dict[str, Any], auth: httpx.Auth | None) -> Client:
+    return Client(base_url=BASE_URL, transport=world["transport"], auth=auth, rate_limiter=None)
+
+
+def _scan(texts: list[str], secret_values: list[str]) -> list[str]:
+    """The secrets (abbreviated) found in any text."""
+    found = []
+    for value in secret_values:
+        if len(value) >= 6 and any(value in text for text in texts):
+            found.append(value[:12] + "…")
+    return found
+
+
+async def test_no_secret_escapes_any_auth_flow(
+    world: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sign-up, sign-in, re-auth, JWT, access, password and pass-phrase changes, and their
+    failures, leave no secret in logs, reprs, strs or tracebacks."""
+    sandbox: Sandbox = world["sandbox"]
+    password = "Pw-" + secrets.token_hex(8)
+    new_password = "NewPw-" + secrets.token_hex(8)
+    phrase = "Phrase-" + secrets.token_hex(8)
+    new_phrase = "NewPhrase-" + secrets.token_hex(8)
+    wrong = "Wrong-" + secrets.token_hex(8)
+    api_key = "Key-" + secrets.token_hex(12)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    errors: list[BaseException] = []
+    objects: list[object] = []
+
+    async def expect_error(coroutine: Any) -> None:
+        try:
+            await coroutine
+        except OnlyOnceError as error:
+            errors.append(error)
+        else:
+            raise AssertionError("the call was expected to fail")
+
+    anonymous = _client(world, None)
+    async with anonymous:
+        await anonymous.account.sign_up(
+            email="grace@example.com",
+            password=password,
+            pass_phrase=phrase,
+            first_name="Grace",
+            last_name="Hopper",
+            country=sandbox.dictionary("country_field")[0].id,
+        )
+        await expect_error(anonymous.account.sign_in("grace@example.com", wrong))
+        await anonymous.account.sign_in("grace@example.com", password)
+        objects += [anonymous, anonymous.auth]
+        await expect_error(anonymous.account.change_password(wrong, new_password))
+        await anonymous.account.change_password(password, new_password)
+
+    auth = BearerAuth.with_credentials("grace@example.com", new_password)
+    client = _client(world, auth)
+    async with client:
+        account = await client.account.get()
+        # Revoke the token behind the client's back: the next call signs in again.
+        async with httpx.AsyncClient(transport=world["transport"], base_url=BASE_URL) as raw:
+            await raw.get("signOut", headers={"Authorization": f"Bearer {auth.token}"})
+        account = await client.account.get()
+        profile_id = (await client.profiles.list(scope="MINE").collect())[0].id
+        await expect_error(client.profiles.enable_access(profile_id, wrong))
+        await client.profiles.enable_access(profile_id, phrase)
+        await expect_error(client.profiles.change_pass_phrase(profile_id, wrong, new_phrase))
+        await client.profiles.change_pass_phrase(profile_id, phrase, new_phrase)
+        await client.profiles.enable_access(profile_id, new_phrase)
+        await client.datastore.get(profile_id)
+        objects += [client, auth, account, client.profile_access]
+    bad_auth = BearerAuth.with_credentials("grace@example.com", wrong)
+    async with _client(world, bad_auth) as failing:
+        await expect_error(failing.account.get())
+        objects += [failing, bad_auth]
+
+    user = sandbox.create_user(email="jwt@example.com", password=password, pass_phrase=phrase)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    sandbox.register_api_client(
+        api_key=api_key, public_key=public_pem, users=[user.user_id], projects=["p"]
+    )
+    jwt_auth = SignedJWTAuth(api_key, pem, user=user.user_id, project="p")
+    async with _client(world, jwt_auth) as jwt_client:
+        await jwt_client.account.get()
+        await jwt_client.profiles.enable_access(user.profile_id, phrase)
+        objects += [jwt_client, jwt_auth]
+    sandbox.disable_api_client(api_key)
+    async with _client(
+        world, SignedJWTAuth(api_key, pem, user=user.user_id, project="p")
+    ) as disabled:
+        await expect_error(disabled.account.get())
+    wrong_user = SignedJWTAuth(api_key, pem, user=user.user_id + 999, project="p")
+    async with _client(world, wrong_user) as other:
+        await expect_error(other.account.get())
+
+    secret_values = [password, new_password, phrase, new_phrase, wrong, api_key]
+    secret_values += [line for line in pem.splitlines() if "-----" not in line]
+    secret_values += sorted(world["transport"].seen - {"[redacted]"})
+    assert len(world["transport"].seen) >= 6  # tokens, JWTs, keys really were seen
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    texts = [formatter.format(record) for record in caplog.records]
+    texts += [repr(o) for o in objects] + [str(o) for o in objects]
+    texts += [repr(e) for e in errors] + [str(e) for e in errors]
+    texts += ["".join(traceback.format_exception(e)) for e in errors]
+    assert len(caplog.records) > 20 and len(errors) >= 6
+    assert _scan(texts, secret_values) == []
