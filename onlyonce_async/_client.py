@@ -133,6 +133,9 @@ class Client:
         transport: An httpx async transport for the client the SDK creates (tests, sandbox).
         allow_insecure_http: Allow a plain-``http://`` ``base_url`` to a non-loopback host.
         retry_policy: Backoff settings; see `RetryPolicy`.
+        deadline: Default seconds for a whole call, every retry and wait included (so
+            retries cannot multiply ``timeout`` without bound); ``None`` for none. Typed
+            methods use it; a raw call can override it with ``deadline=``.
 
     Attributes:
         account: Sign-up, sign-in and the account (`AccountAPI`).
@@ -173,6 +176,7 @@ class Client:
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
         retry_policy: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -190,6 +194,7 @@ class Client:
         )
         self._max_retries = max_retries
         self._timeout = timeout
+        self._deadline = _check_deadline(deadline)
         self._retry_policy = retry_policy or RetryPolicy()
         self._headers = httpx.Headers(
             {"User-Agent": USER_AGENT, "Accept": "application/json", **dict(headers or {})}
@@ -267,6 +272,7 @@ class Client:
         rate_limiter: RateLimiter | UseClientDefault | None = USE_CLIENT_DEFAULT,
         timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
         max_retries: int | UseClientDefault = USE_CLIENT_DEFAULT,
+        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
     ) -> Client:
         """
         A client sharing this one's connection pool, with some settings replaced.
@@ -287,6 +293,8 @@ class Client:
             other._rate_limiter = rate_limiter
         if not isinstance(timeout, UseClientDefault):
             other._timeout = timeout
+        if not isinstance(deadline, UseClientDefault):
+            other._deadline = _check_deadline(deadline)
         if not isinstance(max_retries, UseClientDefault):
             if isinstance(max_retries, bool) or max_retries < 0:
                 raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
@@ -522,11 +530,10 @@ class Client:
     async def _send_within_deadline(
         self, method: str, path: str, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
-        deadline = options.get("deadline")
-        if deadline is None:
+        deadline = options.get("deadline", USE_CLIENT_DEFAULT)
+        deadline = self._deadline if isinstance(deadline, UseClientDefault) else deadline
+        if _check_deadline(deadline) is None:
             return await self._send_with_retries(method, path, options, stream=stream)
-        if not (isinstance(deadline, (int, float)) and deadline > 0):
-            raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
         try:
             with anyio.fail_after(deadline):
                 return await self._send_with_retries(method, path, options, stream=stream)
@@ -606,6 +613,14 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+def _check_deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
+        raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
+    return float(deadline)
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -56,7 +56,8 @@ class SendOptions(TypedDict, total=False):
         headers: Extra headers for this call.
         timeout: Per-attempt timeout: seconds, an ``httpx.Timeout``, ``None`` for none.
         deadline: Seconds for the whole call, every retry and wait included; past it the
-            call raises `RequestTimeout`.
+            call raises `RequestTimeout`. Defaults to the client's ``deadline``; ``None``
+            for none.
     """
 
     data: Mapping[str, Any] | None
@@ -64,7 +65,7 @@ class SendOptions(TypedDict, total=False):
     content: bytes | str | None
     headers: Mapping[str, str] | None
     timeout: TimeoutTypes | UseClientDefault
-    deadline: float | None
+    deadline: float | UseClientDefault | None
 
 
 class RequestOptions(SendOptions, total=False):

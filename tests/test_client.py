@@ -335,3 +335,27 @@ async def test_base_url_without_a_path(base_url: str) -> None:
         "https://api.example.test/x",
         "https://api.example.test/y?z=1",
     ]
+
+
+async def test_client_deadline_bounds_typed_calls() -> None:
+    """A client-level deadline bounds typed methods, and with_options/per-call override it."""
+    with respx.mock(base_url=BASE) as router:
+        router.get("heartbeat").mock(return_value=httpx.Response(503, headers={"Retry-After": "5"}))
+        router.get("x").mock(return_value=httpx.Response(503, headers={"Retry-After": "0.2"}))
+        async with fast_client(max_retries=10, deadline=0.3) as client:
+            start = anyio.current_time()
+            with pytest.raises(oo.RequestTimeout):
+                await client.heartbeat()
+            assert anyio.current_time() - start < 3
+            relaxed = client.with_options(deadline=None, max_retries=1)
+            with pytest.raises(oo.ServerError):
+                await relaxed.get("x")
+            with pytest.raises(oo.ServerError):
+                await client.get("x", deadline=None, timeout=1.0)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, True, "5"])
+def test_bad_deadline_is_refused(bad: object) -> None:
+    """A deadline must be a positive number of seconds."""
+    with pytest.raises(ValueError, match="deadline"):
+        oo.Client(deadline=bad)  # type: ignore[arg-type]
