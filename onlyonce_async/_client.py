@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import ipaddress
 import re
 import sys
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,7 +40,7 @@ from ._errors import (
 from ._json import decode_json, encode_json
 from ._logging import log_request, log_response
 from ._paging import AsyncPaginator
-from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
+from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
 from ._retry import RetryPolicy
 from ._types import (
     USE_CLIENT_DEFAULT,
@@ -50,6 +49,7 @@ from ._types import (
     TimeoutTypes,
     UseClientDefault,
 )
+from ._urls import check_base_url, clean_params, resolve
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -72,48 +72,6 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 class _DefaultLimiter(enum.Enum):
     DEFAULT = "DEFAULT"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-class _LimitedAuth(httpx.Auth):
-    """
-    Pass every request httpx sends through the rate limiter, auth-flow requests included.
-
-    An auth flow may send more than one request (a sign-in, then the replay); wrapping the
-    flow is the one place that sees each of them, whatever auth the client uses.
-    """
-
-    def __init__(self, inner: httpx.Auth | None, limiter: RateLimiter) -> None:
-        self._inner = inner
-        self._limiter = limiter
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if self._inner is None:
-            await self._limiter.acquire()
-            yield request
-            return
-        flow = self._inner.async_auth_flow(request)
-        try:
-            outgoing = await flow.__anext__()
-            while True:
-                await self._limiter.acquire()
-                response = yield outgoing
-                try:
-                    outgoing = await flow.asend(response)
-                except StopAsyncIteration:
-                    return
-        finally:
-            await flow.aclose()
 
 
 class Client:
@@ -182,7 +140,7 @@ class Client:
             raise ValueError("pass http_client or transport, not both")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
-        self._base_url = self._check_base_url(base_url, allow_insecure_http)
+        self._base_url = check_base_url(base_url, allow_insecure_http)
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
         self._allow_insecure_http = allow_insecure_http
@@ -213,20 +171,6 @@ class Client:
         attach_namespaces(self)
 
     # -- configuration -------------------------------------------------------------------
-
-    @staticmethod
-    def _check_base_url(base_url: str | httpx.URL, allow_insecure_http: bool) -> httpx.URL:
-        url = httpx.URL(str(base_url))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, not {str(base_url)!r}")
-        if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
-            raise ValueError(
-                f"refusing plain-http base_url to {url.host!r}: credentials would travel in "
-                "clear text; use https, or pass allow_insecure_http=True"
-            )
-        if not url.raw_path.endswith(b"/"):
-            url = url.copy_with(raw_path=url.raw_path + b"/")
-        return url.copy_with(query=None, fragment=None)
 
     @property
     def base_url(self) -> httpx.URL:
@@ -366,27 +310,7 @@ class Client:
     # -- the request layer ----------------------------------------------------------------
 
     def _url(self, path: str | httpx.URL) -> httpx.URL:
-        if not isinstance(path, (str, httpx.URL)):
-            raise TypeError(f"path must be a str, not {type(path).__name__}")
-        if isinstance(path, str) and ":" not in path:
-            # Fast path (the typed endpoints' case): no scheme is possible without ":", so
-            # the path can only land below base_url; URL parsing resolves any dot segments
-            # exactly as join() would.
-            return httpx.URL(self._base_prefix + path.lstrip("/"))
-        url = httpx.URL(path) if isinstance(path, str) else path
-        if url.is_absolute_url:
-            if (url.scheme, url.host, url.port) != (
-                self._base_url.scheme,
-                self._base_url.host,
-                self._base_url.port,
-            ):
-                raise ValueError(
-                    f"refusing to send to {url.scheme}://{url.host}: not the origin of base_url"
-                )
-            return url
-        # Relative: always below base_url; a leading "/" (or "//host") does not escape it.
-        relative = str(path).lstrip("/")
-        return self._base_url.join(relative) if relative else self._base_url
+        return resolve(self._base_url, self._base_prefix, path)
 
     def _build(
         self,
@@ -405,7 +329,7 @@ class Client:
         return self._http.build_request(
             method,
             url,
-            params=_clean_params(options.get("params")),
+            params=clean_params(options.get("params")),
             content=content,
             data=options.get("data"),
             files=options.get("files"),
@@ -421,7 +345,7 @@ class Client:
         # No auth of ours: let a caller-supplied http_client's own auth apply.
         auth: httpx.Auth | httpx._client.UseClientDefault = self._auth or httpx.USE_CLIENT_DEFAULT
         if self._rate_limiter is not None:
-            auth = _LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
+            auth = LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
         log_request(request, attempt)
         with map_transport_errors(request):
             response = await self._http.send(request, auth=auth, stream=True)
@@ -621,27 +545,3 @@ def _check_deadline(deadline: float | None) -> float | None:
     if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
         raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
     return float(deadline)
-
-
-def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Drop ``None`` values and write UUIDs, enums and booleans as the API expects."""
-    if params is None:
-        return None
-    cleaned: dict[str, Any] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        cleaned[key] = (
-            [_param(v) for v in value] if isinstance(value, (list, tuple)) else _param(value)
-        )
-    return cleaned
-
-
-def _param(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Protocol, runtime_checkable
 
 import anyio
+import httpx
 
 from ._errors import RateLimitError
 
-__all__ = ["MAX_PAUSE", "RateLimiter", "SlidingWindowRateLimiter"]
+__all__ = ["MAX_PAUSE", "LimitedAuth", "RateLimiter", "SlidingWindowRateLimiter"]
 
 #: A pause longer than this fails calls at once instead of sleeping through it.
 MAX_PAUSE = 60.0
@@ -150,3 +151,36 @@ def paused_error(remaining: float) -> RateLimitError:
         retry_after=remaining,
         status_code=429,
     )
+
+
+class LimitedAuth(httpx.Auth):
+    """
+    Pass every request httpx sends through the rate limiter, auth-flow requests included.
+
+    An auth flow may send more than one request (a sign-in, then the replay); wrapping the
+    flow is the one place that sees each of them, whatever auth the client uses.
+    """
+
+    def __init__(self, inner: httpx.Auth | None, limiter: RateLimiter) -> None:
+        self._inner = inner
+        self._limiter = limiter
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._inner is None:
+            await self._limiter.acquire()
+            yield request
+            return
+        flow = self._inner.async_auth_flow(request)
+        try:
+            outgoing = await flow.__anext__()
+            while True:
+                await self._limiter.acquire()
+                response = yield outgoing
+                try:
+                    outgoing = await flow.asend(response)
+                except StopAsyncIteration:
+                    return
+        finally:
+            await flow.aclose()
