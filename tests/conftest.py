@@ -1,10 +1,15 @@
 """
-Shared fixtures: every async test runs on asyncio and on trio (anyio's pytest plugin).
+Shared fixtures: every async test runs on asyncio and on trio (anyio's pytest plugin);
+a sandbox on a manual clock with two users, for the sandbox and end-to-end tests.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from onlyonce_async.testing import Sandbox, SandboxUser
+
+from .helpers import Clock
 
 # pytester runs the sandbox's pytest plugin the way users enable it (tests/testing).
 pytest_plugins = ["pytester"]
@@ -19,3 +24,31 @@ pytest_plugins = ["pytester"]
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
     """Run each ``@pytest.mark.anyio`` test once per backend."""
     return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A manual clock for the sandbox."""
+    return Clock()
+
+
+@pytest.fixture
+def sandbox(clock: Clock) -> Sandbox:
+    """A sandbox on the manual clock, without rate limit."""
+    return Sandbox(rate_limit=None, clock=clock)
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox) -> SandboxUser:
+    """The first user."""
+    return sandbox.create_user(
+        email="alice@example.com", password="alice-pw", pass_phrase="alice-pp", first_name="Alice"
+    )
+
+
+@pytest.fixture
+def bob(sandbox: Sandbox) -> SandboxUser:
+    """The second user."""
+    return sandbox.create_user(
+        email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
+    )

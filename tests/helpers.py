@@ -65,3 +65,17 @@ class Gate:
         if self._arrived == self._count:
             self._all_here.set()
         await self._all_here.wait()
+
+
+class Clock:
+    """A settable Unix clock injected into the sandbox."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds

@@ -12,49 +12,6 @@ import pytest
 from onlyonce_async import Client
 from onlyonce_async.testing import Sandbox, SandboxUser
 
-
-class Clock:
-    """A settable Unix clock injected into the sandbox."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The sandbox's manual clock."""
-    return Clock()
-
-
-@pytest.fixture
-def sandbox(clock: Clock) -> Sandbox:
-    """A sandbox on the manual clock, without rate limit."""
-    return Sandbox(rate_limit=None, clock=clock)
-
-
-@pytest.fixture
-def alice(sandbox: Sandbox) -> SandboxUser:
-    """The first account."""
-    return sandbox.create_user(
-        email="alice@example.com", password="alice-pw", pass_phrase="alice-pp", first_name="Alice"
-    )
-
-
-@pytest.fixture
-def bob(sandbox: Sandbox) -> SandboxUser:
-    """The second account."""
-    return sandbox.create_user(
-        email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
-    )
-
-
 SignedIn = Callable[[SandboxUser], Awaitable[Client]]
 
 

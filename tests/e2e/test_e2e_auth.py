@@ -26,7 +26,8 @@ from onlyonce_async import (
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
 
-from .conftest import Clock, SignedIn
+from ..helpers import Clock
+from .conftest import SignedIn
 
 pytestmark = pytest.mark.anyio
 

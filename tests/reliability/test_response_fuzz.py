@@ -24,7 +24,7 @@ from onlyonce_async import Client, OnlyOnceError
 
 from ..endpoints._data import BASE_URL, P1
 from ..endpoints.test_wire import CASES, Case
-from .conftest import FAST_RETRIES
+from ..helpers import FAST_RETRIES
 
 pytestmark = pytest.mark.anyio
 

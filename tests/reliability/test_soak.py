@@ -30,7 +30,7 @@ from onlyonce_async import (
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
 
-from .conftest import FAST_RETRIES
+from ..helpers import FAST_RETRIES
 
 pytestmark = pytest.mark.anyio
 

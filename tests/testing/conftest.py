@@ -15,48 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
 
 
-class Clock:
-    """A settable Unix clock for the sandbox."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """A manual clock."""
-    return Clock()
-
-
-@pytest.fixture
-def sandbox(clock: Clock) -> Sandbox:
-    """A sandbox on the manual clock, without rate limit."""
-    return Sandbox(rate_limit=None, clock=clock)
-
-
-@pytest.fixture
-def alice(sandbox: Sandbox) -> SandboxUser:
-    """The first user."""
-    return sandbox.create_user(
-        email="alice@example.com", password="alice-pw", pass_phrase="alice-pp", first_name="Alice"
-    )
-
-
-@pytest.fixture
-def bob(sandbox: Sandbox) -> SandboxUser:
-    """The second user."""
-    return sandbox.create_user(
-        email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
-    )
-
-
 @pytest.fixture
 async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
     """A raw httpx client talking to the sandbox in-process."""
