@@ -348,7 +348,12 @@ class Client:
             auth = LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
         log_request(request, attempt)
         with map_transport_errors(request):
-            response = await self._http.send(request, auth=auth, stream=True)
+            # Never follow redirects, even if a caller's http_client would: httpx keeps headers
+            # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
+            # request would bypass the limiter and the auth flow.
+            response = await self._http.send(
+                request, auth=auth, stream=True, follow_redirects=False
+            )
             if stream and response.is_success:
                 log_response(response)
                 return response

@@ -55,7 +55,11 @@ def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, bool):
         raise TypeError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+        try:
+            return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+        except (OverflowError, OSError) as exc:
+            # Out of the platform's range: fromtimestamp says so with OSError/OverflowError.
+            raise ValueError(f"timestamp out of range: {value!r}") from exc
     if not isinstance(value, str):
         raise TypeError(f"not a timestamp: {type(value).__name__}")
     text = value.strip()

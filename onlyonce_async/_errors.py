@@ -361,7 +361,8 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+    if isinstance(value, str) and value.strip().isdecimal() and len(value) < 10:
         return int(value)
     return None
 

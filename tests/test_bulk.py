@@ -97,6 +97,8 @@ class NetworkServer:
             raise httpx.ReadTimeout("timed out")
         if fault == "502":
             return httpx.Response(502, text="<html>Bad Gateway</html>")
+        if fault == "garbled":
+            return httpx.Response(200, text="<html>OK</html>")
         return httpx.Response(200, json=created)
 
 
@@ -148,6 +150,38 @@ async def test_lost_response_is_reconciled_not_resent(fault: str) -> None:
     assert all(server.count_for(p) == 1 for p in people)
     assert report.reconciled == 3
     assert all(server.posts[str(p)] == 1 for p in people)
+
+
+async def test_created_share_with_unreadable_answer_is_reconciled_not_failed() -> None:
+    """A 2xx share whose body cannot be decoded was created: it is found, not reported failed."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    server.script[str(person)] = ["garbled"]
+    report = await share_all(server, [person])
+    (outcome,) = report.succeeded
+    assert outcome.reconciled
+    assert outcome.request is not None
+    assert outcome.request.id == uuid.UUID(server.requests[0]["id"])
+    assert server.posts[str(person)] == 1
+
+
+async def test_unreadable_answer_and_nothing_found_fails_without_resending() -> None:
+    """A 2xx share that cannot be decoded and cannot be found is a failure, never resent."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    original = server._answer
+
+    def garble(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            server.posts[str(person)] = server.posts.get(str(person), 0) + 1
+            return httpx.Response(200, text="not json")
+        return original(request)
+
+    server._answer = garble  # type: ignore[method-assign]
+    report = await share_all(server, [person])
+    (outcome,) = report.failed
+    assert isinstance(outcome.error, oo.DecodeError)
+    assert server.posts[str(person)] == 1
 
 
 async def test_unknown_outcome_without_commit_is_resent() -> None:

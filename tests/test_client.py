@@ -15,7 +15,7 @@ import respx
 
 import onlyonce_async as oo
 
-from .helpers import BASE, fast_client
+from .helpers import BASE, CountingLimiter, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -359,3 +359,18 @@ def test_bad_deadline_is_refused(bad: object) -> None:
     """A deadline must be a positive number of seconds."""
     with pytest.raises(ValueError, match="deadline"):
         oo.Client(deadline=bad)  # type: ignore[arg-type]
+
+
+async def test_redirects_are_never_followed_even_by_a_callers_http_client() -> None:
+    """A redirect from a follow_redirects=True http_client is not followed: no header
+    (Secret-Key, API-Key) reaches another origin and no request bypasses the limiter."""
+    rec = Recorder(httpx.Response(302, headers={"Location": "https://evil.example/steal"}))
+    limiter = CountingLimiter()
+    http = httpx.AsyncClient(transport=rec.transport(), follow_redirects=True)
+    async with fast_client(http_client=http, rate_limiter=limiter) as client:
+        with pytest.raises(oo.APIError) as info:
+            await client.post("x", headers={"Secret-Key": "pass phrase"})
+    await http.aclose()
+    assert info.value.status_code == 302
+    assert [r.url.host for r in rec.requests] == ["api.onlyonce.com"]
+    assert limiter.acquired == 1

@@ -55,11 +55,13 @@ def test_epoch_millis() -> None:
     assert parse_datetime(0) == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@pytest.mark.parametrize("bad", ["yesterday", "", True, None, [1]])
+@pytest.mark.parametrize("bad", ["yesterday", "", True, None, [1], 1e20, 10**30, float("inf")])
 def test_bad_timestamps(bad: Any) -> None:
     """Junk is refused with ValueError or TypeError, which structure() turns into DecodeError."""
     with pytest.raises((ValueError, TypeError)):
         parse_datetime(bad)
+    with pytest.raises(oo.DecodeError):
+        structure(bad, dt.datetime)
 
 
 def test_camel_case() -> None:

@@ -163,6 +163,7 @@ MALFORMED = [
     pytest.param(400, '{"message": 5, "code": "abc"}', oo.BadRequestError, id="wrong-types"),
     pytest.param(400, '{"code": true}', oo.BadRequestError, id="bool-code"),
     pytest.param(400, '{"code": "101"}', oo.InvalidTokenError, id="string-code"),
+    pytest.param(400, '{"code": "\u00b2"}', oo.BadRequestError, id="superscript-digit-code"),
     pytest.param(401, '{"status": ["wrong-secret-key"]}', oo.UnauthorizedError, id="status-list"),
     pytest.param(422, '{"errors": "nope"}', oo.ValidationError, id="errors-not-dict"),
     pytest.param(

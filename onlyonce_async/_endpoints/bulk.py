@@ -5,8 +5,9 @@ A ``POST /requests`` whose response never arrives (a dropped connection, a read 
 500/502/504) may or may not have created the share request. Sending it again could give the
 recipient two requests, so before any resend the request is looked up
 (``GET /profiles/{sender}/requests?type=OUTGOING&targetId=…&cardId=…``): found, it is the
-outcome (*reconciled*); not found, the share is sent again. Connect errors, 429 and 503 are
-plain retries inside `Client.request`, since nothing was created.
+outcome (*reconciled*); not found, the share is sent again. A 2xx whose body cannot be read
+created the request: it is looked up too, and never sent again. Connect errors, 429 and 503
+are plain retries inside `Client.request`, since nothing was created.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .._args import uuid_arg
-from .._errors import OnlyOnceError, WrongRequestStatusError
+from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
 from .._retry import outcome_unknown
 
 if TYPE_CHECKING:
@@ -161,6 +162,19 @@ class _Sharer:
                 await anyio.sleep(self._policy.backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _found_or_failed(
+        self, recipient_id: uuid.UUID, error: OnlyOnceError, attempts: int
+    ) -> ShareOutcome:
+        try:
+            found = await self._lookup_patiently(recipient_id)
+        except OnlyOnceError as lookup_error:
+            return ShareOutcome(recipient_id=recipient_id, error=lookup_error, attempts=attempts)
+        if found is None:
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+        return ShareOutcome(
+            recipient_id=recipient_id, request=found, attempts=attempts, reconciled=True
+        )
+
     async def share_one(self, recipient: Any) -> ShareOutcome:
         try:
             recipient_id = uuid_arg(recipient, "recipient_id")
@@ -180,6 +194,10 @@ class _Sharer:
                     self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
                 )
             except OnlyOnceError as error:
+                if isinstance(error, DecodeError):
+                    # A 2xx the SDK could not read: the request was created. Reporting a
+                    # failure would invite a second share; find it instead, never resend.
+                    return await self._found_or_failed(recipient_id, error, attempts)
                 if outcome_unknown(error) or (
                     maybe_sent and isinstance(error, WrongRequestStatusError)
                 ):
