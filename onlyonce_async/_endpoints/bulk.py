@@ -36,7 +36,8 @@ MAX_SENDS = 3
 #: How many times a lookup after a lost response is tried before the outcome is a failure.
 LOOKUP_TRIES = 3
 
-ProgressCallback = Callable[[int, "int | None"], Any]
+#: Called as ``on_progress(done, total)``; a plain function (it is not awaited).
+ProgressCallback = Callable[[int, "int | None"], None]
 
 
 class InvalidRecipientError(OnlyOnceError, ValueError):
