@@ -113,6 +113,8 @@ async def test_valid_token_acts_as_user(
         ),
         pytest.param(lambda m: _headers(m(project="q")), 501, id="501-project"),
         pytest.param(lambda m: _headers(m(project=...)), 501, id="501-no-project"),
+        pytest.param(lambda m: _headers(m(project=["p"])), 501, id="501-list-project"),
+        pytest.param(lambda m: _headers(m(project={"p": 1})), 501, id="501-object-project"),
         pytest.param(lambda m: _headers(m(htm="POST")), 101, id="101-htm"),
         pytest.param(lambda m: _headers(m(htu="/v2/other")), 101, id="101-htu"),
         pytest.param(lambda m: _headers(m(bsh="00")), 101, id="101-bsh"),
