@@ -249,7 +249,10 @@ class Authenticator:
                 token, client.public_key, algorithms=["RS256"], options=_DECODE_OPTIONS
             )
         except jwt.PyJWTError as exc:
-            raise jwt_error(101, str(exc) or "Could not decode Bearer token") from None
+            # The decoder's message may quote the token (an unknown "crit" name); a lone
+            # surrogate in it could not be encoded into the JSON response.
+            message = str(exc).encode("utf-8", "replace").decode("utf-8")
+            raise jwt_error(101, message or "Could not decode Bearer token") from None
 
     def _check_times(self, claims: dict[str, Any]) -> None:
         now = self._store.now()

@@ -222,6 +222,16 @@ async def test_binding_with_query_and_body(
     assert bad.json()["code"] == 101
 
 
+async def test_decode_message_echoing_a_lone_surrogate(
+    http: httpx.AsyncClient, sandbox: Sandbox, client_key: str, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """A decoder message that quotes a lone surrogate from the token is still a 101 answer."""
+    claims = {"iat": 1_700_000_000, "user": 1, "project": "p"}
+    token = jwt.encode(claims, rsa_key, algorithm="RS256", headers={"crit": ["\ud800"]})
+    assert await _code(http, _headers(token)) == 101
+    assert sandbox.stats.internal_errors == 0
+
+
 def test_register_rejects_non_rsa(sandbox: Sandbox) -> None:
     """Registering something that is not an RSA public key PEM raises ValueError."""
     with pytest.raises(ValueError, match=r"(?i)key|pem|deserialize"):
