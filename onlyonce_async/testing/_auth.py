@@ -229,7 +229,8 @@ class Authenticator:
         account_id = self._store.by_user_id.get(user) if isinstance(user, int) else None
         if account_id is None or isinstance(user, bool) or user not in client.users:
             raise jwt_error(202, "User not found or not accessible by this API Client")
-        if claims.get("project") not in client.projects:
+        project = claims.get("project")
+        if not isinstance(project, str) or project not in client.projects:
             raise jwt_error(501, "No access to this project or invalid project")
         address = request.client.host if request.client else None
         if client.allowed_ips is not None and address not in client.allowed_ips:
@@ -248,7 +249,10 @@ class Authenticator:
                 token, client.public_key, algorithms=["RS256"], options=_DECODE_OPTIONS
             )
         except jwt.PyJWTError as exc:
-            raise jwt_error(101, str(exc) or "Could not decode Bearer token") from None
+            # The decoder's message may quote the token (an unknown "crit" name); a lone
+            # surrogate in it could not be encoded into the JSON response.
+            message = str(exc).encode("utf-8", "replace").decode("utf-8")
+            raise jwt_error(101, message or "Could not decode Bearer token") from None
 
     def _check_times(self, claims: dict[str, Any]) -> None:
         now = self._store.now()

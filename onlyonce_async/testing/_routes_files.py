@@ -4,7 +4,6 @@ File routes: multipart upload, info, download and delete.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 from starlette.datastructures import UploadFile
@@ -17,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from ._context import Context, empty, json_response
 from ._errors import ApiError, access_denied, not_found, validation_error
 from ._records import FieldValue, StoredFile
-from ._validate import Fields, path_uuid
+from ._validate import Fields, loads, path_uuid
 
 __all__ = ["FileRoutes", "too_large"]
 
@@ -70,7 +69,7 @@ class FileRoutes:
         # Everything after this line runs without awaiting, so the checks below still hold
         # when the state changes.
         try:
-            metadata = json.loads(raw_metadata) if raw_metadata is not None else None
+            metadata = loads(raw_metadata) if raw_metadata is not None else None
         except (ValueError, RecursionError):
             metadata = "invalid"
         if metadata is None:

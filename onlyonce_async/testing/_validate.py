@@ -23,6 +23,7 @@ __all__ = [
     "Fields",
     "Query",
     "body_array",
+    "loads",
     "paginate",
     "parse_json",
     "parse_uuid",
@@ -44,22 +45,66 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _LoneSurrogate(ValueError):
+    """A ``\\uD800``-style escape without its pair: no UTF-8 response could carry it."""
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    # Iterative: the parser already accepted the nesting, a recursive walk might not.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def loads(text: str) -> Any:
+    """
+    Decode JSON text strictly: no NaN/Infinity, and no lone surrogate escapes (a string
+    holding one would be stored, then make every response that shows it fail to encode).
+
+    Raises:
+        ValueError: Malformed JSON (incl. integers past the int-string limit), NaN or
+            Infinity, or a lone surrogate.
+        RecursionError: Nesting deep enough to exhaust the parser.
+    """
+    value = json.loads(text, parse_constant=_reject_constant)
+    # Text decoded from UTF-8 holds no surrogates, so only a \u escape can bring one in.
+    if "\\u" in text and _has_lone_surrogate(value):
+        raise _LoneSurrogate("lone surrogate")
+    return value
+
+
 def parse_json(body: bytes) -> Any:
     """
     Decode a request body as JSON.
 
     Raises:
         ApiError: 422 ``errors.body`` for an empty, non-UTF-8, malformed, too deeply
-            nested or NaN/Infinity-carrying body.
+            nested, NaN/Infinity-carrying or lone-surrogate-carrying body.
     """
     if not body.strip():
         raise validation_error({"body": ["a JSON body is required"]})
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        return loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError and integers past the int-string limit;
         # RecursionError is what deeply nested arrays raise.
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else "malformed JSON"
+        if isinstance(exc, RecursionError):
+            reason = "nested too deeply"
+        elif isinstance(exc, _LoneSurrogate):
+            reason = "holds a lone surrogate escape (invalid Unicode)"
+        else:
+            reason = "malformed JSON"
         raise validation_error({"body": [reason]}) from None
 
 

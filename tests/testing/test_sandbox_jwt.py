@@ -113,6 +113,8 @@ async def test_valid_token_acts_as_user(
         ),
         pytest.param(lambda m: _headers(m(project="q")), 501, id="501-project"),
         pytest.param(lambda m: _headers(m(project=...)), 501, id="501-no-project"),
+        pytest.param(lambda m: _headers(m(project=["p"])), 501, id="501-list-project"),
+        pytest.param(lambda m: _headers(m(project={"p": 1})), 501, id="501-object-project"),
         pytest.param(lambda m: _headers(m(htm="POST")), 101, id="101-htm"),
         pytest.param(lambda m: _headers(m(htu="/v2/other")), 101, id="101-htu"),
         pytest.param(lambda m: _headers(m(bsh="00")), 101, id="101-bsh"),
@@ -218,6 +220,16 @@ async def test_binding_with_query_and_body(
     tampered = mint(htm="POST", htu=path, bsh=hashlib.sha256(body).hexdigest())
     bad = await http.post(path[4:], content=body + b" ", headers=_headers(tampered))
     assert bad.json()["code"] == 101
+
+
+async def test_decode_message_echoing_a_lone_surrogate(
+    http: httpx.AsyncClient, sandbox: Sandbox, client_key: str, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """A decoder message that quotes a lone surrogate from the token is still a 101 answer."""
+    claims = {"iat": 1_700_000_000, "user": 1, "project": "p"}
+    token = jwt.encode(claims, rsa_key, algorithm="RS256", headers={"crit": ["\ud800"]})
+    assert await _code(http, _headers(token)) == 101
+    assert sandbox.stats.internal_errors == 0
 
 
 def test_register_rejects_non_rsa(sandbox: Sandbox) -> None:

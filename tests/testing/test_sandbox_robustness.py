@@ -226,3 +226,46 @@ async def test_last_resort_handler(monkeypatch: pytest.MonkeyPatch) -> None:
     assert response.status_code == 500
     assert response.json() == {"message": "Internal error"}
     assert sandbox.stats.internal_errors == 1
+
+
+def _with_lone_surrogate(data: dict[str, Any]) -> str:
+    """``data`` as JSON text, every ``"LONE"`` value replaced by the escape ``"\\ud800"``."""
+    return json.dumps(data).replace('"LONE"', '"\\ud800"')
+
+
+@pytest.mark.anyio
+async def test_lone_surrogates_are_refused_not_stored() -> None:
+    """A lone-surrogate escape in a JSON body or file metadata is a 422, so no answer 500s."""
+    sandbox, user, headers, _ = _setup()
+    pid = str(user.profile_id)
+    country = str(sandbox.dictionary("country_field")[0].id)
+    sign_up = {"email": "s@example.com", "password": "p", "passPhrase": "q"}
+    sign_up |= {"firstName": "LONE", "lastName": "L", "country": country}
+    note = {"type": "t", "text": "LONE", "ownerId": pid}
+    tag = {"ownerId": pid, "targetId": pid, "tag": "LONE"}
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        json_headers = {**headers, "Content-Type": "application/json"}
+        for method, path, body in (
+            ("POST", "signUp", sign_up),
+            ("POST", f"profiles/{pid}/notes", note),
+            ("DELETE", "profiles/tags", tag),
+        ):
+            content = _with_lone_surrogate(body)
+            response = await http.request(method, path, content=content, headers=json_headers)
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["errors"]["body"]
+        upload = await http.post(
+            f"profiles/{pid}/files",
+            files={"file": ("a.txt", b"x")},
+            data={"metadata": _with_lone_surrogate({"avatar": False, "description": "LONE"})},
+            headers=headers,
+        )
+        assert upload.status_code == 422, upload.text
+        assert "metadata" in upload.json()["errors"]
+        # A surrogate pair escape is valid JSON text and is kept.
+        pair = json.dumps({"type": "t", "text": "\U0001f600", "ownerId": pid})
+        assert "\\ud83d" in pair
+        created = await http.post(f"profiles/{pid}/notes", content=pair, headers=json_headers)
+        assert created.status_code == 200
+        assert (await http.get("profiles", headers=headers)).status_code == 200
+    assert sandbox.stats.internal_errors == 0
