@@ -325,3 +325,27 @@ async def test_bad_arguments_raise_before_sending() -> None:
                 CARD, sender_id=SENDER, recipient_ids=ids(1), concurrency=0
             )
     assert server.posts == {}
+
+
+async def test_a_failing_input_raises_its_own_exception() -> None:
+    """An exception from the recipient iterable reaches the caller as itself, not a group."""
+    server = NetworkServer()
+
+    def recipients() -> Iterator[uuid.UUID]:
+        yield uuid.uuid4()
+        raise OSError("the recipients file went away")
+
+    with pytest.raises(OSError, match="went away"):
+        await share_all(server, recipients())
+
+
+async def test_a_failing_progress_callback_raises_its_own_exception() -> None:
+    """An exception from on_progress stops the run and reaches the caller as itself."""
+    server = NetworkServer()
+
+    def on_progress(done: int, total: int | None) -> None:
+        raise RuntimeError(f"progress display broke at {done}")
+
+    with pytest.raises(RuntimeError, match="progress display broke"):
+        await share_all(server, ids(20), on_progress=on_progress)
+    assert len(server.requests) < 20

@@ -12,6 +12,7 @@ are plain retries inside `Client.request`, since nothing was created.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
@@ -22,6 +23,9 @@ import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .._args import uuid_arg
+
+if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 only
+    from exceptiongroup import BaseExceptionGroup
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
 from .._retry import outcome_unknown
 
@@ -267,20 +271,27 @@ async def share_many(
             async for item in receive:
                 await send.send(await sharer.share_one(item))
 
-    async with anyio.create_task_group() as tg, receive_out:
-        tg.start_soon(produce, send_work)
-        async with send_out, receive_work:
-            for _ in range(concurrency):
-                tg.start_soon(work, receive_work.clone(), send_out.clone())
-        try:
-            async for outcome in receive_out:
-                done += 1
-                progress()
-                yield outcome
-        except GeneratorExit:
-            # Closed early (aclose): stop the workers and leave the task group quietly, so
-            # the generator closes instead of raising an exception group.
-            tg.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tg, receive_out:
+            tg.start_soon(produce, send_work)
+            async with send_out, receive_work:
+                for _ in range(concurrency):
+                    tg.start_soon(work, receive_work.clone(), send_out.clone())
+            try:
+                async for outcome in receive_out:
+                    done += 1
+                    progress()
+                    yield outcome
+            except GeneratorExit:
+                # Closed early (aclose): stop the workers and leave the task group quietly,
+                # so the generator closes instead of raising an exception group.
+                tg.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        # Share failures are outcomes, so what fails the run is the caller's own code (the
+        # recipient iterable, on_progress): raise that exception as itself.
+        if len(group.exceptions) == 1 and isinstance(group.exceptions[0], Exception):
+            raise group.exceptions[0] from None
+        raise
 
 
 def _dedup_key(item: Any) -> Any:
