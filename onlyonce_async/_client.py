@@ -143,7 +143,6 @@ class Client:
         self._base_url = check_base_url(base_url, allow_insecure_http)
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
-        self._allow_insecure_http = allow_insecure_http
         self._auth = auth
         self._rate_limiter: RateLimiter | None = (
             SlidingWindowRateLimiter(60, 60.0)
