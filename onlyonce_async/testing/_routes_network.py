@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._errors import not_found, status_error
 from ._records import ShareRequest
 from ._render import request_json
-from ._validate import Fields, Query, paginate, path_uuid, present
+from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["NetworkRoutes"]
 
@@ -45,11 +45,15 @@ class NetworkRoutes:
             Route("/requests/{action}", self.bulk, methods=["POST"]),
         ]
 
+    @endpoint(
+        query=("type", "targetId", "tagetId", "cardId", "sortField", "sortDirection", "page", "size"),
+        arrays=("statuses",),
+    )
     async def list_requests(self, request: Request) -> Response:
         """GET /profiles/{id}/requests (paginated)."""
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         kind = query.choice("type", {"INCOMING", "OUTGOING"}) or "OUTGOING"
         target_id = query.uuid("targetId") or query.uuid("tagetId")
         statuses = set(query.many("statuses", STATUSES))

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import access_denied, status_error
 from ._records import CHANNELS, NOTIFICATION_TYPES, FieldValue, Profile
 from ._render import profile_json
-from ._validate import Fields, Query, paginate, path_uuid, present
+from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["ProfileRoutes"]
 
@@ -50,10 +50,14 @@ class ProfileRoutes:
             Route("/profiles/{id}/settings", self.put_settings, methods=["PUT"]),
         ]
 
+    @endpoint(
+        query=("ooId", "name", "type", "scope", "profileId", "sortField", "sortDirection", "page", "size"),
+        arrays=("tags", "categories"),
+    )
     async def list_profiles(self, request: Request) -> Response:
         """GET /profiles (paginated)."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         ooid = query.text("ooId")
         name = query.text("name")
         kind = query.choice("type", {"PERSONAL", "ORGANIZATION"})
@@ -103,10 +107,11 @@ class ProfileRoutes:
         ]
         return json_response(body)
 
+    @endpoint(query=("currentProfileId",))
     async def get_profile(self, request: Request) -> Response:
         """GET /profiles/{id}; another account's view counts in ``viewsCount``."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         current_id = query.uuid("currentProfileId")
         profile_id = path_uuid(request.path_params, "id")
         query.check()

@@ -10,6 +10,7 @@ NaN, wrong types and non-UUID ids all end up as field errors.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeVar
 from uuid import UUID
@@ -38,6 +39,8 @@ MAX_ITEMS: Final = 1_000
 DEFAULT_SIZE: Final = 20
 MAX_SIZE: Final = 100
 _MAX_DIGITS: Final = 12
+#: ``name`` or ``name[]`` / ``name[<digits>]`` (the indexed form Node's ``qs`` sends).
+_PARAM_NAME: Final = re.compile(r"(?P<name>[^\[\]]+)(?:\[(?P<index>[0-9]*)\])?")
 _T = TypeVar("_T")
 
 
@@ -289,16 +292,69 @@ def body_array(data: Any, errors: dict[str, list[str]]) -> list[Fields]:
 
 class Query(_Collector):
     """
-    Typed access to query parameters, collecting errors.
+    Typed access to query parameters, collecting errors: the one place the sandbox reads
+    a query string.
+
+    An array parameter arrives in any of three forms — repeated (``statuses=A&statuses=B``),
+    comma-separated (``statuses=A,B``, split only when it is given once), or indexed as
+    Node's ``qs`` sends it (``statuses[0]=A&statuses[1]=B``, also ``statuses[]=A``). A
+    parameter the endpoint does not take, a plain parameter given twice or with an index,
+    and a name that is not ``name`` or ``name[<digits>]`` are each a 422 naming it: nothing
+    is ignored silently.
+
+    Args:
+        params: The request's query parameters.
+        accepted: The names the endpoint takes.
+        arrays: Which of them are arrays.
     """
 
-    def __init__(self, params: QueryParams) -> None:
+    def __init__(
+        self,
+        params: QueryParams,
+        accepted: Collection[str] = (),
+        arrays: Collection[str] = (),
+    ) -> None:
         super().__init__()
-        self.params = params
+        self._accepted = frozenset(accepted) | frozenset(arrays)
+        self._arrays = frozenset(arrays)
+        self._values: dict[str, list[str]] = {}
+        indexed: dict[str, list[tuple[int, int, str]]] = {}
+        for position, (raw, value) in enumerate(params.multi_items()):
+            match = _PARAM_NAME.fullmatch(raw)
+            if match is None:
+                self.add(raw, "is not a valid parameter name")
+                continue
+            name, index = match["name"], match["index"]
+            if name not in self._accepted:
+                self.add(raw, "is not a parameter of this endpoint")
+            elif index is not None and name not in self._arrays:
+                self.add(raw, f"{name} takes one value, not an array")
+            elif index is not None:
+                order = int(index) if index and len(index) <= _MAX_DIGITS else position
+                indexed.setdefault(name, []).append((order, position, value))
+            elif name in self._values and name not in self._arrays:
+                self.add(name, "must be given once")
+            else:
+                self._values.setdefault(name, []).append(value)
+        for name in self._arrays:
+            plain = self._values.get(name, [])
+            if len(plain) == 1 and name not in indexed:
+                plain = plain[0].split(",")
+            ordered = [value for _, _, value in sorted(indexed.get(name, []))]
+            values = [v for v in [*plain, *ordered] if v != ""]
+            if len(values) > MAX_ITEMS:
+                self.add(name, f"must have at most {MAX_ITEMS} values")
+            self._values[name] = values[:MAX_ITEMS]
+
+    def _one(self, name: str) -> str | None:
+        if name not in self._accepted or name in self._arrays:  # pragma: no cover - a bug
+            raise LookupError(f"{name} is not a plain parameter of this endpoint")
+        values = self._values.get(name)
+        return values[0] if values else None
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A string parameter."""
-        value = self.params.get(name)
+        value = self._one(name)
         if value is None or value == "":
             if required:
                 self.add(name, "is required")
@@ -337,8 +393,10 @@ class Query(_Collector):
         return value
 
     def many(self, name: str, allowed: Collection[str] | None = None) -> list[str]:
-        """A repeatable parameter (``?x=a&x=b``), optionally restricted to ``allowed``."""
-        values = [v for v in self.params.getlist(name) if v != ""][:MAX_ITEMS]
+        """An array parameter (any of the three forms), optionally restricted to ``allowed``."""
+        if name not in self._arrays:  # pragma: no cover - a bug
+            raise LookupError(f"{name} is not an array parameter of this endpoint")
+        values = self._values.get(name, [])
         if allowed is not None and any(v not in allowed for v in values):
             self.add(name, f"each must be one of {', '.join(sorted(allowed))}")
             return []
@@ -346,7 +404,7 @@ class Query(_Collector):
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         """A bounded integer parameter."""
-        raw = self.params.get(name)
+        raw = self._one(name)
         if raw is None or raw == "":
             return default
         if not raw.isascii() or not raw.isdigit() or len(raw) > _MAX_DIGITS:
