@@ -20,7 +20,7 @@ import base64
 import binascii
 import re
 import time
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -43,7 +43,7 @@ class TokenRejected(Exception):
     """The decoder refused the token; the message is the reference decoder's (code 101)."""
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
     """Whether a claim value is a JSON number (booleans are not)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -1,8 +1,9 @@
 """
 Network routes: share requests (send, list, accept / decline / revoke).
 
-The state machine: a request starts PENDING and moves once, to ACCEPTED or DECLINED (by
-the recipient's account) or REVOKED (by the sender's account).
+The state machine: a request starts PENDING; the recipient's account accepts or declines a
+PENDING request; the sender's account revokes a PENDING or an ACCEPTED one (so a card once
+accepted can still stop being shared). DECLINED and REVOKED are final.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ __all__ = ["NetworkRoutes"]
 
 STATUSES: Final = ("PENDING", "ACCEPTED", "DECLINED", "REVOKED")
 _OUTCOME: Final = {"accept": "ACCEPTED", "decline": "DECLINED", "revoke": "REVOKED"}
+#: The statuses each action moves a request from.
+_MOVABLE: Final = {
+    "accept": ("PENDING",),
+    "decline": ("PENDING",),
+    "revoke": ("PENDING", "ACCEPTED"),
+}
 _SORT: Final[dict[str, Callable[[ShareRequest], Any]]] = {
     "requested": lambda r: r.requested,
     "completed": lambda r: (r.completed is None, r.completed or 0.0),
@@ -46,7 +53,16 @@ class NetworkRoutes:
         ]
 
     @endpoint(
-        query=("type", "targetId", "tagetId", "cardId", "sortField", "sortDirection", "page", "size"),
+        query=(
+            "type",
+            "targetId",
+            "tagetId",
+            "cardId",
+            "sortField",
+            "sortDirection",
+            "page",
+            "size",
+        ),
         arrays=("statuses",),
     )
     async def list_requests(self, request: Request) -> Response:
@@ -161,16 +177,19 @@ class NetworkRoutes:
                     401, "wrong-request-owner", f"Share request {share.id} is not yours to {action}"
                 )
         for share in shares:
-            if share.status != "PENDING":
+            if share.status not in _MOVABLE[action]:
                 raise status_error(
                     401, "wrong-request-status", f"Share request {share.id} is {share.status}"
                 )
         now = store.now()
         for share in shares:
+            was_accepted = share.status == "ACCEPTED"
             share.status = _OUTCOME[action]
             share.completed = now
             if action == "accept":
                 store.connect(share.sender_id, share.recipient_id)
+            elif was_accepted:
+                store.disconnect_unless_shared(share.sender_id, share.recipient_id)
             self._log(share, action.upper())
         return empty()
 
