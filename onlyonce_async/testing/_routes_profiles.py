@@ -92,8 +92,9 @@ class ProfileRoutes:
         else:
             found = list(store.profiles.values())
         # searchableByName: false keeps a profile out of other accounts' directory search
-        # (no scope) and out of every search by name.
-        hide_unsearchable = scope is None or name is not None
+        # (no scope: by name, by ooId or unfiltered, or listing everybody would find it);
+        # the caller's own lists (bookmarks, connections) still show it.
+        hide_unsearchable = scope is None
         found = [
             p
             for p in found

@@ -154,12 +154,29 @@ async def test_avatar_visibility(wire: httpx.AsyncClient, sign_up: SignUp) -> No
 async def test_searchable_by_name(
     wire: httpx.AsyncClient, alice_wire: Account, bob_wire: Account
 ) -> None:
-    """searchableByName: false hides a profile from other accounts' name searches only."""
+    """
+    searchableByName: false keeps a profile out of other accounts' directory search;
+    its own account and the other account's bookmarks still show it.
+    """
+    bookmarked = await wire.post(
+        f"profiles/{alice_wire.profile_id}/bookmarks",
+        json={"id": bob_wire.profile_id},
+        headers=alice_wire.headers,
+    )
+    assert bookmarked.status_code == 200
     await _settings(wire, bob_wire, searchableByName=False)
-    by_name = await _page(wire, "profiles", alice_wire.headers, {"name": "Bob"})
-    assert by_name == []
+    assert await _page(wire, "profiles", alice_wire.headers, {"name": "Bob"}) == []
+    everybody = await _page(wire, "profiles", alice_wire.headers)
+    assert [item["id"] for item in everybody] == [alice_wire.profile_id]
     own = await _page(wire, "profiles", bob_wire.headers, {"name": "Bob"})
     assert [item["id"] for item in own] == [bob_wire.profile_id]
+    bookmarks = await _page(
+        wire,
+        "profiles",
+        alice_wire.headers,
+        {"scope": "BOOKMARKS", "profileId": alice_wire.profile_id, "name": "Bob"},
+    )
+    assert [item["id"] for item in bookmarks] == [bob_wire.profile_id]
     await _settings(wire, bob_wire, searchableByName=True)
     again = await _page(wire, "profiles", alice_wire.headers, {"name": "Bob"})
     assert [item["id"] for item in again] == [bob_wire.profile_id]
