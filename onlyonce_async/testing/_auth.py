@@ -97,7 +97,7 @@ class Identity:
     account: Account | None = None
     error: ApiError | None = None
     rate_key: str | None = None
-    session: str | None = None
+    session: str | None = attrs.field(default=None, repr=False)
 
 
 def _sign_in_token(authorization: str) -> str | None:
