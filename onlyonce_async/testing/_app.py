@@ -32,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ._context import BODY_KEY, IDENTITY_KEY, QUERY_KEY, Context, spec_of
 from ._errors import ApiError
 from ._limits import Faults, SlidingWindow
+from ._query import Query
 from ._routes_account import AccountRoutes
 from ._routes_cards import CardRoutes
 from ._routes_datastore import DatastoreRoutes
@@ -40,7 +41,6 @@ from ._routes_network import NetworkRoutes
 from ._routes_profiles import ProfileRoutes
 from ._routes_relations import RelationRoutes
 from ._routes_support import SupportRoutes
-from ._validate import Query
 
 __all__ = ["ABORT_KEY", "ConnectionDropped", "SandboxApp", "build_routes_app"]
 

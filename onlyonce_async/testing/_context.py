@@ -16,9 +16,10 @@ from starlette.responses import JSONResponse, Response
 from ._auth import Authenticator, Identity
 from ._errors import ApiError
 from ._limits import SandboxStats
+from ._query import Query
 from ._records import Account
 from ._state import Store
-from ._validate import Query, parse_json
+from ._validate import parse_json
 
 __all__ = [
     "BODY_KEY",
