@@ -180,6 +180,14 @@ async def test_sign_out_ends_only_the_presented_token(
     assert (await wire.get("account", headers=other)).status_code == 200
 
 
+async def test_sign_out_with_a_signed_jwt_ends_nothing(
+    wire: httpx.AsyncClient, mint: Mint, alice_wire: Account
+) -> None:
+    """/signOut with a signed JWT answers 200 and leaves the account's sessions alone."""
+    assert (await wire.get("signOut", headers=jwt_headers(mint()))).status_code == 200
+    assert (await wire.get("account", headers=alice_wire.headers)).status_code == 200
+
+
 async def test_password_change_ends_every_session(
     wire: httpx.AsyncClient, alice_wire: Account
 ) -> None:

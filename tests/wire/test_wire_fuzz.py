@@ -80,16 +80,18 @@ def test_random_query_strings_never_500(
     header=st.dictionaries(st.sampled_from(["alg", "typ", "crit", "kid"]), _VALUES, max_size=4),
     claims=st.dictionaries(_CLAIM_NAMES, _VALUES, max_size=6) | _VALUES,
     authorization=st.sampled_from(["Bearer {}", "bearer {}", "Bearer  {}", "{}", "Bearer {},x"]),
+    api_key=st.sampled_from([None, "k", "", "other"]),
 )
 def test_random_signed_tokens_never_500(
-    rsa_key: rsa.RSAPrivateKey, header: Any, claims: Any, authorization: str
+    rsa_key: rsa.RSAPrivateKey, header: Any, claims: Any, authorization: str, api_key: str | None
 ) -> None:
-    """Any header and claims, signed with the registered key, get a JWT-API verdict."""
+    """Any header and claims, signed or not, get a JWT-API verdict or a sign-in 401."""
     sandbox, _ = _sandbox(rsa_key)
     signed = sign_rs256(rsa_key, {"alg": "RS256", **header}, claims)
     unsigned = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}.x"
+    extra = {} if api_key is None else {"API-Key": api_key}
     requests = [
-        ("account", {"Authorization": authorization.format(token), "API-Key": "k"})
+        ("account", {"Authorization": authorization.format(token), **extra})
         for token in (signed, unsigned)
     ]
     anyio.run(_all_below_500, sandbox, requests)

@@ -211,13 +211,12 @@ async def test_example_ids_are_dictionary_entries(wire: httpx.AsyncClient) -> No
         assert [e["order"] for e in entries] == list(range(len(entries)))
 
 
-async def test_sign_up_and_organisation_examples(
-    wire: httpx.AsyncClient, alice_wire: Account
-) -> None:
-    """The /signUp example (via the fixture) and the organisation example are accepted."""
-    created = await wire.post("profiles", json=ORGANISATION, headers=alice_wire.headers)
+async def test_sign_up_and_organisation_examples(wire: httpx.AsyncClient, sign_up: SignUp) -> None:
+    """The /signUp example, verbatim, and the organisation example are accepted."""
+    example = await sign_up("12341234@zdevops.com")
+    created = await wire.post("profiles", json=ORGANISATION, headers=example.headers)
     assert created.status_code == 200, created.text
-    mine = await _page(wire, "profiles", alice_wire.headers, {"scope": "MINE"})
+    mine = await _page(wire, "profiles", example.headers, {"scope": "MINE"})
     assert "Hoedje Van Papier BV" in {item["name"] for item in mine}
 
 
