@@ -11,7 +11,8 @@ The tree::
     └── APIError                       non-2xx response
         ├── BadRequestError            400
         │   ├── AuthenticationError    400 with a JWT-API code; .code
-        │   │   └── InvalidApiKeyError, InvalidTokenError, ... (ERROR_CODES)
+        │   │   ├── InvalidApiKeyError, InvalidTokenError, ... (ERROR_CODES)
+        │   │   └── TokenExpiredError    an expired token, code 101 or 104 (both parents)
         │   └── RegistrationFailedError  400 {"status": "registration-failed"}; .fields
         ├── UnauthorizedError          401
         │   ├── AuthenticationFailedError  "authentication-failed"
@@ -72,6 +73,7 @@ __all__ = [
     "RegistrationFailedError",
     "RequestTimeout",
     "ServerError",
+    "TokenExpiredError",
     "TokenNotVerifiedError",
     "TransportError",
     "UnauthorizedError",
@@ -204,7 +206,26 @@ class MissingTokenError(AuthenticationError):
 
 
 class TokenNotVerifiedError(AuthenticationError):
-    """Code 104: Token could not be verified (e.g. expired)."""
+    """
+    Code 104: Token could not be verified — and every expired token.
+
+    Catch this class for expiry: an expired signed JWT is refused with 104 ("Token is
+    expired", the JWT API's 60 s lifetime) or, when its ``exp`` claim has passed, with 101
+    ("Expired token", the decoder's check, which runs first); either way it is raised as
+    `TokenExpiredError`, a subclass of this class.
+    """
+
+
+class TokenExpiredError(TokenNotVerifiedError, InvalidTokenError):
+    """
+    An expired token, whichever code the server used: 104 "Token is expired" or 101
+    "Expired token".
+
+    A subclass of `TokenNotVerifiedError` (the class to catch for expiry) and of
+    `InvalidTokenError`, so ``isinstance(error, ERROR_CODES[error.code])`` holds for both
+    codes. Signed JWTs are minted per attempt, so this usually means the client's clock or
+    token lifetime is wrong, not that a retry would help.
+    """
 
 
 class ClientNotFoundError(AuthenticationError):
@@ -334,6 +355,8 @@ _BY_HTTP_STATUS: Mapping[int, type[APIError]] = {
 }
 
 _EXPIRED = re.compile(r"\bexpired\b", re.IGNORECASE)
+#: The JWT-API codes an expired token comes back with (decoder's ``exp``; the 60 s check).
+_EXPIRY_CODES = frozenset({101, 104})
 _MAX_MESSAGE = 500
 
 
@@ -420,6 +443,8 @@ def error_from_response(response: httpx.Response) -> APIError:
         kwargs["errors"] = _field_errors(body.get("errors"))
 
     if status_code == 400 and code is not None:
+        if code in _EXPIRY_CODES and message and _EXPIRED.search(message):
+            return TokenExpiredError(message, **kwargs)
         return ERROR_CODES.get(code, AuthenticationError)(message, **kwargs)
     cls = _BY_STATUS_STRING.get((status_code, status or ""))
     if cls is RegistrationFailedError:

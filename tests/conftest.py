@@ -6,6 +6,8 @@ a sandbox on a manual clock with two users, for the sandbox and end-to-end tests
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async.testing import Sandbox, SandboxUser
 
@@ -51,4 +53,18 @@ def bob(sandbox: Sandbox) -> SandboxUser:
     """The second user."""
     return sandbox.create_user(
         email="bob@example.com", password="bob-pw", pass_phrase="bob-pp", first_name="Bob"
+    )
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA key pair for signed-JWT tests."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def public_pem(rsa_key: rsa.RSAPrivateKey) -> bytes:
+    """The PEM of the key pair's public half."""
+    return rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -34,7 +34,18 @@ ROWS = [
     pytest.param(400, {"message": "bad token", "code": 101}, oo.InvalidTokenError, id="101"),
     pytest.param(400, {"message": "no key", "code": 102}, oo.MissingApiKeyError, id="102"),
     pytest.param(400, {"message": "no token", "code": 103}, oo.MissingTokenError, id="103"),
-    pytest.param(400, {"message": "expired", "code": 104}, oo.TokenNotVerifiedError, id="104"),
+    pytest.param(
+        400,
+        {"message": "iat must be an integer", "code": 104},
+        oo.TokenNotVerifiedError,
+        id="104",
+    ),
+    pytest.param(
+        400, {"message": "Token is expired", "code": 104}, oo.TokenExpiredError, id="104-expired"
+    ),
+    pytest.param(
+        400, {"message": "Expired token", "code": 101}, oo.TokenExpiredError, id="101-expired"
+    ),
     pytest.param(400, {"message": "no client", "code": 201}, oo.ClientNotFoundError, id="201"),
     pytest.param(400, {"message": "no user", "code": 202}, oo.UserNotAccessibleError, id="202"),
     pytest.param(400, {"message": "project", "code": 501}, oo.ProjectAccessError, id="501"),

@@ -47,7 +47,9 @@ class ProfileScope(ApiEnum):
     """
     Which profiles ``profiles.list`` returns, relative to ``profile_id``.
 
-    The reference spells ``CONNETIONS``; the SDK sends ``CONNECTIONS``.
+    The reference spells ``CONNETIONS``: that spelling is accepted as `CONNECTIONS`
+    (``ProfileScope("CONNETIONS") is ProfileScope.CONNECTIONS``); the SDK sends
+    ``CONNECTIONS``.
     """
 
     MINE = "MINE"
@@ -55,6 +57,11 @@ class ProfileScope(ApiEnum):
     CONNECTIONS = "CONNECTIONS"
     FLEX_WORKERS = "FLEX_WORKERS"
     REGULAR_WORKERS = "REGULAR_WORKERS"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ProfileScope | None:
+        # The reference's own spelling of CONNECTIONS.
+        return cls.CONNECTIONS if value == "CONNETIONS" else None
 
 
 class SortDirection(ApiEnum):
@@ -230,8 +237,8 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         pass_phrase: str,
         email: str,
         trade_name: str,
-        legal_entity_type: uuid.UUID | str,
-        country: uuid.UUID | str,
+        legal_entity_type: uuid.UUID | str | None = None,
+        country: uuid.UUID | str | None = None,
         mail_pass_phrase: bool = False,
     ) -> None:
         """
@@ -241,20 +248,27 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             pass_phrase: The new profile's pass phrase (its ``Secret-Key``).
             email: The organization's email address.
             trade_name: The trade name (unique).
-            legal_entity_type: A ``legal_entity_type_field`` dictionary entry id.
-            country: A ``country_field`` dictionary entry id.
+            legal_entity_type: A ``legal_entity_type_field`` dictionary entry id (optional,
+                as in the reference; not sent when ``None``).
+            country: A ``country_field`` dictionary entry id (optional; not sent when
+                ``None``).
             mail_pass_phrase: Whether to mail the pass phrase to ``email``.
 
         Raises:
             ValueError, TypeError: A bad argument (nothing is sent).
             ValidationError: The trade name is taken or a field is invalid.
         """
+        optional = {
+            "legalEntityType": None
+            if legal_entity_type is None
+            else uuid_arg(legal_entity_type, "legal_entity_type"),
+            "country": None if country is None else uuid_arg(country, "country"),
+        }
         body = {
             "passPhrase": non_empty(pass_phrase, "pass_phrase"),
             "email": non_empty(email, "email"),
             "tradeName": non_empty(trade_name, "trade_name"),
-            "legalEntityType": uuid_arg(legal_entity_type, "legal_entity_type"),
-            "country": uuid_arg(country, "country"),
+            **{name: value for name, value in optional.items() if value is not None},
             "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
         }
         await self._client.post("/profiles", json=body)

@@ -7,7 +7,8 @@
         ...
 
 It implements every operation of the API reference with its validation, errors and
-limits, the JWT-API signed-token checks, a per-credential rate limit and seeded faults.
+limits, the JWT-API signed-token checks as the reference verifier makes them, a rate limit
+per verified identity and seeded faults.
 """
 
 from ._dictionaries import DictionaryEntry

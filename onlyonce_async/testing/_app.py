@@ -1,10 +1,16 @@
 """
-The ASGI app: seeded faults, the rate limit, body limits and the last-resort error handler
-around the Starlette routes of every area.
+The ASGI app: seeded faults, body limits, credentials, the rate limit, the route guard
+and the last-resort error handler around the Starlette routes of every area.
 
 Order for each request: count it; maybe answer an injected fault (before anything else);
-maybe sleep (latency); the rate limit (429); read the body within its limit (413); route
-and handle; maybe drop the connection instead of answering (drop after commit).
+maybe sleep (latency); read the body within its limit (413); verify the credentials it
+carries; the rate limit (429), keyed on the verified identity (the client address when
+there is none); route; the guard: authenticate (401 / JWT-API 400) unless the endpoint is
+public, then refuse unknown or malformed query parameters (422); the handler validates
+and acts; maybe drop the connection instead of answering (drop after commit).
+
+Authenticating in the guard, before any handler code, is what makes every protected
+endpoint answer an unauthenticated call 401 whatever else is wrong with it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
 import anyio
@@ -20,12 +26,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._context import BODY_KEY, Context
+from ._context import BODY_KEY, IDENTITY_KEY, QUERY_KEY, Context, spec_of
 from ._errors import ApiError
 from ._limits import Faults, SlidingWindow
+from ._query import Query
 from ._routes_account import AccountRoutes
 from ._routes_cards import CardRoutes
 from ._routes_datastore import DatastoreRoutes
@@ -74,8 +81,34 @@ def _internal_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"message": "Internal error"}, status_code=500)
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """
+    ``handler`` behind the guard: authenticate first (unless public), then the query.
+    """
+    spec = spec_of(handler)
+
+    async def guarded(request: Request) -> Response:
+        if not spec.public:
+            Context.account_of(request)
+        query = Query(request.query_params, spec.query, spec.arrays)
+        query.check()
+        request.scope[QUERY_KEY] = query
+        return await handler(request)
+
+    return guarded
+
+
+def _guard(route: BaseRoute) -> BaseRoute:
+    if not isinstance(route, Route):  # pragma: no cover - every area returns Routes
+        return route
+    return Route(route.path, _guarded(route.endpoint), methods=route.methods, name=route.name)
+
+
 def build_routes_app(ctx: Context) -> Starlette:
-    """The Starlette app with every route of seed 002 under ``/v2``."""
+    """The Starlette app with every route of seed 002 under ``/v2``, each behind the guard."""
     areas: list[_Area] = [
         AccountRoutes(ctx),
         RelationRoutes(ctx),  # before ProfileRoutes: /profiles/tags vs /profiles/{id}
@@ -86,7 +119,7 @@ def build_routes_app(ctx: Context) -> Starlette:
         SupportRoutes(ctx),
         FileRoutes(ctx),
     ]
-    routes = [route for area in areas for route in area.routes()]
+    routes = [_guard(route) for area in areas for route in area.routes()]
     return Starlette(
         routes=[Mount("/v2", routes=routes)],
         exception_handlers={
@@ -130,8 +163,19 @@ class SandboxApp:
             return
         if decision.delay > 0:
             await anyio.sleep(decision.delay)
+        limit = self._body_limit(scope)
+        body = await self._read_body(scope, receive, limit)
+        if body is None:
+            await JSONResponse(too_large(limit).body, 413)(scope, receive, send)
+            return
+        identity = self._ctx.auth.identify(Request(scope), body)
+        scope = {**scope, BODY_KEY: body, IDENTITY_KEY: identity}
         if self.limiter is not None:
-            wait = self.limiter.hit(self._ctx.auth.rate_key(Request(scope)))
+            key = None if identity is None else identity.rate_key
+            if key is None:
+                client = scope.get("client")
+                key = f"address:{client[0] if client else 'unknown'}"
+            wait = self.limiter.hit(key)
             if wait is not None:
                 stats.rate_limited += 1
                 response = JSONResponse(
@@ -141,12 +185,6 @@ class SandboxApp:
                 )
                 await response(scope, receive, send)
                 return
-        limit = self._body_limit(scope)
-        body = await self._read_body(scope, receive, limit)
-        if body is None:
-            await JSONResponse(too_large(limit).body, 413)(scope, receive, send)
-            return
-        scope = {**scope, BODY_KEY: body}
         replay = _replay(body, receive)
         if decision.drop:
             await self._drop(scope, replay)

@@ -14,8 +14,8 @@ import attrs
 
 __all__ = ["FaultDecision", "Faults", "SandboxStats", "SlidingWindow"]
 
-#: Sweep idle rate-limit keys once this many are tracked (bounds memory).
-_SWEEP_AT: Final = 10_000
+#: Most rate-limit keys tracked at once (bounds memory; see `SlidingWindow`).
+MAX_KEYS: Final = 10_000
 
 
 @attrs.define
@@ -42,19 +42,39 @@ class SlidingWindow:
     """
     At most ``limit`` requests per key in any ``period`` seconds.
 
+    Keys are verified identities (an account, an API client acting as a user) or, for a
+    request without valid credentials, its client address: unverified header values
+    never pick the bucket. The table stays bounded: keys are kept least recently used
+    first, each request drops the idle ones at the front (amortised O(1)), and past
+    ``max_keys`` the least recently used key is forgotten even if it is not idle yet.
+
     Args:
         limit: Requests allowed per window.
         period: Window length in seconds.
         clock: Monotonic seconds (or the sandbox's injected clock).
+        max_keys: Most keys tracked at once.
     """
 
-    def __init__(self, limit: int, period: float, clock: Callable[[], float]) -> None:
-        if limit < 1 or period <= 0:
+    def __init__(
+        self,
+        limit: int,
+        period: float,
+        clock: Callable[[], float],
+        max_keys: int = MAX_KEYS,
+    ) -> None:
+        if limit < 1 or period <= 0 or max_keys < 1:
             raise ValueError("rate_limit needs limit >= 1 and period > 0")
         self.limit = limit
         self.period = period
+        self.max_keys = max_keys
         self._clock = clock
-        self._hits: dict[str, collections.deque[float]] = {}
+        self._hits: collections.OrderedDict[str, collections.deque[float]] = (
+            collections.OrderedDict()
+        )
+
+    def __len__(self) -> int:
+        """How many keys are tracked."""
+        return len(self._hits)
 
     def hit(self, key: str) -> float | None:
         """
@@ -64,19 +84,24 @@ class SlidingWindow:
             ``None`` when it is allowed, else the seconds until it would be.
         """
         now = self._clock()
-        if len(self._hits) >= _SWEEP_AT:
-            self._sweep(now)
-        hits = self._hits.setdefault(key, collections.deque())
-        while hits and hits[0] <= now - self.period:
+        horizon = now - self.period
+        while self._hits:
+            oldest = next(iter(self._hits.values()))
+            if oldest and oldest[-1] > horizon:
+                break
+            self._hits.popitem(last=False)
+        hits = self._hits.pop(key, None)
+        if hits is None:
+            hits = collections.deque()
+            while len(self._hits) >= self.max_keys:
+                self._hits.popitem(last=False)
+        self._hits[key] = hits
+        while hits and hits[0] <= horizon:
             hits.popleft()
         if len(hits) >= self.limit:
             return hits[0] + self.period - now
         hits.append(now)
         return None
-
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.period]:
-            del self._hits[key]
 
     @staticmethod
     def retry_after(seconds: float) -> str:

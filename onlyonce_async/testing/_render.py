@@ -4,13 +4,68 @@ JSON forms of profiles, cards and share requests, as seen from a viewing profile
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from ._records import Card, Profile, ShareRequest, timestamp
 from ._state import Store
 
-__all__ = ["card_json", "profile_json", "request_json"]
+__all__ = ["PROFILE_FIELDS", "card_json", "profile_json", "request_json", "sort_key"]
+
+#: Every member of the profile body: what ``GET /profiles?sortField=`` accepts.
+PROFILE_FIELDS: Final = frozenset(
+    {
+        "id",
+        "onlyonceId",
+        "name",
+        "avatarId",
+        "type",
+        "createdDate",
+        "publicCardId",
+        "viewsCount",
+        "incomingSharesCount",
+        "outgoingSharesCount",
+        "connectedDate",
+        "lastModifyDate",
+        "flexWorkerInfo",
+        "bookmarked",
+        "connected",
+        "tags",
+    }
+)
+
+
+def sort_key(value: Any) -> tuple[bool, Any]:
+    """
+    How a rendered member sorts: nulls last (first when the order is reversed), text
+    case-insensitively, arrays and objects by their JSON text.
+    """
+    if value is None:
+        return (True, 0)
+    if isinstance(value, str):
+        return (False, value.casefold())
+    if isinstance(value, (list, dict)):
+        return (False, json.dumps(value, sort_keys=True))
+    return (False, value)
+
+
+def avatar_visible(store: Store, profile: Profile, viewer: Profile | None) -> bool:
+    """
+    Whether ``viewer``'s account may see ``profile``'s avatar, by its ``avatarVisibility``:
+    its own account always; ``ALL`` everybody; ``CONNECTED_USERS`` accounts with a profile
+    connected to it; ``NOBODY`` no other account.
+    """
+    if viewer is not None and viewer.account_id == profile.account_id:
+        return True
+    visibility = profile.settings["avatarVisibility"]
+    if visibility == "ALL":
+        return True
+    if visibility != "CONNECTED_USERS" or viewer is None:
+        return False
+    account = store.accounts.get(viewer.account_id)
+    mine = [] if account is None else account.profile_ids
+    return any(store.connected_since(p, profile.id) is not None for p in mine)
 
 
 def profile_json(
@@ -51,7 +106,9 @@ def profile_json(
         "id": str(profile.id),
         "onlyonceId": profile.onlyonce_id,
         "name": profile.name,
-        "avatarId": None if profile.avatar_id is None else str(profile.avatar_id),
+        "avatarId": None
+        if profile.avatar_id is None or not avatar_visible(store, profile, viewer_profile)
+        else str(profile.avatar_id),
         "type": profile.type,
         "createdDate": timestamp(profile.created),
         "publicCardId": str(profile.public_card_id),

@@ -12,11 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import ApiError, status_error
 from ._records import Account, StoredFile, timestamp
-from ._validate import MAX_TEXT, Fields, Query, parse_uuid, present
+from ._validate import MAX_TEXT, Fields, parse_uuid, present
 
 __all__ = ["AccountRoutes", "SignUp"]
 
@@ -143,6 +143,7 @@ class AccountRoutes:
             Route("/account/changePassword", self.change_password, methods=["GET"]),
         ]
 
+    @endpoint(public=True)
     async def sign_up(self, request: Request) -> Response:
         """POST /signUp: 200 empty, or 400 ``registration-failed`` naming every bad field."""
         data = self._ctx.json(request)
@@ -153,6 +154,7 @@ class AccountRoutes:
         self._ctx.log_account(request, account, "SIGN_UP")
         return empty()
 
+    @endpoint(public=True)
     async def sign_in(self, request: Request) -> Response:
         """POST /signIn: the token in the ``Authorization`` response header."""
         fields = Fields(self._ctx.json(request))
@@ -167,9 +169,14 @@ class AccountRoutes:
         return Response(status_code=200, headers={"Authorization": f"Bearer {token}"})
 
     async def sign_out(self, request: Request) -> Response:
-        """GET /signOut: invalidates the account's bearer tokens."""
+        """
+        GET /signOut: ends the session of the sign-in token presented, and only that one
+        (a signed JWT has no session: nothing to end).
+        """
         account = self._ctx.account(request)
-        self._ctx.auth.revoke_tokens(account.id)
+        identity = self._ctx.identity(request)
+        if identity is not None and identity.session is not None:
+            self._ctx.auth.end_session(identity.session)
         self._ctx.log_account(request, account, "SIGN_OUT")
         return empty()
 
@@ -192,9 +199,10 @@ class AccountRoutes:
         self._ctx.store.delete_account(account)
         return empty()
 
+    @endpoint(public=True, query=("email",))
     async def password_reset(self, request: Request) -> Response:
         """GET /password/change?email=: always 200 (does not reveal accounts)."""
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         email = query.text("email", required=True)
         query.check()
         account = self._ctx.store.account_by_email(email or "")

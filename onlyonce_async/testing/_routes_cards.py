@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._errors import access_denied, not_found
 from ._records import Card, Profile
 from ._render import card_json
-from ._validate import Fields, Query, path_uuid, present
+from ._validate import Fields, path_uuid, present
 
 __all__ = ["CardRoutes"]
 
@@ -39,10 +39,11 @@ class CardRoutes:
             Route("/profiles/{id}/cards/{cardId}/clone", self.clone_card, methods=["POST"]),
         ]
 
+    @endpoint(public=True, query=("scope",))
     async def list_cards(self, request: Request) -> Response:
         """GET /profiles/{id}/cards?scope=MINE|ACCEPTED (the seed requires no auth)."""
         profile_id = path_uuid(request.path_params, "id")
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         scope = query.choice("scope", {"MINE", "ACCEPTED"}, required=True)
         query.check()
         store = self._ctx.store

@@ -1,8 +1,9 @@
 """
 Network routes: share requests (send, list, accept / decline / revoke).
 
-The state machine: a request starts PENDING and moves once, to ACCEPTED or DECLINED (by
-the recipient's account) or REVOKED (by the sender's account).
+The state machine: a request starts PENDING; the recipient's account accepts or declines a
+PENDING request; the sender's account revokes a PENDING or an ACCEPTED one (so a card once
+accepted can still stop being shared). DECLINED and REVOKED are final.
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._errors import not_found, status_error
 from ._records import ShareRequest
 from ._render import request_json
-from ._validate import Fields, Query, paginate, path_uuid, present
+from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["NetworkRoutes"]
 
 STATUSES: Final = ("PENDING", "ACCEPTED", "DECLINED", "REVOKED")
 _OUTCOME: Final = {"accept": "ACCEPTED", "decline": "DECLINED", "revoke": "REVOKED"}
+#: The statuses each action moves a request from.
+_MOVABLE: Final = {
+    "accept": ("PENDING",),
+    "decline": ("PENDING",),
+    "revoke": ("PENDING", "ACCEPTED"),
+}
 _SORT: Final[dict[str, Callable[[ShareRequest], Any]]] = {
     "requested": lambda r: r.requested,
     "completed": lambda r: (r.completed is None, r.completed or 0.0),
@@ -45,11 +52,24 @@ class NetworkRoutes:
             Route("/requests/{action}", self.bulk, methods=["POST"]),
         ]
 
+    @endpoint(
+        query=(
+            "type",
+            "targetId",
+            "tagetId",
+            "cardId",
+            "sortField",
+            "sortDirection",
+            "page",
+            "size",
+        ),
+        arrays=("statuses",),
+    )
     async def list_requests(self, request: Request) -> Response:
         """GET /profiles/{id}/requests (paginated)."""
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         kind = query.choice("type", {"INCOMING", "OUTGOING"}) or "OUTGOING"
         target_id = query.uuid("targetId") or query.uuid("tagetId")
         statuses = set(query.many("statuses", STATUSES))
@@ -157,16 +177,19 @@ class NetworkRoutes:
                     401, "wrong-request-owner", f"Share request {share.id} is not yours to {action}"
                 )
         for share in shares:
-            if share.status != "PENDING":
+            if share.status not in _MOVABLE[action]:
                 raise status_error(
                     401, "wrong-request-status", f"Share request {share.id} is {share.status}"
                 )
         now = store.now()
         for share in shares:
+            was_accepted = share.status == "ACCEPTED"
             share.status = _OUTCOME[action]
             share.completed = now
             if action == "accept":
                 store.connect(share.sender_id, share.recipient_id)
+            elif was_accepted:
+                store.disconnect_unless_shared(share.sender_id, share.recipient_id)
             self._log(share, action.upper())
         return empty()
 

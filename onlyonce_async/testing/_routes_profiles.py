@@ -11,22 +11,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import access_denied, status_error
 from ._records import CHANNELS, NOTIFICATION_TYPES, FieldValue, Profile
-from ._render import profile_json
-from ._validate import Fields, Query, paginate, path_uuid, present
+from ._render import PROFILE_FIELDS, profile_json, sort_key
+from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["ProfileRoutes"]
 
 SCOPES: Final = frozenset({"MINE", "BOOKMARKS", "CONNECTIONS", "FLEX_WORKERS", "REGULAR_WORKERS"})
-_SORT_KEYS: Final = {
-    "name": lambda p: p.name.casefold(),
-    "onlyonceId": lambda p: p.onlyonce_id,
-    "createdDate": lambda p: p.created,
-    "viewsCount": lambda p: p.views,
-}
 _VISIBILITY: Final = frozenset({"NOBODY", "CONNECTED_USERS", "ALL"})
 
 
@@ -50,10 +44,24 @@ class ProfileRoutes:
             Route("/profiles/{id}/settings", self.put_settings, methods=["PUT"]),
         ]
 
+    @endpoint(
+        query=(
+            "ooId",
+            "name",
+            "type",
+            "scope",
+            "profileId",
+            "sortField",
+            "sortDirection",
+            "page",
+            "size",
+        ),
+        arrays=("tags", "categories"),
+    )
     async def list_profiles(self, request: Request) -> Response:
         """GET /profiles (paginated)."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         ooid = query.text("ooId")
         name = query.text("name")
         kind = query.choice("type", {"PERSONAL", "ORGANIZATION"})
@@ -63,7 +71,7 @@ class ProfileRoutes:
             query.add("profileId", "is required when scope is set and not MINE")
         tags = set(query.many("tags"))
         categories = query.many("categories")
-        sort_field = query.choice("sortField", set(_SORT_KEYS)) or "name"
+        sort_field = query.choice("sortField", PROFILE_FIELDS) or "name"
         direction = query.choice("sortDirection", {"asc", "desc"}) or "asc"
         page, size = query.page()
         query.check()
@@ -82,11 +90,11 @@ class ProfileRoutes:
         elif scope in ("FLEX_WORKERS", "REGULAR_WORKERS"):
             found = []  # no profile carries flexWorkerInfo: the API offers no way to set it
         else:
-            found = [
-                p
-                for p in store.profiles.values()
-                if p.settings["searchableByName"] or p.account_id == account.id
-            ]
+            found = list(store.profiles.values())
+        # searchableByName: false keeps a profile out of other accounts' directory search
+        # (no scope: by name, by ooId or unfiltered, or listing everybody would find it);
+        # the caller's own lists (bookmarks, connections) still show it.
+        hide_unsearchable = scope is None
         found = [
             p
             for p in found
@@ -95,18 +103,21 @@ class ProfileRoutes:
             and (kind is None or p.type == kind)
             and (not tags or tags & set(viewer.tags.get(p.id, [])))
             and not (categories and scope in ("FLEX_WORKERS", "REGULAR_WORKERS"))
+            and not (
+                hide_unsearchable
+                and not p.settings["searchableByName"]
+                and p.account_id != account.id
+            )
         ]
-        found.sort(key=_SORT_KEYS[sort_field], reverse=direction == "desc")
-        body = paginate(found, page, size)
-        body["content"] = [
-            profile_json(store, p, viewer.id, own_tags=scope == "MINE") for p in body["content"]
-        ]
-        return json_response(body)
+        shown = [profile_json(store, p, viewer.id, own_tags=scope == "MINE") for p in found]
+        shown.sort(key=lambda item: sort_key(item[sort_field]), reverse=direction == "desc")
+        return json_response(paginate(shown, page, size))
 
+    @endpoint(query=("currentProfileId",))
     async def get_profile(self, request: Request) -> Response:
         """GET /profiles/{id}; another account's view counts in ``viewsCount``."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         current_id = query.uuid("currentProfileId")
         profile_id = path_uuid(request.path_params, "id")
         query.check()

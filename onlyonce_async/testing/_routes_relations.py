@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, empty, json_response
+from ._context import Context, empty, endpoint, json_response
 from ._errors import access_denied, not_found
 from ._records import Note
-from ._validate import Fields, Query, path_uuid, present
+from ._validate import Fields, path_uuid, present
 
 __all__ = ["RelationRoutes"]
 
@@ -110,10 +110,11 @@ class RelationRoutes:
         store.notes[note.id] = note
         return json_response(str(note.id))
 
+    @endpoint(query=("ownerId",))
     async def list_notes(self, request: Request) -> Response:
         """GET /profiles/{id}/notes?ownerId=."""
         about_id = path_uuid(request.path_params, "id")
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         owner_id = query.uuid("ownerId", required=True)
         query.check()
         account = self._ctx.account(request)

@@ -12,11 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._context import Context, json_response
+from ._context import Context, endpoint, json_response
 from ._dictionaries import DICTIONARIES, entry_by_id
 from ._errors import not_found
 from ._records import FieldValue, timestamp
-from ._validate import Query, paginate, present
+from ._validate import paginate, present
 
 __all__ = ["SupportRoutes"]
 
@@ -49,9 +49,10 @@ class SupportRoutes:
             Route("/heartbeat", self.heartbeat, methods=["GET"]),
         ]
 
+    @endpoint(public=True, query=("fieldDefinitionName",))
     async def dictionaries(self, request: Request) -> Response:
         """GET /dictionaries?fieldDefinitionName= (no auth); unknown name: 404."""
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         name = query.text("fieldDefinitionName", required=True)
         query.check()
         entries = DICTIONARIES.get(name or "")
@@ -59,9 +60,10 @@ class SupportRoutes:
             raise not_found("Dictionary", name)
         return json_response([e.to_wire() for e in entries])
 
+    @endpoint(public=True, query=("employerName",))
     async def companies(self, request: Request) -> Response:
         """GET /companies?employerName= (no auth): organizations whose name contains it."""
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         employer = query.text("employerName", required=True)
         query.check()
         wanted = (employer or "").casefold()
@@ -73,10 +75,11 @@ class SupportRoutes:
             ]
         )
 
+    @endpoint(query=("profileId", "page", "size"), arrays=("fieldNames",))
     async def consolidated(self, request: Request) -> Response:
         """GET /consolidated?profileId=&fieldNames=...: what each connection shared (paginated)."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         profile_id = query.uuid("profileId", required=True)
         names = list(dict.fromkeys(query.many("fieldNames")))
         page, size = query.page()
@@ -99,10 +102,11 @@ class SupportRoutes:
             content.append({str(other_id): {name: visible.get(name) for name in names}})
         return json_response(paginate(content, page, size))
 
+    @endpoint(query=("scope", "profileId", "page", "size"))
     async def activities(self, request: Request) -> Response:
         """GET /activities?scope=&profileId= (newest first, paginated)."""
         account = self._ctx.account(request)
-        query = Query(request.query_params)
+        query = self._ctx.query(request)
         scope = query.choice("scope", ACTIVITY_SCOPES)
         profile_id = query.uuid("profileId")
         if scope != "ACCOUNT" and profile_id is None and "profileId" not in query.errors:
@@ -127,6 +131,7 @@ class SupportRoutes:
                 found.append(item)
         return json_response(paginate(found, page, size))
 
+    @endpoint(public=True)
     async def heartbeat(self, request: Request) -> Response:
         """GET /heartbeat (no auth)."""
         return json_response(

@@ -59,8 +59,9 @@ class Sandbox:
     A stateful, in-memory Only Once API v2 server (an ASGI app) for tests and examples.
 
     Args:
-        rate_limit: ``(limit, period)``: requests allowed per credential in any ``period``
-            seconds (429 with ``Retry-After`` beyond it); ``None`` for no limit.
+        rate_limit: ``(limit, period)``: requests allowed per verified identity (an
+            account, an API client acting as a user; else the client address) in any
+            ``period`` seconds (429 with ``Retry-After`` beyond it); ``None`` for no limit.
         access_ttl: Seconds a profile's access (``POST /profiles/{id}/access``) lasts.
         clock: Unix time in seconds (default ``time.time``); inject one to test expiry and
             clock skew. When given it also drives the rate-limit window.
@@ -153,7 +154,8 @@ class Sandbox:
 
     def sign_in(self, user: SandboxUser) -> str:
         """
-        A bearer token for ``user`` (the same as ``POST /signIn``, without a request).
+        A sign-in token for ``user`` (the same as ``POST /signIn``, without a request): a
+        JWT naming a new session; treat it as opaque.
 
         Raises:
             KeyError: The user's account was deleted.

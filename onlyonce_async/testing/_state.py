@@ -246,6 +246,20 @@ class Store:
         self.connections.setdefault(a, {}).setdefault(b, now)
         self.connections.setdefault(b, {}).setdefault(a, now)
 
+    def disconnect_unless_shared(self, a: uuid.UUID, b: uuid.UUID) -> None:
+        """Forget that ``a`` and ``b`` are connected when no ACCEPTED request joins them."""
+        profile = self.profiles.get(a)
+        for request_id in [] if profile is None else profile.requests:
+            request = self.requests.get(request_id)
+            if (
+                request is not None
+                and request.status == "ACCEPTED"
+                and {request.sender_id, request.recipient_id} == {a, b}
+            ):
+                return
+        self.connections.get(a, {}).pop(b, None)
+        self.connections.get(b, {}).pop(a, None)
+
     def connected_since(self, a: uuid.UUID | None, b: uuid.UUID) -> float | None:
         """When ``a`` and ``b`` got connected, or ``None``."""
         return None if a is None else self.connections.get(a, {}).get(b)

@@ -1,5 +1,6 @@
 """
-Request validation: JSON bodies, query parameters and path ids, collected into 422s.
+Request validation: JSON bodies and path ids, collected into 422s (query parameters: see
+`._query`).
 
 A validator collects every problem before answering, so one 422 names every bad field
 (``{"message": "Validation failed", "errors": {field: [...]}}``). Nothing here lets bad
@@ -14,14 +15,16 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
-from starlette.datastructures import QueryParams
-
 from ._errors import validation_error
 
 __all__ = [
+    "DEFAULT_SIZE",
+    "MAX_DIGITS",
+    "MAX_ITEMS",
+    "MAX_SIZE",
     "MAX_TEXT",
+    "Collector",
     "Fields",
-    "Query",
     "body_array",
     "loads",
     "paginate",
@@ -37,7 +40,7 @@ MAX_TEXT: Final = 10_000
 MAX_ITEMS: Final = 1_000
 DEFAULT_SIZE: Final = 20
 MAX_SIZE: Final = 100
-_MAX_DIGITS: Final = 12
+MAX_DIGITS: Final = 12
 _T = TypeVar("_T")
 
 
@@ -145,7 +148,15 @@ def present(value: _T | None) -> _T:
     return value
 
 
-class _Collector:
+class Collector:
+    """
+    Field errors collected while validating, raised together as one 422 by `check`.
+
+    Args:
+        errors: A shared error dict (for nested objects and array items).
+        prefix: Prepended to field names in errors.
+    """
+
     def __init__(self, errors: dict[str, list[str]] | None = None, prefix: str = "") -> None:
         self.errors: dict[str, list[str]] = {} if errors is None else errors
         self._prefix = prefix
@@ -165,7 +176,7 @@ class _Collector:
             raise validation_error(self.errors)
 
 
-class Fields(_Collector):
+class Fields(Collector):
     """
     Typed access to the members of a JSON object body, collecting errors.
 
@@ -285,85 +296,6 @@ def body_array(data: Any, errors: dict[str, list[str]]) -> list[Fields]:
             errors.setdefault(f"[{index}]", []).append("must be a JSON object")
         items.append(fields)
     return items
-
-
-class Query(_Collector):
-    """
-    Typed access to query parameters, collecting errors.
-    """
-
-    def __init__(self, params: QueryParams) -> None:
-        super().__init__()
-        self.params = params
-
-    def text(self, name: str, *, required: bool = False) -> str | None:
-        """A string parameter."""
-        value = self.params.get(name)
-        if value is None or value == "":
-            if required:
-                self.add(name, "is required")
-            return None
-        if len(value) > MAX_TEXT:
-            self.add(name, f"must be at most {MAX_TEXT} characters")
-            return None
-        return value
-
-    def uuid(self, name: str, *, required: bool = False) -> UUID | None:
-        """A UUID parameter."""
-        value = self.text(name, required=required)
-        if value is None:
-            return None
-        parsed = parse_uuid(value)
-        if parsed is None:
-            self.add(name, "must be a UUID")
-        return parsed
-
-    def choice(
-        self,
-        name: str,
-        allowed: Collection[str],
-        *,
-        required: bool = False,
-        aliases: Mapping[str, str] | None = None,
-    ) -> str | None:
-        """An enumeration parameter; ``aliases`` maps accepted misspellings."""
-        value = self.text(name, required=required)
-        if value is None:
-            return None
-        value = (aliases or {}).get(value, value)
-        if value not in allowed:
-            self.add(name, f"must be one of {', '.join(sorted(allowed))}")
-            return None
-        return value
-
-    def many(self, name: str, allowed: Collection[str] | None = None) -> list[str]:
-        """A repeatable parameter (``?x=a&x=b``), optionally restricted to ``allowed``."""
-        values = [v for v in self.params.getlist(name) if v != ""][:MAX_ITEMS]
-        if allowed is not None and any(v not in allowed for v in values):
-            self.add(name, f"each must be one of {', '.join(sorted(allowed))}")
-            return []
-        return values
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        """A bounded integer parameter."""
-        raw = self.params.get(name)
-        if raw is None or raw == "":
-            return default
-        if not raw.isascii() or not raw.isdigit() or len(raw) > _MAX_DIGITS:
-            self.add(name, "must be a non-negative integer")
-            return default
-        value = int(raw)
-        if not low <= value <= high:
-            self.add(name, f"must be between {low} and {high}")
-            return default
-        return value
-
-    def page(self) -> tuple[int, int]:
-        """The ``page`` (0-based) and ``size`` (1..100, default 20) parameters."""
-        return (
-            self.integer("page", 0, 0, 10**9),
-            self.integer("size", DEFAULT_SIZE, 1, MAX_SIZE),
-        )
 
 
 def paginate(items: list[Any], page: int, size: int) -> dict[str, Any]:

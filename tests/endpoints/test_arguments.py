@@ -21,7 +21,7 @@ BAD_CALLS = [
         lambda c: c.profiles.list(scope="CONNECTIONS").collect(), ValueError, id="scope-no-profile"
     ),
     pytest.param(
-        lambda c: c.profiles.list(scope="CONNETIONS", profile_id=P1).collect(),
+        lambda c: c.profiles.list(scope="CONECTIONS", profile_id=P1).collect(),
         ValueError,
         id="scope-typo",
     ),

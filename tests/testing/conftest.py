@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
 
@@ -67,17 +65,3 @@ def field_ids(http: httpx.AsyncClient) -> FieldIds:
         return {f["definitionName"]: f["id"] for f in response.json()}
 
     return run
-
-
-@pytest.fixture(scope="session")
-def rsa_key() -> rsa.RSAPrivateKey:
-    """A fresh RSA key pair for signed-JWT tests."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="session")
-def public_pem(rsa_key: rsa.RSAPrivateKey) -> bytes:
-    """The PEM of the key pair's public half."""
-    return rsa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )

@@ -94,7 +94,7 @@ async def test_valid_token_acts_as_user(
 @pytest.mark.parametrize(
     ("make", "code"),
     [
-        pytest.param(lambda m: _headers(m(), api_key=None), 102, id="102-no-api-key"),
+        pytest.param(lambda m: _headers(m(), api_key=""), 100, id="100-empty-api-key"),
         pytest.param(lambda m: _headers(None), 103, id="103-no-bearer"),
         pytest.param(lambda m: _headers(None, api_key="nope"), 103, id="103-before-100"),
         pytest.param(lambda m: _headers(m(), api_key="nope"), 100, id="100-unknown-key"),
@@ -107,7 +107,8 @@ async def test_valid_token_acts_as_user(
         pytest.param(lambda m: _headers(m(iat=1_700_000_000 - 60, exp=...)), 104, id="104-60s-old"),
         pytest.param(lambda m: _headers(m(iat=1_700_000_000 - 59, exp=...)), None, id="59s-old-ok"),
         pytest.param(lambda m: _headers(m(user=999)), 202, id="202-unknown-user"),
-        pytest.param(lambda m: _headers(m(user="1")), 202, id="202-string-user"),
+        pytest.param(lambda m: _headers(m(user="1")), None, id="string-user-coerced"),
+        pytest.param(lambda m: _headers(m(user="one")), 202, id="202-text-user"),
         pytest.param(
             lambda m: _headers(m(iat=1_700_000_000 - 61, exp=..., user=9)), 104, id="104-before-202"
         ),

@@ -13,6 +13,7 @@ import pytest
 
 from onlyonce_async import Client, SlidingWindowRateLimiter
 from onlyonce_async.testing import BASE_URL, Sandbox
+from onlyonce_async.testing._limits import SlidingWindow
 
 pytestmark = pytest.mark.anyio
 
@@ -156,3 +157,17 @@ async def test_sandbox_client() -> None:
         assert client.rate_limiter is None
     with pytest.raises(TypeError):
         sandbox.client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+
+
+def test_rate_limit_table_is_bounded() -> None:
+    """Idle keys are dropped as requests come; past max_keys the least recent goes."""
+    clock = _Clock()
+    window = SlidingWindow(1, 10.0, clock, max_keys=3)
+    for key in "abcd":
+        assert window.hit(key) is None
+    assert len(window) == 3
+    assert window.hit("a") is None  # "a" was the least recent: forgotten, so allowed again
+    assert window.hit("d") is not None  # "d" is still tracked and limited
+    clock.now += 10.0
+    assert window.hit("e") is None
+    assert len(window) == 1
