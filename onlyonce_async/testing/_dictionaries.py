@@ -48,6 +48,11 @@ _VALUES: Final[dict[str, tuple[str, ...]]] = {
 class DictionaryEntry:
     """
     One predefined value: ``{"id", "order", "value"}`` on the wire.
+
+    Attributes:
+        id: The entry's stable id (what ``country``, ``gender`` and the like take).
+        order: Its position in the dictionary.
+        value: Its display text.
     """
 
     id: uuid.UUID
