@@ -53,19 +53,6 @@ class AsyncPaginator(Generic[T]):
     ``async for item in paginator`` yields every item of every page; `pages` yields
     `Page` objects. Each iteration starts again from the first page. Iteration stops on
     ``"last": true``, an empty page, or once ``total`` items have been seen.
-
-    The typed list methods return one; build your own only for a paginated endpoint the
-    typed methods do not cover.
-
-    Args:
-        client: The `Client` that sends each page's request.
-        path: The endpoint, relative to the client's ``base_url``.
-        item_type: The model each item of ``content`` is decoded into.
-        params: Query parameters sent with every page (``page`` and ``size`` are added).
-        page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
-
-    Raises:
-        ValueError: ``page_size`` is not an int from 1 to 100.
     """
 
     def __init__(
@@ -77,6 +64,20 @@ class AsyncPaginator(Generic[T]):
         params: Mapping[str, Any] | None = None,
         page_size: int | None = None,
     ) -> None:
+        """
+        The typed list methods return one; build your own only for a paginated endpoint
+        the typed methods do not cover.
+
+        Args:
+            client: The `Client` that sends each page's request.
+            path: The endpoint, relative to the client's ``base_url``.
+            item_type: The model each item of ``content`` is decoded into.
+            params: Query parameters sent with every page (``page`` and ``size`` are added).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
+
+        Raises:
+            ValueError: ``page_size`` is not an int from 1 to 100.
+        """
         if page_size is not None and (
             isinstance(page_size, bool)
             or not isinstance(page_size, int)
