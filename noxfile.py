@@ -1,5 +1,5 @@
 """
-Every developer task: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``, ``bench``.
+Every developer task: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``, ``bench``, ``docs``.
 
 pyproject.toml is the single source of truth for dependencies; nox only installs from it.
 """
@@ -16,6 +16,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
 DEV = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "dev")
+DOCS = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "docs")
 
 
 def _install(
@@ -73,3 +74,11 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: ratios side by side in one run, printed as tables."""
     _install(session)
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ (strict: any warning fails the build)."""
+    # mkdocstrings reads the package's source statically: only the docs tools are needed.
+    session.install(*DOCS)
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})

@@ -116,6 +116,9 @@ class BearerAuth(httpx.Auth):
         """
         The synchronous flow: only a fixed token (signing in needs an async client).
 
+        Args:
+            request: The request httpx is about to send; the flow adds its headers and yields it.
+
         Raises:
             RuntimeError: This auth was built by `with_credentials`.
         """
@@ -129,6 +132,9 @@ class BearerAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """
         Attach the token; with credentials, sign in first or after a 401, and replay once.
+
+        Args:
+            request: The request httpx is about to send; the flow adds its headers and yields it.
         """
         sign_in_url = self._sign_in_url(request)
         if sign_in_url is not None and _same_target(request, sign_in_url):

@@ -223,6 +223,24 @@ class Client:
         What is not given is inherited, the rate limiter object included (so the quota
         stays shared unless a new limiter is passed). Closing the new client closes nothing
         shared.
+
+        Args:
+            auth: Another ``httpx.Auth`` (say, one end user's `BearerAuth`), or ``None``
+                for none. Pass phrases remembered by `ProfilesAPI.enable_access` are not
+                carried over to another identity.
+            rate_limiter: Another `RateLimiter`, or ``None`` for no limiting.
+            timeout: Per-attempt timeout in seconds (or an ``httpx.Timeout``; ``None`` for
+                none).
+            max_retries: Attempts after the first.
+            deadline: Seconds for a whole call, every retry and wait included; ``None`` for
+                none.
+
+        Returns:
+            The new `Client`.
+
+        Raises:
+            ValueError: A negative ``max_retries`` or a ``deadline`` that is not a positive
+                number.
         """
         other = Client.__new__(Client)
         other.__dict__.update(self.__dict__)
@@ -472,25 +490,59 @@ class Client:
         """
         Send a request and return its decoded JSON body (``None`` for an empty body).
 
-        Takes the same arguments as `request_raw`.
+        Every typed method goes through here: auth, the rate limiter, retries and error
+        mapping are the same for a custom endpoint.
+
+        Args:
+            method: Any HTTP method (custom endpoints welcome).
+            path: Relative to ``base_url`` (``"/heartbeat"`` and ``"heartbeat"`` are the
+                same), or an absolute URL of the same origin.
+            **options: See `RequestOptions`.
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
 
         Raises:
             DecodeError: A 2xx body that is not valid JSON.
-            APIError: A non-2xx answer.
-            TransportError: The network failed after all retries.
+            APIError: A non-2xx answer (the most specific subclass).
+            TransportError: The network failed after all retries (`RequestTimeout` on a
+                timeout or past ``deadline``).
+            ValueError: ``path`` points at another origin, or the options conflict.
         """
         return decode_json(await self.request_raw(method, path, **options))
 
     async def get(
         self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
     ) -> Any:
-        """``request("GET", path, params=params, ...)``."""
+        """
+        ``request("GET", path, params=params, ...)``.
+
+        Args:
+            path: Relative to ``base_url``, as for `request`.
+            params: Query parameters; a list value repeats the parameter; ``None`` values
+                are left out.
+            **options: The other options of `request` (see `RequestOptions`).
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
+        """
         return await self.request("GET", path, params=params, **options)
 
     async def delete(
         self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
     ) -> Any:
-        """``request("DELETE", path, params=params, ...)``."""
+        """
+        ``request("DELETE", path, params=params, ...)``.
+
+        Args:
+            path: Relative to ``base_url``, as for `request`.
+            params: Query parameters; a list value repeats the parameter; ``None`` values
+                are left out.
+            **options: The other options of `request` (see `RequestOptions`).
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
+        """
         return await self.request("DELETE", path, params=params, **options)
 
     async def post(
@@ -500,7 +552,19 @@ class Client:
         params: Mapping[str, Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
-        """``request("POST", path, json=json, params=params, ...)``."""
+        """
+        ``request("POST", path, json=json, params=params, ...)``.
+
+        Args:
+            path: Relative to ``base_url``, as for `request`.
+            json: A body to send as JSON; ``None`` sends none.
+            params: Query parameters; a list value repeats the parameter; ``None`` values
+                are left out.
+            **options: The other options of `request` (see `RequestOptions`).
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
+        """
         return await self.request("POST", path, json=json, params=params, **options)
 
     async def put(
@@ -510,7 +574,19 @@ class Client:
         params: Mapping[str, Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
-        """``request("PUT", path, json=json, params=params, ...)``."""
+        """
+        ``request("PUT", path, json=json, params=params, ...)``.
+
+        Args:
+            path: Relative to ``base_url``, as for `request`.
+            json: A body to send as JSON; ``None`` sends none.
+            params: Query parameters; a list value repeats the parameter; ``None`` values
+                are left out.
+            **options: The other options of `request` (see `RequestOptions`).
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
+        """
         return await self.request("PUT", path, json=json, params=params, **options)
 
     async def patch(
@@ -520,7 +596,19 @@ class Client:
         params: Mapping[str, Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
-        """``request("PATCH", path, json=json, params=params, ...)``."""
+        """
+        ``request("PATCH", path, json=json, params=params, ...)``.
+
+        Args:
+            path: Relative to ``base_url``, as for `request`.
+            json: A body to send as JSON; ``None`` sends none.
+            params: Query parameters; a list value repeats the parameter; ``None`` values
+                are left out.
+            **options: The other options of `request` (see `RequestOptions`).
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty body.
+        """
         return await self.request("PATCH", path, json=json, params=params, **options)
 
     @contextlib.asynccontextmanager
@@ -534,6 +622,18 @@ class Client:
         getting the response, not reading it). Read the body inside the ``async with``,
         e.g. with ``response.aiter_bytes()``; an httpx error while reading is raised as
         `TransportError`. The response is closed on leaving the block.
+
+        Args:
+            method: Any HTTP method.
+            path: Relative to ``base_url``, as for `request`.
+            **options: See `RequestOptions`.
+
+        Yields:
+            The 2xx ``httpx.Response``, its body not yet read.
+
+        Raises:
+            APIError: A non-2xx answer (its body is read for the error).
+            TransportError: The network failed after all retries, or while reading.
         """
         response = await self._send_within_deadline(method, path, options, stream=True)
         try:

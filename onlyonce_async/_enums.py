@@ -26,6 +26,9 @@ class ApiEnum(str, enum.Enum):
     def unknown(cls: type[E], value: str) -> E:
         """
         A pseudo-member standing for a ``value`` the API sent that this class does not list.
+
+        Args:
+            value: The value as the API sent it.
         """
         member = str.__new__(cls, value)
         member._name_ = "UNKNOWN"

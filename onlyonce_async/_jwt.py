@@ -69,7 +69,7 @@ class SignedJWTAuth(httpx.Auth):
         claims: Further claims (e.g. ``aud``), merged last: like the reference client,
             a claim named here replaces the SDK's own (``iat``, ``jti``, ``htu``... included)
             on every token, so override those only on purpose.
-        bind_request: Add ``htm``, ``htu`` and ``bsh`` (see the module docs).
+        bind_request: Add ``htm``, ``htu`` and ``bsh`` (see the docs' Authentication page).
         issuer: The ``iss`` claim; by default ``onlyonce-async/<version>``.
 
     Raises:
@@ -123,6 +123,10 @@ class SignedJWTAuth(httpx.Auth):
         """
         Mint the token for one attempt of ``request`` (whose body must have been read).
 
+        Args:
+            request: The request as it will be sent (its method, URL and body are bound into
+                the token when ``bind_request`` is on).
+
         Returns:
             The compact JWS.
         """
@@ -148,6 +152,9 @@ class SignedJWTAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """
         The synchronous flow (for a sync ``httpx.Client``): sign, send, learn the clock.
+
+        Args:
+            request: The request httpx is about to send; the flow adds its headers and yields it.
         """
         self._sign(request)
         response = yield request
@@ -158,6 +165,9 @@ class SignedJWTAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """
         Sign, send; on "token not yet valid" (code 101) correct the clock and retry once.
+
+        Args:
+            request: The request httpx is about to send; the flow adds its headers and yields it.
         """
         await request.aread()
         self._sign(request)

@@ -64,6 +64,20 @@ class AsyncPaginator(Generic[T]):
         params: Mapping[str, Any] | None = None,
         page_size: int | None = None,
     ) -> None:
+        """
+        The typed list methods return one; build your own only for a paginated endpoint
+        the typed methods do not cover.
+
+        Args:
+            client: The `Client` that sends each page's request.
+            path: The endpoint, relative to the client's ``base_url``.
+            item_type: The model each item of ``content`` is decoded into.
+            params: Query parameters sent with every page (``page`` and ``size`` are added).
+            page_size: Items per request, 1 to 100 (the server's default, 20, when ``None``).
+
+        Raises:
+            ValueError: ``page_size`` is not an int from 1 to 100.
+        """
         if page_size is not None and (
             isinstance(page_size, bool)
             or not isinstance(page_size, int)
@@ -84,6 +98,12 @@ class AsyncPaginator(Generic[T]):
     async def fetch_page(self, number: int) -> Page[T]:
         """
         Fetch one page by its 0-based number.
+
+        Args:
+            number: The page's 0-based number.
+
+        Returns:
+            The `Page` (its ``items`` decoded into the paginator's item type).
 
         Raises:
             DecodeError: The body is not a page of ``T``.

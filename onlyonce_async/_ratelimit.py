@@ -45,6 +45,10 @@ class RateLimiter(Protocol):
     async def penalize(self, seconds: float) -> None:
         """
         After a 429: nobody starts before now + ``seconds``.
+
+        Args:
+            seconds: How long every task sharing the limiter waits, from now (the
+                response's ``Retry-After``, or a default backoff when it has none).
         """
 
 
@@ -95,6 +99,12 @@ class SlidingWindowRateLimiter:
         return wait
 
     async def acquire(self) -> None:
+        """
+        Wait until one request may start, and count it.
+
+        Raises:
+            RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
+        """
         self._raise_if_paused_too_long()
         async with self._fifo:
             while True:
@@ -108,6 +118,17 @@ class SlidingWindowRateLimiter:
                 await anyio.sleep(wait)
 
     async def penalize(self, seconds: float) -> None:
+        """
+        After a 429: nobody sharing this limiter starts before now + ``seconds``.
+
+        A shorter pause never shortens one already in force.
+
+        Args:
+            seconds: How long to pause, from now.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not finite.
+        """
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
         self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -52,7 +52,9 @@ class RetryPolicy:
     """
     Exponential backoff with full jitter, capped.
 
-    Args:
+    Each attribute is also a keyword argument of the constructor.
+
+    Attributes:
         initial: The first backoff's upper bound, in seconds.
         maximum: The cap on any one backoff, in seconds.
         jitter: Draw each wait uniformly from ``[0, bound]`` (full jitter) so that many
@@ -68,6 +70,13 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """
         Seconds to wait before retry number ``attempt`` (0-based).
+
+        Args:
+            attempt: The number of retries already made (0 before the first retry).
+
+        Returns:
+            Seconds, drawn from 0 to ``min(maximum, initial * 2 ** attempt)`` (that bound
+            itself without jitter).
         """
         bound = min(self.maximum, self.initial * (2.0 ** min(attempt, 30)))
         return random.uniform(0.0, bound) if self.jitter else bound  # noqa: S311 - not a secret
@@ -75,6 +84,13 @@ class RetryPolicy:
     def should_retry(self, method: str, error: OnlyOnceError) -> bool:
         """
         Whether ``error`` on a ``method`` request may be retried at all.
+
+        Args:
+            method: The request's HTTP method (idempotent methods are retried after more errors).
+            error: What the attempt ended with.
+
+        Returns:
+            Whether the request may be sent again (the attempt budget aside).
         """
         idempotent = method.upper() in IDEMPOTENT_METHODS
         if isinstance(error, TransportError):
@@ -90,6 +106,13 @@ class RetryPolicy:
         Seconds to wait before retrying after ``error``.
 
         ``Retry-After`` wins when the server sent one; otherwise exponential backoff.
+
+        Args:
+            attempt: The number of retries already made (0 before the first retry).
+            error: What the attempt ended with.
+
+        Returns:
+            Seconds to wait.
 
         Raises:
             RateLimitError: The server asked for a wait longer than ``MAX_RETRY_AFTER``.

@@ -1,55 +1,14 @@
 """
-A rate limiter shared through Redis by every process that uses one Only Once account.
+Parts of the SDK that share state through Redis (extra ``redis``; asyncio only).
 
-Several worker processes, on one host or many, each with its own `SlidingWindowRateLimiter`,
-send N times the account's 60 requests a minute and meet 429s. `RedisRateLimiter` keeps the
-same guarantee across all of them: at most ``limit`` acquisitions in any window of
-``period`` (plus the same small ``margin``), for every process sharing the ``key``.
+`RedisRateLimiter` keeps one sliding-window quota for every process that uses the same key:
+at most ``limit`` requests start in any ``period``, decided atomically inside Redis on
+Redis's own clock, with first-come-first-served waiting and a shared 429 pause. When Redis
+cannot be reached it raises `RateLimiterUnavailableError`, unless a ``fallback=`` limiter is
+given. Requires Redis 5 or newer.
 
-How it works. Each decision is one Lua script run atomically inside Redis, timed by Redis's
-own clock (``TIME``), so the hosts' clocks never matter. The starts of the window live in a
-sorted set; a pause set by `RedisRateLimiter.penalize` lives next to it. A caller that must
-wait is told exactly how long (until the slot it is next in line for frees, or until the
-pause ends), sleeps that long plus a few milliseconds of jitter, and asks again: nobody polls.
-
-Fairness. Waiters are served first come, first served across all processes: a caller that
-has to wait takes a ticket in a queue kept in Redis and is told to come back when the slot
-for its place in the queue frees. A caller finds a slot only if enough slots are free for
-every ticket ahead of it as well, so nobody is overtaken to their cost and no process
-starves; a process that asks again at once may still use a slot that a sleeping waiter
-ahead of it leaves unused for a few milliseconds. A ticket is held by a lease renewed on
-every retry: when its holder dies (a killed process) the lease lapses two seconds after its
-expected retry, and a cancelled `acquire` gives its ticket back at once.
-
-Failures. When Redis cannot be reached, `acquire` and `penalize` raise
-`RateLimiterUnavailableError` rather than send unlimited. Pass ``fallback=`` (say a
-``SlidingWindowRateLimiter(limit // number_of_processes, period)``) to keep working on a local
-limiter while Redis is down; a WARNING is logged when that starts and an INFO when Redis is
-back. How long a call takes to notice an outage is the redis client's own retry policy
-(redis-py retries connection errors with backoff before giving up). Redis keeps no copy of
-the window on disk unless configured to: after a restart the window starts empty and up to
-``limit`` requests may start at once, even if ``limit`` started just before the restart.
-The scripts are reloaded by redis-py after a restart (``NOSCRIPT``) without the caller
-noticing.
-
-Keys. A limiter uses four keys, ``<prefix>{<key>}:starts`` and the same ending in ``:pause``,
-``:queue`` and ``:leases`` (the braces keep them in one Redis Cluster slot); each expires on
-its own (``PEXPIRE`` on every write, covering the window, any pause and any waiter), so
-abandoned quotas leave nothing behind. Every sharer must use the same ``limit``, ``period``
-and ``margin``.
-
-asyncio only: redis-py's asyncio client does not run under trio, so calling `acquire` or
-`penalize` from trio raises `RuntimeError` at once. Requires Redis 5 or newer.
-
-Why not an existing library (read: limits 5.8, pyrate-limiter 4.5). ``limits`` (its async
-``MovingWindowRateLimiter`` over ``RedisStorage``) stamps entries with each client's
-``time.time()``, only answers "allowed or not" through ``hit()`` (no atomic "wait this
-long"), keeps whole-second expiries, and has no shared pause. ``pyrate-limiter``'s
-``RedisBucket`` also takes timestamps from the client clock (it says so: it does not use
-Redis ``TIME``), waits with ``asyncio.sleep`` retries without a queue, so waiters are served
-in no particular order, and has no shared pause either. Neither gives the server-clock
-moving window with wait-until, FIFO waiting and a shared penalty that the API's 429
-handling needs, so it is written here.
+How it works (scripts, fairness, failures, keys) and why no existing library is used: the
+documentation's "Rate limits and quotas" page (``docs/rate-limits.md``).
 """
 
 from __future__ import annotations
@@ -186,6 +145,10 @@ class RedisRateLimiter:
     """
     At most ``limit`` acquisitions in any ``period`` across every process sharing ``key``.
 
+    Every sharer of a key must use the same ``limit``, ``period`` and ``margin``. asyncio
+    only: redis-py's asyncio client does not run under trio, so `acquire` and `penalize`
+    raise `RuntimeError` there at once.
+
     Args:
         redis: A ``redis.asyncio.Redis`` client (the caller keeps ownership and closes it).
         key: The name every sharer of one quota uses, e.g. the account's id.
@@ -248,7 +211,13 @@ class RedisRateLimiter:
 
         Args:
             url: A Redis URL such as ``redis://localhost:6379/0``.
-            key, limit, period, prefix, margin, fallback: As for `RedisRateLimiter`.
+            key: The name every sharer of one quota uses, e.g. the account's id.
+            limit: Starts allowed per window.
+            period: The window, in seconds.
+            prefix: Prepended to every Redis key this limiter uses.
+            margin: Extra seconds added to the window, as for `RedisRateLimiter`.
+            fallback: A local limiter used while Redis cannot be reached, as for
+                `RedisRateLimiter`.
             **redis_options: Passed to ``redis.asyncio.Redis.from_url`` (timeouts, retry...).
 
         Returns:
@@ -297,6 +266,9 @@ class RedisRateLimiter:
     async def penalize(self, seconds: float) -> None:
         """
         After a 429: no sharer of the key starts before Redis's now + ``seconds``.
+
+        Args:
+            seconds: How long every sharer of the key waits, from Redis's now.
 
         Raises:
             ValueError: ``seconds`` is negative or not finite.

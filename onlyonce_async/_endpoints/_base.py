@@ -23,6 +23,12 @@ class EndpointArea:
     __slots__ = ("_client",)
 
     def __init__(self, client: Client) -> None:
+        """
+        Bind the namespace to a client; `Client` does this for each of its namespaces.
+
+        Args:
+            client: The `Client` whose requests this namespace sends.
+        """
         self._client = client
 
     def __repr__(self) -> str:

@@ -81,12 +81,18 @@ class AccountAPI(EndpointArea):
             pass_phrase: The personal profile's pass phrase.
             password: The account's password.
             email: The account's email address (its user name).
-            first_name, last_name, middle_name: The person's names.
+            first_name: The person's first name.
+            last_name: The person's last name.
             country: A ``country_field`` dictionary entry id.
+            middle_name: The person's middle name, if any.
             avatar: The avatar as a ``data:`` URI.
-            personal_email, personal_phone, employer, job_title, business_email,
-                business_phone: Optional details for the personal profile.
+            personal_email: A personal email address for the personal profile.
+            personal_phone: A personal phone number for the personal profile.
             gender: A ``gender_field`` dictionary entry id.
+            employer: The person's employer.
+            job_title: The person's job title.
+            business_email: A business email address for the personal profile.
+            business_phone: A business phone number for the personal profile.
             mail_pass_phrase: Whether to mail the pass phrase to ``email``.
 
         Raises:
@@ -158,6 +164,11 @@ class AccountAPI(EndpointArea):
         """
         Ask for a password-reset email (``GET /password/change?email=``).
 
+        The server answers the same whether or not an account has that address.
+
+        Args:
+            email: The account's email address.
+
         Raises:
             ValueError, TypeError: An empty or non-string email (nothing is sent).
         """
@@ -167,6 +178,12 @@ class AccountAPI(EndpointArea):
         """
         Change the password (``GET /account/changePassword``, with a JSON body as the
         reference documents it).
+
+        The server invalidates the account's bearer tokens: sign in again afterwards.
+
+        Args:
+            old_password: The current password.
+            new_password: The password to set.
 
         Raises:
             ValueError, TypeError: An empty or non-string password (nothing is sent).

@@ -89,6 +89,11 @@ class CardsAPI(EndpointArea):
         """
         List a profile's own cards or the cards it accepted (``GET /profiles/{id}/cards``).
 
+        Args:
+            profile_id: The profile whose cards to list.
+            scope: ``MINE`` for the profile's own cards, ``ACCEPTED`` for the cards shared with it
+                and accepted (a `CardScope` or its string).
+
         Returns:
             The `Card` objects.
 
@@ -102,6 +107,10 @@ class CardsAPI(EndpointArea):
     async def get(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> CardContent:
         """
         Get a card with its values (``GET /profiles/{id}/cards/{cardId}``; access required).
+
+        Args:
+            profile_id: The profile that owns the card (or accepted it).
+            card_id: The card.
 
         Returns:
             The `CardContent`.
@@ -142,6 +151,10 @@ class CardsAPI(EndpointArea):
         """
         Copy a card (``POST /profiles/{id}/cards/{cardId}/clone``; access required).
 
+        Args:
+            profile_id: The profile that owns the card.
+            card_id: The card to copy.
+
         Returns:
             The copy's id.
 
@@ -163,6 +176,12 @@ class CardsAPI(EndpointArea):
         Replace a card's name and values (``PUT /profiles/{id}/cards/{cardId}``; access
         required).
 
+        Args:
+            profile_id: The profile that owns the card.
+            card_id: The card.
+            name: The card's new name (unique per profile).
+            fields: Ids of datastore values the card holds from now on (replacing the old ones).
+
         Raises:
             ValueError, TypeError: A bad argument (nothing is sent).
             ValidationError: The name is taken or a value is not in the datastore.
@@ -173,6 +192,10 @@ class CardsAPI(EndpointArea):
     async def delete(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> None:
         """
         Delete a card (``DELETE /profiles/{id}/cards/{cardId}``).
+
+        Args:
+            profile_id: The profile that owns the card.
+            card_id: The card.
 
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).

@@ -40,6 +40,9 @@ class CompaniesAPI(EndpointArea):
         """
         Find organisations whose name contains ``employer_name`` (``GET /companies``).
 
+        Args:
+            employer_name: Part of the organisation's name.
+
         Returns:
             The matching `Company` objects.
 

@@ -68,6 +68,9 @@ class DatastoreAPI(EndpointArea):
         """
         Get a profile's whole datastore (``GET /profiles/{id}/dataStore``).
 
+        Args:
+            profile_id: The profile whose datastore to read.
+
         Returns:
             Every `FieldValue` (the shape the SDK and sandbox agree on; the reference is
             silent).
@@ -128,6 +131,10 @@ class DatastoreAPI(EndpointArea):
     async def delete_field(self, profile_id: uuid.UUID | str, field_id: uuid.UUID | str) -> None:
         """
         Delete a field value (``DELETE /profiles/{id}/dataStore/fields/{fieldId}``).
+
+        Args:
+            profile_id: The profile whose datastore holds the value.
+            field_id: The field value's id (`FieldValue.id`).
 
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).

@@ -66,6 +66,9 @@ class FilesAPI(EndpointArea):
         """
         Get a file's metadata (``GET /files/{fileMetadataId}/info``).
 
+        Args:
+            file_id: The file (`FileInfo.id`).
+
         Returns:
             The `FileInfo`.
 
@@ -80,6 +83,10 @@ class FilesAPI(EndpointArea):
         """
         Download a file into memory (``GET /profiles/{id}/files/{fileId}/download``; access
         required). Use `download_to` for large files.
+
+        Args:
+            profile_id: The profile the file belongs to.
+            file_id: The file (`FileInfo.id`).
 
         Returns:
             The file's bytes.
@@ -189,6 +196,10 @@ class FilesAPI(EndpointArea):
     async def delete(self, profile_id: uuid.UUID | str, file_id: uuid.UUID | str) -> None:
         """
         Delete a file (``DELETE /profiles/{id}/files/{fileMetadataId}``).
+
+        Args:
+            profile_id: The profile the file belongs to.
+            file_id: The file (`FileInfo.id`).
 
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).

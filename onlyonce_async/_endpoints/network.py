@@ -127,6 +127,11 @@ class NetworkAPI(EndpointArea):
         """
         Offer the sender's card to the recipient (``POST /requests``; access required).
 
+        Args:
+            card_id: The sender's card to offer.
+            sender_id: The caller's profile that owns the card.
+            recipient_id: The profile to offer it to.
+
         Returns:
             The new, pending `ShareRequest`.
 
@@ -236,6 +241,10 @@ class NetworkAPI(EndpointArea):
         """
         Accept share requests received (``POST /requests/accept``; all or nothing).
 
+        Args:
+            ids: The share requests to accept (`ShareRequest.id`), at least one; all must be
+                pending requests the caller received.
+
         Raises:
             ValueError, TypeError: No ids or a bad id (nothing is sent).
             WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
@@ -247,6 +256,10 @@ class NetworkAPI(EndpointArea):
         """
         Decline share requests received (``POST /requests/decline``; all or nothing).
 
+        Args:
+            ids: The share requests to decline (`ShareRequest.id`), at least one; all must be
+                pending requests the caller received.
+
         Raises:
             ValueError, TypeError: No ids or a bad id (nothing is sent).
             WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
@@ -257,6 +270,10 @@ class NetworkAPI(EndpointArea):
     async def revoke(self, ids: Iterable[uuid.UUID | str]) -> None:
         """
         Withdraw share requests sent (``POST /requests/revoke``; all or nothing).
+
+        Args:
+            ids: The share requests to revoke (`ShareRequest.id`), at least one; all must be
+                pending requests the caller sent.
 
         Raises:
             ValueError, TypeError: No ids or a bad id (nothing is sent).

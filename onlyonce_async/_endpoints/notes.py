@@ -73,6 +73,10 @@ class NotesMethods(EndpointArea):
         """
         The notes ``owner_id`` wrote about ``profile_id`` (``GET /profiles/{id}/notes``).
 
+        Args:
+            profile_id: The profile the notes are about.
+            owner_id: The caller's profile that wrote them.
+
         Returns:
             The `Note` objects.
 
@@ -103,6 +107,10 @@ class NotesMethods(EndpointArea):
     async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
         """
         Delete a note (``DELETE /profiles/{id}/notes/{noteId}``).
+
+        Args:
+            profile_id: The profile the note is about.
+            note_id: The note (`Note.id`).
 
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).

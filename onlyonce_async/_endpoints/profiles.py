@@ -277,6 +277,9 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         Delete one of the caller's organization profiles (``DELETE /profiles/{id}``).
 
+        Args:
+            profile_id: The organization profile to delete.
+
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).
             AccessDeniedError: A personal profile, or another account's.
@@ -308,6 +311,11 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         Change a profile's pass phrase (``POST /profiles/{id}/chagePassPhrase``, sic).
 
+        Args:
+            profile_id: The profile.
+            pass_phrase: Its current pass phrase.
+            new_pass_phrase: The pass phrase to set.
+
         Raises:
             ValueError, TypeError: A bad argument (nothing is sent).
             WrongSecretKeyError: ``pass_phrase`` is wrong.
@@ -323,6 +331,10 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         Bookmark ``target_id`` for ``profile_id`` (``POST /profiles/{id}/bookmarks``).
 
+        Args:
+            profile_id: The caller's profile that keeps the bookmark.
+            target_id: The profile to bookmark.
+
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).
         """
@@ -334,6 +346,10 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
     ) -> None:
         """
         Remove a bookmark (``DELETE /profiles/{id}/bookmarks/{profileId}``).
+
+        Args:
+            profile_id: The caller's profile that keeps the bookmark.
+            target_id: The bookmarked profile.
 
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).
@@ -351,6 +367,11 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         Tag ``target_id`` as ``owner_id`` (``POST /profiles/tags``).
 
+        Args:
+            owner_id: The caller's profile that tags.
+            target_id: The profile tagged.
+            tag: The tag's text.
+
         Raises:
             ValueError, TypeError: A bad argument (nothing is sent).
         """
@@ -361,6 +382,11 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
     ) -> None:
         """
         Remove a tag (``DELETE /profiles/tags``, with a JSON body).
+
+        Args:
+            owner_id: The caller's profile that tagged.
+            target_id: The profile tagged.
+            tag: The tag's text.
 
         Raises:
             ValueError, TypeError: A bad argument (nothing is sent).

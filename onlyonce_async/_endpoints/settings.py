@@ -94,6 +94,9 @@ class SettingsMethods(EndpointArea):
         """
         Get a profile's settings (``GET /profiles/{id}/settings``).
 
+        Args:
+            profile_id: The caller's profile.
+
         Returns:
             The `ProfileSettings`.
 
@@ -106,6 +109,11 @@ class SettingsMethods(EndpointArea):
     async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
         """
         Replace a profile's settings (``PUT /profiles/{id}/settings``).
+
+        Args:
+            profile_id: The caller's profile.
+            settings: The whole settings object (the API replaces every setting): read it with
+                `get_settings`, change it with ``attrs.evolve``, write it back.
 
         Raises:
             ValueError, TypeError: A bad id, ``settings`` is not a `ProfileSettings`, or it

@@ -139,6 +139,10 @@ class DictionariesAPI(EndpointArea):
         """
         The predefined values of a field (``GET /dictionaries``), e.g. ``"country_field"``.
 
+        Args:
+            field_definition_name: The field whose values to list: ``"country_field"``,
+                ``"gender_field"`` or ``"legal_entity_type_field"``.
+
         Returns:
             The `DictionaryEntry` objects, in the API's order.
 

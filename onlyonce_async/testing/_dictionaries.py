@@ -67,6 +67,11 @@ def _entry_id(name: str, value: str, fixed: str | None) -> uuid.UUID:
 class DictionaryEntry:
     """
     One predefined value: ``{"id", "order", "value"}`` on the wire.
+
+    Attributes:
+        id: The entry's stable id (what ``country``, ``gender`` and the like take).
+        order: Its position in the dictionary.
+        value: Its display text.
     """
 
     id: uuid.UUID

@@ -128,6 +128,9 @@ class Sandbox:
             last_name: Last name.
             country: A ``country_field`` dictionary id (default: Netherlands).
 
+        Returns:
+            The `SandboxUser`: its credentials, ``user_id`` and personal ``profile_id``.
+
         Raises:
             ValueError: A field ``/signUp`` would refuse (e.g. the email is taken).
         """
@@ -156,6 +159,12 @@ class Sandbox:
         """
         A sign-in token for ``user`` (the same as ``POST /signIn``, without a request): a
         JWT naming a new session; treat it as opaque.
+
+        Args:
+            user: A user made by `create_user`.
+
+        Returns:
+            The bearer token, as ``BearerAuth(token)`` takes it.
 
         Raises:
             KeyError: The user's account was deleted.
@@ -189,6 +198,9 @@ class Sandbox:
     def disable_api_client(self, api_key: str) -> None:
         """
         Deactivate a client while its key stays registered: its tokens then get 201.
+
+        Args:
+            api_key: The key given to `register_api_client`.
 
         Raises:
             KeyError: No client has that key.
@@ -232,6 +244,12 @@ class Sandbox:
         The entries of a dictionary (``country_field``, ``gender_field``,
         ``legal_entity_type_field``).
 
+        Args:
+            name: The dictionary's field definition name.
+
+        Returns:
+            The entries, in their order.
+
         Raises:
             KeyError: Unknown dictionary.
         """
@@ -257,6 +275,9 @@ class Sandbox:
                 ``http_client`` (``auth``, ``max_retries``, ``retry_policy``, ``timeout``,
                 ``rate_limiter``, ...). Without ``rate_limiter`` the client gets a
                 `SlidingWindowRateLimiter` matching the sandbox's limit (none without one).
+
+        Returns:
+            A new `Client`; close it (``async with``) when done.
 
         Raises:
             TypeError: ``base_url``, ``transport`` or ``http_client`` was passed.

@@ -39,6 +39,9 @@ class SandboxTransport(httpx.AsyncBaseTransport):
         """
         Run the app for one request.
 
+        Args:
+            request: The request to hand to the app.
+
         Raises:
             httpx.ReadTimeout: The app did not answer within the request's read timeout.
             httpx.RemoteProtocolError: The sandbox dropped the connection (fault injection),
