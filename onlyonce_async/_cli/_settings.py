@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import httpx
 
 from .._auth import BearerAuth
 from .._client import DEFAULT_BASE_URL, Client
-from .._jwt import SignedJWTAuth
+
+if TYPE_CHECKING:
+    from .._jwt import SignedJWTAuth
 
 __all__ = ["ENVIRONMENT_HELP", "ClientFactory", "Settings", "UsageError", "build_client"]
 
@@ -101,6 +104,8 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
 
 
 def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJWTAuth:
+    from .._jwt import SignedJWTAuth  # PyJWT and cryptography: only when signing JWTs
+
     user = env.get("ONLYONCE_USER")
     if user is not None and not user.isdigit():
         raise UsageError("ONLYONCE_USER must be the integer user id")
