@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from .._errors import OnlyOnceError
 from ._settings import ClientFactory, Settings, UsageError
+from ._text import printable
 
 __all__ = ["add_parser", "run_api"]
 
@@ -165,5 +166,8 @@ async def run_api(
             # Refused before sending: a bad profile id, an absolute URL to another origin.
             raise UsageError(str(exc)) from None
     if decoded is not None:
-        out.write(json.dumps(decoded, indent=2, ensure_ascii=False) + "\n")
+        # JSON escapes line breaks and ESC inside strings, so every "\n" here is structure;
+        # printable escapes what JSON leaves raw (DEL, C1 controls, bidirectional overrides).
+        text = json.dumps(decoded, indent=2, ensure_ascii=False)
+        out.write("".join(f"{printable(line)}\n" for line in text.split("\n")))
     return 0

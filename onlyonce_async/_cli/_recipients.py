@@ -12,6 +12,7 @@ from anyio import AsyncFile
 
 from .._endpoints.bulk import ShareOutcome
 from ._settings import UsageError
+from ._text import printable
 
 __all__ = ["RESULT_COLUMNS", "ResultWriter", "read_recipients"]
 
@@ -95,7 +96,8 @@ class ResultWriter:
     def write(self, outcome: ShareOutcome) -> None:
         """Write ``outcome``'s row."""
         request, error = outcome.request, outcome.error
-        status = "" if request is None else request.status.value
+        # The status and the error message come from the network: escaped like all output.
+        status = "" if request is None else printable(str(request.status.value))
         self._writer.writerow(
             (
                 str(outcome.recipient_id),
@@ -105,6 +107,6 @@ class ResultWriter:
                 outcome.attempts,
                 "true" if outcome.reconciled else "false",
                 "" if error is None else type(error).__name__,
-                "" if error is None else str(error),
+                "" if error is None else printable(str(error)),
             )
         )

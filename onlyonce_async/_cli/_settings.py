@@ -7,6 +7,7 @@ history. The variables are listed in `ENVIRONMENT_HELP` (shown by ``onlyonce --h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ import httpx
 
 from .._auth import BearerAuth
 from .._client import DEFAULT_BASE_URL, Client
+from .._urls import check_base_url
 
 if TYPE_CHECKING:
     from .._jwt import SignedJWTAuth
@@ -58,21 +60,48 @@ class Settings:
     base_url: str
     auth: httpx.Auth | None = attrs.field(repr=False)
     pass_phrase: str | None = attrs.field(repr=False)
+    allow_insecure_http: bool = False
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(
+        cls, environ: Mapping[str, str], *, allow_insecure_http: bool = False
+    ) -> Settings:
         """
         Read the settings from ``environ`` (empty values count as unset).
 
+        Args:
+            environ: The environment.
+            allow_insecure_http: ``--allow-insecure-http``: accept a plain ``http://``
+                base URL to a host other than this machine.
+
         Raises:
-            UsageError: Incomplete or conflicting credentials, or an unreadable key.
+            UsageError: Incomplete or conflicting credentials, a value with a control
+                character (named, never shown), or an unreadable key.
         """
         env = {k: v for k, v in environ.items() if k.startswith("ONLYONCE_") and v}
+        for name, value in sorted(env.items()):
+            if _CONTROL.search(value):
+                raise UsageError(
+                    f"{name} contains a control character (a line break, carriage return, "
+                    "tab or escape, often copied from a file): remove it "
+                    "(the value is not shown)"
+                )
         return cls(
             base_url=env.get("ONLYONCE_BASE_URL", DEFAULT_BASE_URL),
             auth=_auth_from(env),
             pass_phrase=env.get("ONLYONCE_PASS_PHRASE"),
+            allow_insecure_http=allow_insecure_http,
         )
+
+
+#: C0 controls, DEL and C1 controls: never part of a URL, token, password or pass phrase.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+#: The variables of each kind of credentials, for messages.
+CREDENTIAL_VARIABLES = (
+    "ONLYONCE_TOKEN, or ONLYONCE_USERNAME and ONLYONCE_PASSWORD, "
+    "or ONLYONCE_API_KEY and ONLYONCE_PRIVATE_KEY"
+)
 
 
 def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
@@ -91,16 +120,28 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
     if len(chosen) > 1:
         raise UsageError(f"set only one kind of credentials, not {' and '.join(chosen)}")
     if token:
-        return BearerAuth(token)
+        return _refusing_values("ONLYONCE_TOKEN", lambda: BearerAuth(token))
     if username or password:
         if not (username and password):
             raise UsageError("set both ONLYONCE_USERNAME and ONLYONCE_PASSWORD")
-        return BearerAuth.with_credentials(username, password)
+        return _refusing_values(
+            "ONLYONCE_USERNAME or ONLYONCE_PASSWORD",
+            lambda: BearerAuth.with_credentials(username, password),
+        )
     if api_key or key_path:
         if not (api_key and key_path):
             raise UsageError("set both ONLYONCE_API_KEY and ONLYONCE_PRIVATE_KEY (a PEM file)")
         return _signed_jwt(env, api_key, Path(key_path))
     return None
+
+
+def _refusing_values(names: str, make: Callable[[], BearerAuth]) -> BearerAuth:
+    """``make()``, with a ValueError (a credential the SDK refuses) as a UsageError that
+    names the variables and, as the value could be echoed, not the SDK's message."""
+    try:
+        return make()
+    except ValueError:
+        raise UsageError(f"{names}: the value is refused (it is not shown)") from None
 
 
 def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJWTAuth:
@@ -143,6 +184,31 @@ def build_client(
         UsageError: The base URL is refused (not absolute, or plain http to a remote host).
     """
     try:
-        return Client(base_url=settings.base_url, auth=settings.auth, transport=transport)
+        return Client(
+            base_url=settings.base_url,
+            auth=settings.auth,
+            transport=transport,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
     except ValueError as exc:
+        if not settings.allow_insecure_http and _refused_as_plain_http(settings.base_url):
+            raise UsageError(
+                f"ONLYONCE_BASE_URL is plain http:// to {httpx.URL(settings.base_url).host}, "
+                "another machine: credentials would cross the network unencrypted. Use "
+                "https://, or accept that with --allow-insecure-http "
+                "(onlyonce --allow-insecure-http COMMAND ...)"
+            ) from None
         raise UsageError(f"ONLYONCE_BASE_URL: {exc}") from None
+
+
+def _refused_as_plain_http(base_url: str) -> bool:
+    """Whether ``base_url`` is refused only because it is plain http to a remote host."""
+    try:
+        check_base_url(base_url, allow_insecure_http=True)
+    except ValueError:
+        return False
+    try:
+        check_base_url(base_url, allow_insecure_http=False)
+    except ValueError:
+        return True
+    return False
