@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from onlyonce_async import BadRequestError, ShareOutcome
-from onlyonce_async._cli import _settings as settings_module
+from onlyonce_async import _auth as auth_module
 from onlyonce_async._cli import main
 from onlyonce_async._cli._recipients import ResultWriter
 from onlyonce_async._cli._settings import build_client
@@ -146,7 +146,7 @@ def test_credential_refused_by_the_sdk_is_one_clean_line(
     def refusing(token: str) -> Any:
         raise ValueError(f"token {token!r} is not acceptable")
 
-    monkeypatch.setattr(settings_module, "BearerAuth", refusing)
+    monkeypatch.setattr(auth_module, "BearerAuth", refusing)
     assert main(["api", "GET", "/heartbeat"], environ={"ONLYONCE_TOKEN": "tok-123"}) == 2
     (line,) = _stderr_lines(capsys)
     assert "ONLYONCE_TOKEN" in line and "tok-123" not in line

@@ -205,3 +205,10 @@ def test_unknown_attribute_raises_attribute_error() -> None:
     """A name the package does not have raises AttributeError, as for any module."""
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         onlyonce_async.Nope  # noqa: B018
+
+
+def test_the_command_line_parses_before_loading_the_sdk() -> None:
+    """`onlyonce --version` and `--help` need only the parser: httpx, the client and the
+    endpoint models load once a command runs."""
+    loaded = _modules_after("import onlyonce_async._cli")
+    assert "httpx" not in loaded and "onlyonce_async._client" not in loaded

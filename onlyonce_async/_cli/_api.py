@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._errors import OnlyOnceError
 from ._settings import ClientFactory, Settings, UsageError
 from ._text import printable
 
@@ -143,6 +142,8 @@ async def run_api(
         UsageError: Bad arguments.
         OnlyOnceError: The request failed.
     """
+    from .._errors import OnlyOnceError  # the SDK loads once a command runs (see main)
+
     params = parse_query(args.query)
     headers = parse_headers(args.header)
     body = read_body(args.body, sys.stdin)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anyio import AsyncFile
 
-from .._endpoints.bulk import ShareOutcome
 from ._settings import UsageError
 from ._text import printable
+
+if TYPE_CHECKING:
+    from .._endpoints.bulk import ShareOutcome
 
 __all__ = ["RESULT_COLUMNS", "ResultWriter", "read_recipients"]
 

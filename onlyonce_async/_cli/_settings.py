@@ -10,17 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
-import httpx
 
-from .._auth import BearerAuth
-from .._client import DEFAULT_BASE_URL, Client
-from .._urls import check_base_url
+from .._defaults import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
+    import httpx
+
+    from .._auth import BearerAuth
+    from .._client import Client
     from .._jwt import SignedJWTAuth
+
+# The SDK (httpx above all) is imported where it is used, not here: `onlyonce --version`
+# and `--help` then answer without loading it.
 
 __all__ = ["ENVIRONMENT_HELP", "ClientFactory", "Settings", "UsageError", "build_client"]
 
@@ -105,6 +109,8 @@ CREDENTIAL_VARIABLES = (
 
 
 def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
+    from .._auth import BearerAuth
+
     token = env.get("ONLYONCE_TOKEN")
     username, password = env.get("ONLYONCE_USERNAME"), env.get("ONLYONCE_PASSWORD")
     api_key, key_path = env.get("ONLYONCE_API_KEY"), env.get("ONLYONCE_PRIVATE_KEY")
@@ -165,8 +171,15 @@ def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJ
         raise UsageError(f"ONLYONCE_PRIVATE_KEY: {exc}") from None
 
 
-#: Builds the `Client` a command uses from the settings (the test hook of `main`).
-ClientFactory = Callable[[Settings], Client]
+class ClientFactory(Protocol):
+    """
+    Builds the `Client` a command uses from the settings (the test hook of `main`).
+    """
+
+    def __call__(self, settings: Settings, /) -> Client:
+        """
+        The client for ``settings``.
+        """
 
 
 def build_client(
@@ -183,6 +196,10 @@ def build_client(
     Raises:
         UsageError: The base URL is refused (not absolute, or plain http to a remote host).
     """
+    import httpx
+
+    from .._client import Client
+
     try:
         return Client(
             base_url=settings.base_url,
@@ -203,6 +220,8 @@ def build_client(
 
 def _refused_as_plain_http(base_url: str) -> bool:
     """Whether ``base_url`` is refused only because it is plain http to a remote host."""
+    from .._urls import check_base_url
+
     try:
         check_base_url(base_url, allow_insecure_http=True)
     except ValueError:
