@@ -69,12 +69,14 @@ class Gate:
 
 
 class Clock:
-    """A settable Unix clock injected into the sandbox."""
+    """A settable clock injected into the sandbox or a limiter; counts its reads."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
+        self.reads = 0
 
     def __call__(self) -> float:
+        self.reads += 1
         return self.now
 
     def advance(self, seconds: float) -> None:

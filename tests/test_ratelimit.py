@@ -122,20 +122,31 @@ async def test_penalize_pauses_everyone() -> None:
 
 async def test_penalty_raised_while_waiting_is_honoured() -> None:
     """A pause that arrives while a task already waits for a slot extends its wait."""
-    limiter = oo.SlidingWindowRateLimiter(1, 0.1)
+    clock = Clock(now=0.0)  # moved by hand: the steps below do not depend on speed
+    limiter = oo.SlidingWindowRateLimiter(1, 0.1, clock=clock)
     await limiter.acquire()
-    done: list[float] = []
-    start = anyio.current_time()
+    granted_at: list[float] = []
 
     async def worker() -> None:
         await limiter.acquire()
-        done.append(anyio.current_time() - start)
+        granted_at.append(clock.now)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(worker)
-        await anyio.sleep(0.02)
-        await limiter.penalize(0.4)
-    assert done[0] >= 0.39
+    async def until_the_clock_is_read() -> None:
+        reads = clock.reads
+        while clock.reads == reads:  # noqa: ASYNC110  # the limiter's reads are the signal
+            await anyio.sleep(0.005)
+
+    with anyio.fail_after(30):  # hang guard
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker)
+            await anyio.wait_all_tasks_blocked()  # the worker waits for the window
+            await limiter.penalize(0.4)
+            clock.advance(0.2)  # the window is over, the pause is not
+            await until_the_clock_is_read()  # the worker woke and looked at the time
+            await anyio.wait_all_tasks_blocked()
+            assert granted_at == []
+            clock.advance(0.21)
+    assert len(granted_at) == 1 and granted_at[0] >= 0.4
 
 
 async def test_long_pause_fails_fast() -> None:
