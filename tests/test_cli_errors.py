@@ -58,6 +58,16 @@ def test_refused_credentials_say_so(world: World, capsys: pytest.CaptureFixture[
     assert "credentials were refused" in err and "not-the-password" not in err
 
 
+def test_a_401_about_the_request_does_not_blame_the_credentials(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A 401 "wrong-request-status" is about the share request: no credentials hint."""
+    body = {"status": "wrong-request-status", "message": "Wrong request status"}
+    assert _run_against(lambda _: httpx.Response(401, json=body), "api", "PUT", "/x")[0] == 1
+    lines = _stderr_lines(capsys)
+    assert "WrongRequestStatusError" in lines[0] and len(lines) == 1
+
+
 def test_404_shows_the_requested_url(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     """A 404 from a wrong base path shows the URL that was requested (no query)."""
     wrong = BASE_URL.replace("/v2/", "/api/v3/")

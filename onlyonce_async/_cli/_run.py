@@ -16,6 +16,7 @@ import httpx
 from .._errors import (
     APIError,
     AuthenticationError,
+    AuthenticationFailedError,
     DecodeError,
     NotFoundError,
     OnlyOnceError,
@@ -88,13 +89,22 @@ def _api_error_details(exc: APIError, settings: Settings | None) -> list[str]:
             "the pass phrase was refused: check ONLYONCE_PASS_PHRASE (the API calls it the "
             "secret key)"
         )
-    elif isinstance(exc, UnauthorizedError) and settings is not None and settings.auth is None:
+    elif _about_credentials(exc) and settings is not None and settings.auth is None:
         details.append(f"no credentials are set: set {CREDENTIAL_VARIABLES} (see onlyonce --help)")
-    elif isinstance(exc, (UnauthorizedError, AuthenticationError)):
+    elif _about_credentials(exc):
         details.append("the credentials were refused: check them (see onlyonce --help)")
     if isinstance(exc, NotFoundError) and (url := _requested(exc)) is not None:
         details.append(f"requested {url}: if the path is right, check ONLYONCE_BASE_URL")
     return details
+
+
+def _about_credentials(exc: APIError) -> bool:
+    """Whether ``exc`` refuses the credentials (not, say, a share request's status)."""
+    # UnauthorizedError's other subclasses (wrong request status or owner, encryption)
+    # are about the request, not about who sent it.
+    return type(exc) is UnauthorizedError or isinstance(
+        exc, (AuthenticationFailedError, AuthenticationError)
+    )
 
 
 def _requested(exc: APIError) -> str | None:
