@@ -26,8 +26,11 @@ PYTHONS = nox.project.python_versions(PYPROJECT)
 
 
 def _installed(version: str) -> bool:
-    """Whether an interpreter for ``version`` runs: the one running nox, or pythonX.Y on
-    PATH (which may be a shim, e.g. pyenv's, for a version that is not active)."""
+    """
+    Whether an interpreter for ``version`` runs: the one running nox, or pythonX.Y on PATH.
+
+    Running it matters: PATH may hold a shim (pyenv's) for a version that is not active.
+    """
     if version == "{}.{}".format(*sys.version_info):
         return True
     path = shutil.which(f"python{version}")
@@ -73,8 +76,11 @@ def _ensure_redis_server(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite (asyncio and trio) under coverage, on every installed Python
-    the classifiers name; the coverage session then combines and reports."""
+    """
+    Run the whole test suite (asyncio and trio) under coverage, on every Python installed.
+
+    The matrix is the classifiers' versions; the coverage session combines and reports.
+    """
     _ensure_redis_server(session)
     _install(session)
     session.run("python", "-m", "coverage", "run", "-m", "pytest", *session.posargs)

@@ -140,9 +140,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _fail(status: int, message: str, *details: str) -> int:
-    """Report an error on stderr, one line and indented detail lines, and return ``status``.
+    """
+    Report an error on stderr, one line and indented detail lines, and return ``status``.
 
-    Every line goes through `printable`: messages carry text from the network."""
+    Every line goes through `printable`: messages carry text from the network.
+    """
     lines = [f"onlyonce: error: {printable(message)}", *(f"  {printable(d)}" for d in details)]
     sys.stderr.write("".join(f"{line}\n" for line in lines))
     return status

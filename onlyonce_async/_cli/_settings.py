@@ -142,8 +142,11 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
 
 
 def _refusing_values(names: str, make: Callable[[], BearerAuth]) -> BearerAuth:
-    """``make()``, with a ValueError (a credential the SDK refuses) as a UsageError that
-    names the variables and, as the value could be echoed, not the SDK's message."""
+    """
+    ``make()``, with a ValueError (a credential the SDK refuses) as a UsageError.
+
+    The error names the variables but not the SDK's message, which could quote the value.
+    """
     try:
         return make()
     except ValueError:
