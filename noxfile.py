@@ -1,13 +1,17 @@
 """
 Every developer task: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``, ``bench``, ``docs``.
 
-pyproject.toml is the single source of truth for dependencies; nox only installs from it.
+pyproject.toml is the single source of truth for dependencies and for the Python versions
+(its classifiers); nox only installs from it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 
 import nox
 
@@ -15,8 +19,37 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
-DEV = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "dev")
-DOCS = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "docs")
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+DEV = nox.project.dependency_groups(PYPROJECT, "dev")
+DOCS = nox.project.dependency_groups(PYPROJECT, "docs")
+#: Every Python the classifiers name: the ``tests`` matrix.
+PYTHONS = nox.project.python_versions(PYPROJECT)
+
+
+def _installed(version: str) -> bool:
+    """
+    Whether an interpreter for ``version`` runs: the one running nox, or pythonX.Y on PATH.
+
+    Running it matters: PATH may hold a shim (pyenv's) for a version that is not active.
+    """
+    if version == "{}.{}".format(*sys.version_info):
+        return True
+    path = shutil.which(f"python{version}")
+    if path is None:
+        return False
+    probe = subprocess.run([path, "-c", "pass"], capture_output=True, check=False)  # noqa: S603
+    return probe.returncode == 0
+
+
+# Versions that are not installed are skipped (CI with only 3.11 runs 3.11), unless none is:
+# then they are errors, so that `nox -s tests` cannot succeed having run nothing.
+nox.options.error_on_missing_interpreters = not any(_installed(v) for v in PYTHONS)
+
+
+def _dev(name: str) -> str:
+    """The requirement for ``name`` as the dev dependency group pins it."""
+    (requirement,) = [r for r in DEV if re.match(rf"{re.escape(name)}(?![\w.-])", r)]
+    return requirement
 
 
 def _install(
@@ -26,7 +59,10 @@ def _install(
 
 
 def _ensure_redis_server(session: nox.Session) -> None:
-    """The Redis limiter tests start a real redis-server; install it when we can."""
+    """
+    The Redis limiter tests start a real redis-server on loopback: use the one on PATH, or
+    install it with apt-get when running as root; otherwise say how.
+    """
     if shutil.which("redis-server"):
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -39,25 +75,38 @@ def _ensure_redis_server(session: nox.Session) -> None:
         )
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite (asyncio and trio)."""
+    """
+    Run the whole test suite (asyncio and trio) under coverage, on every Python installed.
+
+    The matrix is the classifiers' versions; the coverage session combines and reports.
+    """
     _ensure_redis_server(session)
     _install(session)
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "coverage", "run", "-m", "pytest", *session.posargs)
+    session.notify("coverage")
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Combine the tests sessions' coverage data and report it."""
+    session.install(_dev("coverage"))
+    session.run("coverage", "combine")
+    session.run("coverage", "report")
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
-    session.install("ruff")
+    """ruff, as the dev dependency group pins it: lint and formatting."""
+    session.install(_dev("ruff"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package and the tests."""
+    """mypy --strict on the package and the tests (mypy from the dev dependency group)."""
     _install(session)
     session.run("mypy")
 

@@ -11,8 +11,9 @@ Enable the fixtures with one line (here, or in your ``conftest.py``)::
 
     pytest_plugins = ["onlyonce_async.testing.pytest_plugin"]
 
-Run: ``pytest examples/test_my_app.py`` (needs ``onlyonce-async[testing]``; async tests
-use anyio's pytest plugin, installed with anyio).
+Run: ``pytest examples/test_my_app.py`` (needs ``onlyonce-async[testing]`` and pytest; async
+tests use anyio's pytest plugin, installed with anyio; ``examples/pytest.ini`` is this
+directory's own pytest configuration).
 """
 
 from __future__ import annotations

@@ -118,9 +118,12 @@ async def embedded_sandbox_client(retries: int) -> AsyncIterator[Client]:
     user = sandbox.create_user(
         email="demo@example.com", password="demo-password", pass_phrase="demo"
     )
+    # main() says where it listens; under `uvicorn web_service:app` that is uvicorn's own
+    # default address.
+    url = os.environ.get(SERVICE_URL_VARIABLE, "http://127.0.0.1:8000")
     print(
         "embedded sandbox; try:\n  curl -H 'Authorization: Bearer "
-        f"{sandbox.sign_in(user)}' http://127.0.0.1:PORT/profiles/{user.profile_id}",
+        f"{sandbox.sign_in(user)}' {url}/profiles/{user.profile_id}",
         flush=True,
     )
     async with sandbox.client(max_retries=retries) as client:
@@ -187,14 +190,23 @@ app = Starlette(
 )
 
 
+#: Where main() listens, for the workers' start-up message.
+SERVICE_URL_VARIABLE = "WEB_SERVICE_URL"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve ``app`` with uvicorn (``--workers N`` processes share the Redis quota)."""
     parser = argparse.ArgumentParser(description="The onlyonce-async example web service.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8000, choices=range(1, 65536), metavar="PORT")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     workers = args.workers if os.environ.get("ONLYONCE_BASE_URL") else 1
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host}:{args.port}"
+    # Worker processes inherit the environment: the demo's curl line shows this address.
+    os.environ[SERVICE_URL_VARIABLE] = url
+    print(f"listening on {url} ({workers} worker{'s' * (workers > 1)}); Ctrl-C stops", flush=True)
     # An import string (not the object) so that uvicorn can start worker processes;
     # this file's folder is on sys.path when it runs as a script.
     uvicorn.run(

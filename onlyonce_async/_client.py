@@ -27,6 +27,7 @@ import httpx
 
 from ._access import ProfileAccess, expired_profile
 from ._auth import BASE_URL_EXTENSION
+from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
-DEFAULT_BASE_URL: Final = "https://api.onlyonce.com/v2/"
 USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx
 
-from onlyonce_async import Client, RetryPolicy
+from onlyonce_async import Client, RetryPolicy, SlidingWindowRateLimiter
 
 BASE = "https://api.onlyonce.com/v2/"
 FAST_RETRIES = RetryPolicy(initial=0.001, maximum=0.005, rate_limit_default=0.001)
@@ -68,14 +69,49 @@ class Gate:
 
 
 class Clock:
-    """A settable Unix clock injected into the sandbox."""
+    """A settable clock injected into the sandbox or a limiter; counts its reads."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
+        self.reads = 0
 
     def __call__(self) -> float:
+        self.reads += 1
         return self.now
 
     def advance(self, seconds: float) -> None:
         """Move time forward."""
         self.now += seconds
+
+
+class SwitchableClock:
+    """
+    A limiter clock that follows real time until frozen.
+
+    Frozen, no window ages out: a slot still held by a cancelled call makes an acquisition
+    wait for ever (caught by a hang guard) instead of the check depending on speed.
+    """
+
+    def __init__(self) -> None:
+        self._now = anyio.current_time
+        self.frozen: float | None = None
+
+    def __call__(self) -> float:
+        return self._now() if self.frozen is None else self.frozen
+
+
+async def assert_whole_quota_free(
+    limiter: SlidingWindowRateLimiter, clock: SwitchableClock
+) -> None:
+    """
+    Once every real start has aged out, ``limiter.limit`` acquisitions pass with the clock
+    frozen: no phantom slots. ``clock`` must be the limiter's clock.
+    """
+    await anyio.sleep(limiter.period + limiter.margin)
+    clock.frozen = anyio.current_time()
+    try:
+        with anyio.fail_after(30):  # hang guard: a phantom slot would wait for ever
+            for _ in range(limiter.limit):
+                await limiter.acquire()
+    finally:
+        clock.frozen = None

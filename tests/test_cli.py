@@ -174,7 +174,9 @@ def test_network_error_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
             "no such file",
             id="missing-key-file",
         ),
-        pytest.param({"ONLYONCE_BASE_URL": "http://example.com/v2/"}, "plain-http", id="insecure"),
+        pytest.param(
+            {"ONLYONCE_BASE_URL": "http://example.com/v2/"}, "--allow-insecure-http", id="insecure"
+        ),
     ],
 )
 def test_bad_environment_exits_2(

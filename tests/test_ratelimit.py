@@ -10,6 +10,8 @@ import pytest
 import onlyonce_async as oo
 from onlyonce_async._ratelimit import MAX_PAUSE
 
+from .helpers import Clock
+
 pytestmark = pytest.mark.anyio
 
 
@@ -46,8 +48,10 @@ async def test_never_more_than_limit_in_any_window() -> None:
 
 async def test_full_quota_is_usable() -> None:
     """Up to `limit` acquisitions pass at once: the limiter does not throttle below quota."""
-    limiter = oo.SlidingWindowRateLimiter(50, 60.0)
-    with anyio.fail_after(2):
+    # A frozen clock: throttling below quota would wait for ever (the hang guard), however
+    # slow the machine.
+    limiter = oo.SlidingWindowRateLimiter(50, 60.0, clock=lambda: 0.0)
+    with anyio.fail_after(30):
         for _ in range(50):
             await limiter.acquire()
 
@@ -70,19 +74,20 @@ async def test_waiters_are_served_first_come_first_served() -> None:
 
 async def test_cancelled_waiter_consumes_no_quota() -> None:
     """A waiter cancelled while waiting leaves the window exactly as it was."""
-    limiter = oo.SlidingWindowRateLimiter(2, 0.4)
+    clock = Clock(now=0.0)
+    limiter = oo.SlidingWindowRateLimiter(2, 0.4, clock=clock)
     await limiter.acquire()
     await limiter.acquire()
-    with anyio.move_on_after(0.05) as scope:
+    clock.advance(0.2)
+    with anyio.move_on_after(0.05) as scope:  # the clock stands still: it cannot be granted
         await limiter.acquire()
     assert scope.cancelled_caught
-    # The two real starts age out after one period; two more then pass promptly.
-    with anyio.fail_after(2):
-        await anyio.sleep(0.45)
-        start = anyio.current_time()
+    # The two real starts age out; a slot taken by the waiter (at 0.2) would not have, and
+    # with the clock standing still the second acquisition would wait for ever.
+    clock.advance(0.21)
+    with anyio.fail_after(30):  # hang guard
         await limiter.acquire()
         await limiter.acquire()
-        assert anyio.current_time() - start < 0.3
 
 
 async def test_cancelling_many_waiters_keeps_the_lock_usable() -> None:
@@ -94,7 +99,7 @@ async def test_cancelling_many_waiters_keeps_the_lock_usable() -> None:
             tg.start_soon(limiter.acquire)
         await anyio.sleep(0.02)
         tg.cancel_scope.cancel()
-    with anyio.fail_after(2):
+    with anyio.fail_after(30):  # hang guard
         await limiter.acquire()
 
 
@@ -117,27 +122,38 @@ async def test_penalize_pauses_everyone() -> None:
 
 async def test_penalty_raised_while_waiting_is_honoured() -> None:
     """A pause that arrives while a task already waits for a slot extends its wait."""
-    limiter = oo.SlidingWindowRateLimiter(1, 0.1)
+    clock = Clock(now=0.0)  # moved by hand: the steps below do not depend on speed
+    limiter = oo.SlidingWindowRateLimiter(1, 0.1, clock=clock)
     await limiter.acquire()
-    done: list[float] = []
-    start = anyio.current_time()
+    granted_at: list[float] = []
 
     async def worker() -> None:
         await limiter.acquire()
-        done.append(anyio.current_time() - start)
+        granted_at.append(clock.now)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(worker)
-        await anyio.sleep(0.02)
-        await limiter.penalize(0.4)
-    assert done[0] >= 0.39
+    async def until_the_clock_is_read() -> None:
+        reads = clock.reads
+        while clock.reads == reads:  # noqa: ASYNC110  # the limiter's reads are the signal
+            await anyio.sleep(0.005)
+
+    with anyio.fail_after(30):  # hang guard
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker)
+            await anyio.wait_all_tasks_blocked()  # the worker waits for the window
+            await limiter.penalize(0.4)
+            clock.advance(0.2)  # the window is over, the pause is not
+            await until_the_clock_is_read()  # the worker woke and looked at the time
+            await anyio.wait_all_tasks_blocked()
+            assert granted_at == []
+            clock.advance(0.21)
+    assert len(granted_at) == 1 and granted_at[0] >= 0.4
 
 
 async def test_long_pause_fails_fast() -> None:
     """While paused for more than 60 s, acquire raises RateLimitError instead of sleeping."""
     limiter = oo.SlidingWindowRateLimiter()
     await limiter.penalize(MAX_PAUSE + 30)
-    with anyio.fail_after(1), pytest.raises(oo.RateLimitError) as info:
+    with anyio.fail_after(30), pytest.raises(oo.RateLimitError) as info:  # hang guard
         await limiter.acquire()
     assert info.value.retry_after is not None and info.value.retry_after > MAX_PAUSE
 

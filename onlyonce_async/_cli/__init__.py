@@ -14,18 +14,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-import anyio
-
-from .._errors import (
-    APIError,
-    DecodeError,
-    OnlyOnceError,
-    RateLimiterUnavailableError,
-    TransportError,
-)
 from .._version import __version__
 from . import _api, _serve, _share
-from ._settings import ENVIRONMENT_HELP, ClientFactory, Settings, UsageError, build_client
+from ._settings import ENVIRONMENT_HELP, ClientFactory, Settings, build_client
 
 __all__ = [
     "EXIT_API_ERROR",
@@ -57,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"onlyonce {__version__}")
+    parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept a plain http:// ONLYONCE_BASE_URL to another machine (credentials then "
+        "cross the network unencrypted; http:// to this machine is always accepted)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _api.add_parser(commands)
     _share.add_parser(commands)
@@ -91,33 +88,12 @@ def main(
         # The sandbox's own parser owns these options (and their --help).
         return _serve.serve(args_list[2:])
     args = build_parser().parse_args(args_list)
-    out = sys.stdout if stdout is None else stdout
-    try:
-        settings = Settings.from_environ(os.environ if environ is None else environ)
-        command = _api.run_api if args.command == "api" else _share.run_share
-        return anyio.run(command, args, settings, client_factory, out)
-    except UsageError as exc:
-        return _fail(EXIT_USAGE, str(exc))
-    except APIError as exc:
-        return _fail(EXIT_API_ERROR, _describe_api_error(exc))
-    except (TransportError, RateLimiterUnavailableError) as exc:
-        return _fail(EXIT_NETWORK_ERROR, f"{type(exc).__name__}: {exc}")
-    except DecodeError as exc:
-        return _fail(EXIT_BAD_RESPONSE, f"{type(exc).__name__}: {exc}")
-    except OnlyOnceError as exc:  # any other deliberate SDK error
-        return _fail(EXIT_API_ERROR, f"{type(exc).__name__}: {exc}")
-    except KeyboardInterrupt:
-        return _fail(130, "interrupted")
+    # The SDK (httpx above all) loads only now: --version and --help do not wait for it.
+    from ._run import run
 
-
-def _describe_api_error(exc: APIError) -> str:
-    """One line naming the class, status, code and message; 422 field errors below it."""
-    lines = [f"{type(exc).__name__}: {exc}"]
-    for field, messages in exc.errors.items():
-        lines.extend(f"  {field}: {message}" for message in messages)
-    return "\n".join(lines)
-
-
-def _fail(status: int, message: str) -> int:
-    sys.stderr.write(f"onlyonce: error: {message}\n")
-    return status
+    return run(
+        args,
+        environ=os.environ if environ is None else environ,
+        client_factory=client_factory,
+        stdout=sys.stdout if stdout is None else stdout,
+    )

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._errors import OnlyOnceError
 from ._settings import ClientFactory, Settings, UsageError
+from ._text import printable
 
 __all__ = ["add_parser", "run_api"]
 
@@ -142,6 +142,8 @@ async def run_api(
         UsageError: Bad arguments.
         OnlyOnceError: The request failed.
     """
+    from .._errors import OnlyOnceError  # the SDK loads once a command runs (see main)
+
     params = parse_query(args.query)
     headers = parse_headers(args.header)
     body = read_body(args.body, sys.stdin)
@@ -165,5 +167,8 @@ async def run_api(
             # Refused before sending: a bad profile id, an absolute URL to another origin.
             raise UsageError(str(exc)) from None
     if decoded is not None:
-        out.write(json.dumps(decoded, indent=2, ensure_ascii=False) + "\n")
+        # JSON escapes line breaks and ESC inside strings, so every "\n" here is structure;
+        # printable escapes what JSON leaves raw (DEL, C1 controls, bidirectional overrides).
+        text = json.dumps(decoded, indent=2, ensure_ascii=False)
+        out.write("".join(f"{printable(line)}\n" for line in text.split("\n")))
     return 0

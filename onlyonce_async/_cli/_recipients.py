@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anyio import AsyncFile
 
-from .._endpoints.bulk import ShareOutcome
 from ._settings import UsageError
+from ._text import printable
+
+if TYPE_CHECKING:
+    from .._endpoints.bulk import ShareOutcome
 
 __all__ = ["RESULT_COLUMNS", "ResultWriter", "read_recipients"]
 
@@ -95,7 +98,8 @@ class ResultWriter:
     def write(self, outcome: ShareOutcome) -> None:
         """Write ``outcome``'s row."""
         request, error = outcome.request, outcome.error
-        status = "" if request is None else request.status.value
+        # The status and the error message come from the network: escaped like all output.
+        status = "" if request is None else printable(str(request.status.value))
         self._writer.writerow(
             (
                 str(outcome.recipient_id),
@@ -105,6 +109,6 @@ class ResultWriter:
                 outcome.attempts,
                 "true" if outcome.reconciled else "false",
                 "" if error is None else type(error).__name__,
-                "" if error is None else str(error),
+                "" if error is None else printable(str(error)),
             )
         )

@@ -23,8 +23,7 @@ def add_parser(commands: Any) -> None:
     actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser(
         "serve",
-        help="serve it: [--host 127.0.0.1] [--port 8080] [--rate-limit N/S] "
-        "[--seed N] [--seed-user email:password:phrase]",
+        help="serve it (options: onlyonce sandbox serve --help)",
     )
 
 

@@ -11,6 +11,16 @@ limits, the JWT-API signed-token checks as the reference verifier makes them, a 
 per verified identity and seeded faults.
 """
 
+try:  # the 'testing' extra: say which extra to install rather than which module is missing
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ModuleNotFoundError as exc:
+    raise ModuleNotFoundError(
+        f"onlyonce_async.testing needs the 'testing' extra ({exc.name} is not installed): "
+        "pip install 'onlyonce-async[testing]'",
+        name=exc.name,
+    ) from None
+
 from ._dictionaries import DictionaryEntry
 from ._limits import SandboxStats
 from ._records import ShareRequestRecord

@@ -66,16 +66,33 @@ def test_example_docstrings() -> None:
         assert "Run" in docstring or "run" in docstring, path.name
 
 
-def test_my_app_example_passes_under_pytest() -> None:
-    """The pytest-fixture example's tests pass when pytest runs that file."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples/test_my_app.py"],
+def _run_my_app_tests(env: dict[str, str], *plugins: str) -> subprocess.CompletedProcess[str]:
+    """The README's ``pytest examples/test_my_app.py``, from the repository root."""
+    options = [arg for plugin in plugins for arg in ("-p", plugin)]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *options, "examples/test_my_app.py"],
         cwd=ROOT,
-        env=example_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
+
+
+def test_my_app_example_passes_with_only_what_the_readme_installs() -> None:
+    """With only pytest and anyio's plugin (what ``pip install '.[testing]' pytest`` brings),
+    the README's command passes: the repository's strict config, which names pytest-asyncio's
+    options, does not apply to it."""
+    # Plugin autoloading off, anyio's loaded by hand: exactly that user's plugins, whatever
+    # else this environment holds (pytest-asyncio, hypothesis).
+    env = example_env() | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = _run_my_app_tests(env, "anyio", "no:cacheprovider")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout and "failed" not in result.stdout
+    assert " passed" in result.stdout and "Unknown config option" not in result.stderr
+
+
+def test_my_app_example_passes_with_the_dev_plugins() -> None:
+    """The same command passes in a development environment, every plugin loaded."""
+    result = _run_my_app_tests(example_env(), "no:cacheprovider")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -134,10 +134,8 @@ def test_two_workers_share_the_upstream_quota() -> None:
                 "0",
                 "--rate-limit",
                 f"{limit}/{period:g}",
-                "--seed-user",
-                f"{EMAIL}:{PASSWORD}:{PHRASE}",
             ],
-            _env(),
+            _env(ONLYONCE_SANDBOX_USERS=f"{EMAIL}:{PASSWORD}:{PHRASE}"),
         ) as sandbox,
     ):
         base_url, profile_id = _sandbox_output(sandbox)
@@ -168,3 +166,34 @@ def test_two_workers_share_the_upstream_quota() -> None:
     # The quota was enforced, not merely unreached: 50 requests at 20 per 1.5 s need 3 s.
     service_limit, service_period = SERVICE_QUOTA
     assert elapsed >= (REQUESTS - 1) // service_limit * service_period * 0.9
+
+
+def test_demo_mode_prints_where_it_listens_and_a_working_curl_line() -> None:
+    """Without ONLYONCE_BASE_URL the service says where it listens, and the curl line it
+    prints (the real address, no placeholder) answers with the demo user's profile."""
+    port = free_port()
+    command = [sys.executable, "examples/web_service.py", "--port", str(port)]
+    with _process(command, _env()) as service:
+        assert service.stdout is not None
+        lines = [service.stdout.readline().strip() for _ in range(3)]
+        assert lines[0] == f"listening on http://127.0.0.1:{port} (1 worker); Ctrl-C stops"
+        match = re.fullmatch(r"curl -H 'Authorization: Bearer (\S+)' (\S+)", lines[2])
+        assert match is not None, lines
+        token, url = match.groups()
+        assert url.startswith(f"http://127.0.0.1:{port}/profiles/")
+        _wait_until_up(url, token, service)
+
+
+def _wait_until_up(url: str, token: str, process: subprocess.Popen[str]) -> None:
+    """GET ``url`` with ``token`` until the service answers (40 s hang guard); check it."""
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("the web service exited")
+        with contextlib.suppress(httpx.TransportError):
+            response = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+            assert response.status_code == 200, response.text
+            assert response.json()["name"]
+            return
+        time.sleep(0.05)
+    pytest.fail("the web service did not answer")

@@ -5,8 +5,6 @@ sandbox-wired Client.
 
 from __future__ import annotations
 
-import time
-
 import anyio
 import httpx
 import pytest
@@ -124,16 +122,15 @@ async def test_drop_after_commit_in_process() -> None:
 
 
 async def test_timeout_honoured_in_process() -> None:
-    """With 2 s latency and a 0.2 s timeout the request fails with ReadTimeout quickly."""
+    """With 2 s latency and a 0.2 s timeout the request fails with ReadTimeout (an answer
+    after the latency would be a 200)."""
     sandbox = Sandbox(rate_limit=None)
     sandbox.faults(latency=(2.0, 2.0))
-    start = time.monotonic()
     async with httpx.AsyncClient(
         transport=sandbox.transport(), base_url=BASE_URL, timeout=0.2
     ) as http:
         with pytest.raises(httpx.ReadTimeout):
             await http.get("heartbeat")
-    assert time.monotonic() - start < 1.9
 
 
 async def test_latency_delays() -> None:
