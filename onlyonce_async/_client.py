@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 import re
 import sys
 import uuid
@@ -138,8 +139,6 @@ class Client:
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
         self._base_url = check_base_url(base_url, allow_insecure_http)
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
@@ -149,9 +148,13 @@ class Client:
             if rate_limiter is _DefaultLimiter.DEFAULT
             else rate_limiter
         )
-        self._max_retries = max_retries
-        self._timeout = timeout
+        self._max_retries = _check_max_retries(max_retries)
+        self._timeout = _check_timeout(timeout)
         self._deadline = _check_deadline(deadline)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise TypeError(
+                f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
+            )
         self._retry_policy = retry_policy or RetryPolicy()
         self._headers = httpx.Headers(
             {"User-Agent": USER_AGENT, "Accept": "application/json", **dict(headers or {})}
@@ -224,6 +227,13 @@ class Client:
         stays shared unless a new limiter is passed). Closing the new client closes nothing
         shared.
         """
+        # The constructor's checks, for exactly the settings given (one validation for both).
+        if not isinstance(max_retries, UseClientDefault):
+            max_retries = _check_max_retries(max_retries)
+        if not isinstance(timeout, UseClientDefault):
+            timeout = _check_timeout(timeout)
+        if not isinstance(deadline, UseClientDefault):
+            deadline = _check_deadline(deadline)
         other = Client.__new__(Client)
         other.__dict__.update(self.__dict__)
         other._owns_http_client = False
@@ -237,10 +247,8 @@ class Client:
         if not isinstance(timeout, UseClientDefault):
             other._timeout = timeout
         if not isinstance(deadline, UseClientDefault):
-            other._deadline = _check_deadline(deadline)
+            other._deadline = deadline
         if not isinstance(max_retries, UseClientDefault):
-            if isinstance(max_retries, bool) or max_retries < 0:
-                raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
             other._max_retries = max_retries
         other._init_namespaces()
         return other
@@ -319,8 +327,9 @@ class Client:
         content: bytes | str | None,
     ) -> httpx.Request:
         timeout = options.get("timeout", USE_CLIENT_DEFAULT)
-        if isinstance(timeout, UseClientDefault):
-            timeout = self._timeout
+        timeout = (
+            self._timeout if isinstance(timeout, UseClientDefault) else _check_timeout(timeout)
+        )
         headers = httpx.Headers(self._headers)
         if "json" in options and options["json"] is not None:
             headers["Content-Type"] = "application/json"
@@ -541,6 +550,27 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+def _check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+    return max_retries
+
+
+def _check_timeout(timeout: object) -> TimeoutTypes:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not (math.isfinite(timeout) and timeout > 0)
+    ):
+        raise ValueError(
+            f"timeout must be a positive number of seconds, an httpx.Timeout or None, "
+            f"not {timeout!r}"
+        )
+    return float(timeout)
 
 
 def _check_deadline(deadline: float | None) -> float | None:

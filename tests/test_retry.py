@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -193,3 +194,31 @@ def test_outcome_unknown_for_transport_errors(error: Exception, unknown: bool) -
 def test_outcome_unknown_for_statuses(status: int, unknown: bool) -> None:
     """500, 502 and 504 leave the outcome unknown; 503 and 429 do not."""
     assert outcome_unknown(oo.ServerError(status_code=status)) is unknown
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        pytest.param({"initial": -1.0}, ValueError, "initial", id="negative-initial"),
+        pytest.param({"initial": float("nan")}, ValueError, "initial", id="nan-initial"),
+        pytest.param({"maximum": float("inf")}, ValueError, "maximum", id="inf-maximum"),
+        pytest.param({"rate_limit_default": -1}, ValueError, "rate_limit_default", id="neg"),
+        pytest.param(
+            {"rate_limit_default": float("inf")}, ValueError, "rate_limit_default", id="inf"
+        ),
+        pytest.param(
+            {"rate_limit_default": float("nan")}, ValueError, "rate_limit_default", id="nan"
+        ),
+        pytest.param({"rate_limit_default": 3600}, ValueError, "rate_limit_default", id="hour"),
+        pytest.param({"initial": "1"}, TypeError, "initial", id="str-initial"),
+        pytest.param({"maximum": True}, TypeError, "maximum", id="bool-maximum"),
+        pytest.param({"jitter": 1}, TypeError, "jitter", id="int-jitter"),
+    ],
+)
+def test_retry_policy_is_validated_at_construction(
+    kwargs: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    """Negative, infinite, NaN or wrongly typed settings raise at construction, naming the
+    field, instead of failing mid-call after a request was sent (or hanging)."""
+    with pytest.raises(error, match=field):
+        RetryPolicy(**kwargs)
