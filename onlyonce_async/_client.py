@@ -42,7 +42,7 @@ from ._json import decode_json, encode_json
 from ._logging import log_request, log_response
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
-from ._retry import RetryPolicy
+from ._retry import MAX_RETRY_AFTER, RetryPolicy
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -439,7 +439,9 @@ class Client:
         seconds = error.retry_after
         if seconds is None:
             seconds = self._retry_policy.rate_limit_default
-        await self._rate_limiter.penalize(seconds)
+        # Never pause everyone longer than the cap: a longer Retry-After fails this call at
+        # once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
+        await self._rate_limiter.penalize(min(seconds, MAX_RETRY_AFTER))
 
     async def request_raw(
         self, method: str, path: str, **options: Unpack[RequestOptions]

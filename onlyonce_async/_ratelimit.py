@@ -22,9 +22,18 @@ import httpx
 
 from ._errors import RateLimitError
 
-__all__ = ["MAX_PAUSE", "LimitedAuth", "RateLimiter", "SlidingWindowRateLimiter"]
+__all__ = [
+    "MAX_PAUSE",
+    "LimitedAuth",
+    "RateLimiter",
+    "SlidingWindowRateLimiter",
+    "check_penalty",
+]
 
-#: A pause longer than this fails calls at once instead of sleeping through it.
+#: The longest pause a limiter applies: a longer penalty is cut to it (a server asking for
+#: more gets a `RateLimitError` at once instead, see `MAX_RETRY_AFTER`), so one absurd
+#: ``Retry-After`` cannot lock every sharer out. A pause found longer than this anyway
+#: fails calls at once instead of sleeping through it.
 MAX_PAUSE = 60.0
 
 
@@ -44,7 +53,7 @@ class RateLimiter(Protocol):
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: nobody starts before now + ``seconds``.
+        After a 429: nobody starts before now + ``seconds`` (at most ``MAX_PAUSE``).
         """
 
 
@@ -108,14 +117,35 @@ class SlidingWindowRateLimiter:
                 await anyio.sleep(wait)
 
     async def penalize(self, seconds: float) -> None:
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        """
+        After a 429: nobody starts before now + ``seconds``, cut to ``MAX_PAUSE``.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not finite.
+        """
+        now = self._clock()
+        self._paused_until = max(self._paused_until, now + check_penalty(seconds))
 
     def _raise_if_paused_too_long(self) -> None:
         remaining = self._paused_until - self._clock()
         if remaining > MAX_PAUSE:
             raise paused_error(remaining)
+
+
+def check_penalty(seconds: float) -> float:
+    """
+    A penalty in seconds, cut to ``MAX_PAUSE``; shared by every limiter.
+
+    Raises:
+        ValueError: Negative, NaN or infinite (a caller's bug, not a server's answer).
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not (math.isfinite(seconds) and seconds >= 0)
+    ):
+        raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+    return min(float(seconds), MAX_PAUSE)
 
 
 def check_window(limit: int, period: float, margin: float | None) -> tuple[int, float, float]:
