@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
-from ._args import non_empty, path, uuid_arg
+from ._args import pass_phrase_arg, path, uuid_arg
 from ._errors import WrongSecretKeyError
 
 if TYPE_CHECKING:
@@ -101,8 +101,12 @@ class ProfileAccess:
 
 
 async def _post_access(client: Client, profile_id: uuid.UUID, pass_phrase: str) -> None:
+    # The Secret-Key header carries the pass phrase as its UTF-8 bytes (HTTP field values
+    # may hold bytes 0x80-0xFF; a str header value would have to be ASCII). The sandbox
+    # decodes it the same way. Checked by pass_phrase_arg: no CR/LF or other controls.
+    secret_key = pass_phrase.encode("utf-8")
     await client.request(
-        "POST", path("/profiles/{id}/access", id=profile_id), headers={"Secret-Key": pass_phrase}
+        "POST", path("/profiles/{id}/access", id=profile_id), headers={"Secret-Key": secret_key}
     )
 
 
@@ -119,10 +123,13 @@ async def enable_access(
         remember: Keep the pass phrase in memory to renew the access when it expires.
 
     Raises:
+        TypeError, ValueError: A bad id, or a pass phrase that a header cannot carry (control
+            characters, CR/LF included, or white space at either end); nothing is sent and
+            the message never quotes the pass phrase.
         WrongSecretKeyError: Wrong pass phrase.
     """
     pid = uuid_arg(profile_id, "profile_id")
-    non_empty(pass_phrase, "pass_phrase")
+    pass_phrase_arg(pass_phrase, "pass_phrase")
     await _post_access(client, pid, pass_phrase)
     client.profile_access.granted(pid)
     if remember:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import anyio
 import httpx
 
-from ._args import non_empty
+from ._args import header_token, password_arg
 from ._errors import DecodeError, UnauthorizedError, error_from_response
 from ._json import encode_json
 from ._logging import log_request, log_response
@@ -40,11 +40,16 @@ class BearerAuth(httpx.Auth):
 
     Args:
         token: The token, or ``None`` to send no ``Authorization`` header yet.
+
+    Raises:
+        TypeError: ``token`` is not a string.
+        ValueError: ``token`` is empty or holds anything but visible ASCII (a trailing
+            newline read from a file, say); the message never quotes it.
     """
 
     def __init__(self, token: str | None = None) -> None:
         if token is not None:
-            non_empty(token, "token")
+            header_token(token, "token")
         self._token = token
         # Bumped whenever the token changes: a request rejected with generation g signs in
         # again only if the generation is still g (nobody refreshed the token meanwhile).
@@ -77,11 +82,12 @@ class BearerAuth(httpx.Auth):
 
         Raises:
             TypeError: ``username`` or ``password`` is not a string.
-            ValueError: Either is empty.
+            ValueError: Either is empty or holds a control character (CR/LF included) or a
+                lone surrogate; the message names the argument, never its value.
         """
         auth = cls()
-        auth._username = non_empty(username, "username")
-        auth._password = non_empty(password, "password")
+        auth._username = password_arg(username, "username")
+        auth._password = password_arg(password, "password")
         if base_url is not None:
             auth._base_url = _as_base(base_url)
         return auth
@@ -93,6 +99,8 @@ class BearerAuth(httpx.Auth):
 
     @token.setter
     def token(self, token: str | None) -> None:
+        if token is not None:
+            header_token(token, "token")
         self._token = token
         self._generation += 1
 
@@ -247,7 +255,15 @@ def _token_from(response: httpx.Response) -> str:
         raise DecodeError(
             "sign-in response has no 'Authorization: Bearer' header", response=response
         )
-    return token.strip()
+    try:
+        return header_token(token.strip(), "token")
+    except ValueError:
+        # The token could not be sent back; say so without quoting it.
+        raise DecodeError(
+            "sign-in response's bearer token holds characters a header cannot carry "
+            "(only visible ASCII)",
+            response=response,
+        ) from None
 
 
 async def sign_in(client: Client, username: str, password: str) -> str:
@@ -263,11 +279,13 @@ async def sign_in(client: Client, username: str, password: str) -> str:
         The bearer token.
 
     Raises:
+        TypeError, ValueError: A bad ``username`` or ``password`` (see `password_arg`);
+            nothing is sent.
         UnauthorizedError: Invalid credentials.
-        DecodeError: The response carries no ``Authorization: Bearer`` header.
+        DecodeError: The response carries no usable ``Authorization: Bearer`` header.
     """
-    non_empty(username, "username")
-    non_empty(password, "password")
+    password_arg(username, "username")
+    password_arg(password, "password")
     response = await client.request_raw(
         "POST", "/signIn", json={"username": username, "password": password}
     )

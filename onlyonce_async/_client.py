@@ -130,7 +130,7 @@ class Client:
         rate_limiter: RateLimiter | _DefaultLimiter | None = _DefaultLimiter.DEFAULT,
         max_retries: int = 2,
         timeout: TimeoutTypes = 30.0,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
@@ -156,9 +156,8 @@ class Client:
                 f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
             )
         self._retry_policy = retry_policy or RetryPolicy()
-        self._headers = httpx.Headers(
-            {"User-Agent": USER_AGENT, "Accept": "application/json", **dict(headers or {})}
-        )
+        self._headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._headers.update(_check_headers(headers))
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
@@ -333,7 +332,7 @@ class Client:
         headers = httpx.Headers(self._headers)
         if "json" in options and options["json"] is not None:
             headers["Content-Type"] = "application/json"
-        headers.update(options.get("headers") or {})
+        headers.update(_check_headers(options.get("headers")))
         return self._http.build_request(
             method,
             url,
@@ -552,6 +551,41 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+_HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[bytes, bytes]]:
+    """
+    Headers checked before anything is sent; no message quotes a value (it may be secret).
+
+    Raises:
+        ValueError: A value with a control character (CR/LF would end the header) or
+            white space at either end, or a ``str`` value that is not ASCII.
+    """
+    checked: list[tuple[bytes, bytes]] = []
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise ValueError(f"not a valid header name: {name!r}")
+        if isinstance(value, str):
+            try:
+                raw = value.encode("ascii")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"header {name!r}: a str value must be ASCII; pass bytes (e.g. UTF-8)"
+                ) from None
+        elif isinstance(value, bytes):
+            raw = value
+        else:
+            raise TypeError(f"header {name!r}: value must be str or bytes")
+        if _HEADER_CONTROL.search(raw) or raw != raw.strip(b" \t"):
+            raise ValueError(
+                f"header {name!r}: value must not contain control characters (CR, LF, NUL...) "
+                "or begin or end with white space"
+            )
+        checked.append((name.encode("ascii"), raw))
+    return checked
 
 
 def _check_max_retries(max_retries: object) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 import httpx
 
+from .._args import header_token, pass_phrase_arg, password_arg
 from .._auth import BearerAuth
 from .._client import DEFAULT_BASE_URL, Client
 from .._jwt import SignedJWTAuth
@@ -65,10 +66,18 @@ class Settings:
             UsageError: Incomplete or conflicting credentials, or an unreadable key.
         """
         env = {k: v for k, v in environ.items() if k.startswith("ONLYONCE_") and v}
+        pass_phrase = env.get("ONLYONCE_PASS_PHRASE")
+        try:
+            # The SDK's own checks; their messages name the setting, never its value.
+            if pass_phrase is not None:
+                pass_phrase_arg(pass_phrase, "ONLYONCE_PASS_PHRASE")
+            auth = _auth_from(env)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
         return cls(
             base_url=env.get("ONLYONCE_BASE_URL", DEFAULT_BASE_URL),
-            auth=_auth_from(env),
-            pass_phrase=env.get("ONLYONCE_PASS_PHRASE"),
+            auth=auth,
+            pass_phrase=pass_phrase,
         )
 
 
@@ -88,10 +97,13 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
     if len(chosen) > 1:
         raise UsageError(f"set only one kind of credentials, not {' and '.join(chosen)}")
     if token:
+        header_token(token, "ONLYONCE_TOKEN")
         return BearerAuth(token)
     if username or password:
         if not (username and password):
             raise UsageError("set both ONLYONCE_USERNAME and ONLYONCE_PASSWORD")
+        password_arg(username, "ONLYONCE_USERNAME")
+        password_arg(password, "ONLYONCE_PASSWORD")
         return BearerAuth.with_credentials(username, password)
     if api_key or key_path:
         if not (api_key and key_path):
@@ -106,6 +118,7 @@ def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJ
         raise UsageError("ONLYONCE_USER must be the integer user id")
     if not key_path.is_file():
         raise UsageError(f"ONLYONCE_PRIVATE_KEY: no such file: {key_path}")
+    header_token(api_key, "ONLYONCE_API_KEY")
     try:
         return SignedJWTAuth(
             api_key,

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from .. import _access
-from .._args import flag, non_empty, optional_str, path, str_list, uuid_arg
+from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_list, uuid_arg
 from .._convert import structure
 from .._enums import ApiEnum, coerce_enum
 from .._paging import AsyncPaginator
@@ -250,7 +250,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             ValidationError: The trade name is taken or a field is invalid.
         """
         body = {
-            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
+            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
             "email": non_empty(email, "email"),
             "tradeName": non_empty(trade_name, "trade_name"),
             "legalEntityType": uuid_arg(legal_entity_type, "legal_entity_type"),
@@ -300,8 +300,8 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         url = path("/profiles/{id}/chagePassPhrase", id=uuid_arg(profile_id, "profile_id"))
         body = {
-            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
-            "newPassPhrase": non_empty(new_pass_phrase, "new_pass_phrase"),
+            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
+            "newPassPhrase": pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
         }
         await self._client.post(url, json=body)
 
