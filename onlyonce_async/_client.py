@@ -28,6 +28,7 @@ import httpx
 
 from ._access import ProfileAccess, expired_profile
 from ._auth import BASE_URL_EXTENSION
+from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
@@ -95,6 +96,10 @@ class Client:
         deadline: Default seconds for a whole call, every retry and wait included (so
             retries cannot multiply ``timeout`` without bound); ``None`` for none. Typed
             methods use it; a raw call can override it with ``deadline=``.
+        max_response_size: The most bytes a response body the SDK reads for you may
+            decode (inflate) to, 16 MiB by default; past it the call raises
+            `ResponseTooLargeError` without reading further. ``None`` for no cap. Streamed
+            bodies (`stream`, ``files.download``/``download_to``) are not capped.
 
     Attributes:
         account: Sign-up, sign-in and the account (`AccountAPI`).
@@ -136,6 +141,7 @@ class Client:
         allow_insecure_http: bool = False,
         retry_policy: RetryPolicy | None = None,
         deadline: float | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -151,6 +157,7 @@ class Client:
         self._max_retries = _check_max_retries(max_retries)
         self._timeout = _check_timeout(timeout)
         self._deadline = _check_deadline(deadline)
+        self._max_response_size = _check_max_response_size(max_response_size)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise TypeError(
                 f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
@@ -342,8 +349,12 @@ class Client:
             files=options.get("files"),
             headers=headers,
             timeout=timeout,
-            # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
-            extensions={BASE_URL_EXTENSION: str(self._base_url)},
+            extensions={
+                # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
+                BASE_URL_EXTENSION: str(self._base_url),
+                # Every body read for us (auth flows' included) stops at the cap.
+                MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
+            },
         )
 
     async def _send_once(
@@ -365,7 +376,7 @@ class Client:
                 log_response(response)
                 return response
             try:
-                await response.aread()
+                await read_body(response)
             finally:
                 await response.aclose()
         log_response(response)
@@ -586,6 +597,14 @@ def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[byte
             )
         checked.append((name.encode("ascii"), raw))
     return checked
+
+
+def _check_max_response_size(size: object) -> int | None:
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"max_response_size must be a positive int or None, not {size!r}")
+    return size
 
 
 def _check_max_retries(max_retries: object) -> int:

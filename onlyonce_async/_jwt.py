@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._args import header_token, non_empty
+from ._body import read_body
 from ._errors import InvalidTokenError, error_from_response
 from ._skew import ServerClock
 from ._version import __version__
@@ -173,7 +174,7 @@ async def _not_yet_valid(response: httpx.Response) -> bool:
     """Whether the server refused the token because its ``iat`` is in the server's future."""
     if response.status_code != 400:
         return False
-    await response.aread()
+    await read_body(response)
     error = error_from_response(response)
     if not isinstance(error, InvalidTokenError) or not error.message:
         return False
