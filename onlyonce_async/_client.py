@@ -14,7 +14,7 @@ import math
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -27,11 +27,13 @@ import anyio
 import httpx
 
 from ._access import ProfileAccess, expired_profile
+from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
 from ._auth import BASE_URL_EXTENSION
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
+    ClientClosedError,
     RateLimitError,
     RequestTimeout,
     TransportError,
@@ -70,6 +72,10 @@ __all__ = ["DEFAULT_BASE_URL", "Client"]
 DEFAULT_BASE_URL: Final = "https://api.onlyonce.com/v2/"
 USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+#: The request extension carrying the call's timeout, made a total per attempt.
+ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
+#: The default ``deadline`` of a call, every retry and wait included: five minutes.
+DEFAULT_DEADLINE: Final = 300.0
 
 
 class _DefaultLimiter(enum.Enum):
@@ -140,7 +146,7 @@ class Client:
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
         retry_policy: RetryPolicy | None = None,
-        deadline: float | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and transport is not None:
@@ -170,6 +176,9 @@ class Client:
             transport=transport, timeout=timeout, follow_redirects=False
         )
         self._closed = False
+        # The calls in progress, shared with with_options clients (one pool), so that
+        # closing the pool's owner can end them all; each maps to the client making it.
+        self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
         self._init_namespaces()
 
@@ -261,11 +270,24 @@ class Client:
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether this client, or the connection pool it uses, was closed."""
+        return self._closed or self._http.is_closed
+
     async def aclose(self) -> None:
         """
-        Close the connection pool, if this client created it.
+        Close this client, and its connection pool if it created it.
+
+        Calls of this client still waiting in the rate limiter, and those in flight, end
+        with `ClientClosedError` (the waiting ones send nothing); so do later calls. A
+        client that created the pool also ends the calls of its `with_options` clients,
+        which share it.
         """
         self._closed = True
+        for scope, client in list(self._calls.items()):
+            if client is self or self._owns_http_client:
+                scope.cancel()
         if self._owns_http_client:
             await self._http.aclose()
 
@@ -354,6 +376,8 @@ class Client:
                 BASE_URL_EXTENSION: str(self._base_url),
                 # Every body read for us (auth flows' included) stops at the cap.
                 MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
+                # The timeout this call chose, which _send_once makes a total per attempt.
+                ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
 
@@ -362,10 +386,14 @@ class Client:
     ) -> httpx.Response:
         # No auth of ours: let a caller-supplied http_client's own auth apply.
         auth: httpx.Auth | httpx._client.UseClientDefault = self._auth or httpx.USE_CLIENT_DEFAULT
+        timer = AttemptTimer(attempt_seconds(request.extensions.get(ATTEMPT_TIMEOUT_EXTENSION)))
+        request.extensions[ATTEMPT_TIMER_EXTENSION] = timer
         if self._rate_limiter is not None:
             auth = LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
+        else:
+            timer.start()
         log_request(request, attempt)
-        with map_transport_errors(request):
+        with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
             # request would bypass the limiter and the auth flow.
@@ -379,14 +407,26 @@ class Client:
                 await read_body(response)
             finally:
                 await response.aclose()
-        log_response(response)
-        return response
+            log_response(response)
+            return response
+        # Only the timer's own cancellation ends the block without returning or raising.
+        raise RequestTimeout(
+            f"request took longer than its timeout of {timer.seconds} s", request=request
+        )
+
+    @contextlib.contextmanager
+    def _closed_pool_is_typed(self) -> Iterator[None]:
+        """httpx's RuntimeError from a pool closed under a call, as `ClientClosedError`."""
+        try:
+            yield
+        except RuntimeError as exc:
+            if not self.is_closed:
+                raise
+            raise ClientClosedError("the client was closed during this call") from exc
 
     async def _send_with_retries(
         self, method: str, path: str | httpx.URL, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
-        if self._closed:
-            raise RuntimeError("this Client is closed")
         if not isinstance(method, str) or not _TOKEN.match(method):
             raise ValueError(f"not an HTTP method: {method!r}")
         method = method.upper()
@@ -479,15 +519,27 @@ class Client:
     async def _send_within_deadline(
         self, method: str, path: str, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
+        if self.is_closed:
+            raise ClientClosedError("this client is closed: nothing was sent")
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
-        deadline = self._deadline if isinstance(deadline, UseClientDefault) else deadline
-        if _check_deadline(deadline) is None:
-            return await self._send_with_retries(method, path, options, stream=stream)
-        try:
-            with anyio.fail_after(deadline):
-                return await self._send_with_retries(method, path, options, stream=stream)
-        except TimeoutError as exc:
-            raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
+        deadline = _check_deadline(
+            self._deadline if isinstance(deadline, UseClientDefault) else deadline
+        )
+        # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
+        # flight stops; both raise ClientClosedError below.
+        with anyio.CancelScope() as closing:
+            self._calls[closing] = self
+            try:
+                if deadline is None:
+                    return await self._send_with_retries(method, path, options, stream=stream)
+                try:
+                    with anyio.fail_after(deadline):
+                        return await self._send_with_retries(method, path, options, stream=stream)
+                except TimeoutError as exc:
+                    raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
+            finally:
+                self._calls.pop(closing, None)
+        raise ClientClosedError("the client was closed during this call")
 
     async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """

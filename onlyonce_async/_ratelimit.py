@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 import anyio
 import httpx
 
+from ._attempt import start_attempt_timer
 from ._errors import RateLimitError
 
 __all__ = [
@@ -200,6 +201,7 @@ class LimitedAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if self._inner is None:
             await self._limiter.acquire()
+            start_attempt_timer(request)
             yield request
             return
         flow = self._inner.async_auth_flow(request)
@@ -207,6 +209,8 @@ class LimitedAuth(httpx.Auth):
             outgoing = await flow.__anext__()
             while True:
                 await self._limiter.acquire()
+                # The per-attempt timeout counts from here: waiting for quota is not slowness.
+                start_attempt_timer(outgoing)
                 response = yield outgoing
                 try:
                     outgoing = await flow.asend(response)

@@ -237,3 +237,38 @@ async def test_a_signed_in_token_is_not_sent_to_another_origin() -> None:
         await a.get("x")
     assert ("b.example", None) in server.seen
     assert ("a.example", "Bearer tok-a.example") in server.seen
+
+
+async def test_a_hanging_sign_in_ends_every_waiter_with_one_attempt() -> None:
+    """A sign-in that never answers, with 10 calls waiting on it, is attempted once: its
+    caller times out (timeout is per attempt) and the other 9 fail with it, instead of
+    each waiting a timeout of its own in turn."""
+    auth = counting_auth()
+    auth.expected = 10
+    server = SignInServer(auth, 200)
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/signIn"):
+            server.sign_ins += 1
+            await anyio.sleep_forever()
+        return await server.handle(request)
+
+    failures: list[BaseException] = []
+
+    async def call(client: oo.Client) -> None:
+        try:
+            await client.get("x")
+        except oo.OnlyOnceError as exc:
+            failures.append(exc)
+
+    async with fast_client(
+        transport=httpx.MockTransport(handle), auth=auth, max_retries=0, timeout=0.5
+    ) as client:
+        with anyio.fail_after(30):  # a hang guard only
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(call, client)
+    assert server.sign_ins == 1
+    assert len(failures) == 10
+    assert all(isinstance(f, oo.TransportError) for f in failures)
+    assert sum(isinstance(f, oo.RequestTimeout) for f in failures) >= 1

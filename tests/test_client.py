@@ -229,7 +229,7 @@ async def test_own_client_closed_by_aclose() -> None:
     client = fast_client(transport=Recorder().transport())
     await client.aclose()
     assert client.http_client.is_closed
-    with pytest.raises(RuntimeError):
+    with pytest.raises(oo.ClientClosedError):
         await client.get("x")
 
 
