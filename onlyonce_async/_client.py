@@ -42,7 +42,7 @@ from ._errors import (
     map_transport_errors,
 )
 from ._json import decode_json, encode_json
-from ._logging import log_request, log_response
+from ._logging import install_redaction, log_request, log_response, sdk_call
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
 from ._retry import MAX_RETRY_AFTER, RetryPolicy
@@ -175,6 +175,7 @@ class Client:
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
         )
+        install_redaction()
         self._closed = False
         # The calls in progress, shared with with_options clients (one pool), so that
         # closing the pool's owner can end them all; each maps to the client making it.
@@ -526,8 +527,9 @@ class Client:
             self._deadline if isinstance(deadline, UseClientDefault) else deadline
         )
         # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
-        # flight stops; both raise ClientClosedError below.
-        with anyio.CancelScope() as closing:
+        # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
+        # httpcore's log records made meanwhile are redacted (see _logging).
+        with anyio.CancelScope() as closing, sdk_call():
             self._calls[closing] = self
             try:
                 if deadline is None:
