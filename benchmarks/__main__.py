@@ -9,13 +9,14 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from . import limiter_efficiency, memory, redis_quota, throughput
+from . import limiter_efficiency, memory, redis_quota, response_cap, throughput
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "limiter": limiter_efficiency.main,
     "memory": memory.main,
     "throughput": throughput.main,
     "redis": redis_quota.main,
+    "response-cap": response_cap.main,
 }
 
 
