@@ -95,7 +95,8 @@ class BearerAuth(httpx.Auth):
         Raises:
             TypeError: ``username`` or ``password`` is not a string.
             ValueError: Either is empty or holds a control character (CR/LF included) or a
-                lone surrogate; the message names the argument, never its value.
+                lone surrogate (the message names the argument, never its value); or
+                ``base_url`` is not a URL or holds user info.
         """
         auth = cls()
         auth._username = password_arg(username, "username")
@@ -308,7 +309,12 @@ async def _token_rejected(response: httpx.Response) -> bool:
 
 
 def _as_base(value: object) -> httpx.URL:
-    url = httpx.URL(str(value))
+    try:
+        url = httpx.URL(str(value))
+    except httpx.InvalidURL:
+        raise ValueError("base_url is not a valid URL") from None
+    if url.userinfo:
+        raise ValueError("base_url must not contain user info (user:password@)")
     if not url.raw_path.endswith(b"/"):
         url = url.copy_with(raw_path=url.raw_path + b"/")
     return url.copy_with(query=None, fragment=None)

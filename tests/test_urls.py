@@ -119,3 +119,10 @@ async def test_user_info_in_an_absolute_request_url_is_refused() -> None:
             await client.get("https://bob:S3cr3t@api.onlyonce.com/v2/x")
     assert "S3cr3t" not in str(info.value)
     assert rec.requests == []
+
+
+def test_user_info_in_with_credentials_base_url_is_refused() -> None:
+    """BearerAuth.with_credentials(base_url=...) refuses user info without quoting it."""
+    with pytest.raises(ValueError, match="user info") as info:
+        oo.BearerAuth.with_credentials("a@example.com", "pw", base_url="https://u:S3cr3t@h/v2/")
+    assert "S3cr3t" not in str(info.value)
