@@ -93,15 +93,18 @@ class Client:
             client. ``None``: no client-side limiting. A `RateLimiter`: used as is (share one
             between clients, or a `RedisRateLimiter` between processes).
         max_retries: Attempts after the first.
-        timeout: Per-attempt timeout in seconds (or an ``httpx.Timeout``; ``None`` for none).
+        timeout: Seconds each request may take in all, from leaving the rate limiter until
+            its body is read (a server dripping bytes cannot stretch it); past it the
+            attempt fails with `RequestTimeout` (retried like a read timeout). An
+            ``httpx.Timeout`` counts as its largest phase; ``None`` for none.
         headers: Headers added to every request.
         http_client: Your own ``httpx.AsyncClient`` (proxies, TLS); never closed by the SDK.
         transport: An httpx async transport for the client the SDK creates (tests, sandbox).
         allow_insecure_http: Allow a plain-``http://`` ``base_url`` to a non-loopback host.
         retry_policy: Backoff settings; see `RetryPolicy`.
         deadline: Default seconds for a whole call, every retry and wait included (so
-            retries cannot multiply ``timeout`` without bound); ``None`` for none. Typed
-            methods use it; a raw call can override it with ``deadline=``.
+            retries cannot multiply ``timeout`` without bound): 300 by default, ``None``
+            for none. Typed methods use it; a raw call can override it with ``deadline=``.
         max_response_size: The most bytes a response body the SDK reads for you may
             decode (inflate) to, 16 MiB by default; past it the call raises
             `ResponseTooLargeError` without reading further. ``None`` for no cap. Streamed
@@ -120,7 +123,10 @@ class Client:
 
     Raises:
         ValueError: A plain-``http://`` ``base_url`` to a non-loopback host without
-            ``allow_insecure_http``, or a ``base_url`` that is not an absolute URL.
+            ``allow_insecure_http``, a ``base_url`` that is not an absolute URL or holds
+            user info, or a setting out of range (``max_retries``, ``timeout``,
+            ``deadline``, ``max_response_size``, a header value).
+        TypeError: A ``retry_policy`` that is not a `RetryPolicy`.
     """
 
     account: AccountAPI
@@ -242,6 +248,9 @@ class Client:
         What is not given is inherited, the rate limiter object included (so the quota
         stays shared unless a new limiter is passed). Closing the new client closes nothing
         shared.
+
+        Raises:
+            ValueError: A setting the constructor would refuse (the same checks).
         """
         # The constructor's checks, for exactly the settings given (one validation for both).
         if not isinstance(max_retries, UseClientDefault):
@@ -511,9 +520,13 @@ class Client:
 
         Raises:
             APIError: A non-2xx answer (the most specific subclass).
-            TransportError: The network failed after all retries (`RequestTimeout` on a
-                timeout or past ``deadline``).
-            ValueError: ``path`` points at another origin, or the options conflict.
+            TransportError: The network failed after all retries (`RequestTimeout` when an
+                attempt took longer than ``timeout``, or the call than ``deadline``).
+            ResponseTooLargeError: A body decoding past ``max_response_size``.
+            ClientClosedError: The client was closed before or during the call.
+            ValueError: ``path`` points at another origin, climbs above the base path or
+                holds a control character; a header value is unusable; or the options
+                conflict. Nothing is sent.
         """
         return await self._send_within_deadline(method, path, options)
 
