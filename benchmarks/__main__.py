@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from . import import_time, limiter_efficiency, memory, redis_quota, throughput
+from . import import_time, limiter_efficiency, memory, redis_quota, response_cap, throughput
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "limiter": limiter_efficiency.main,
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "throughput": throughput.main,
     "redis": redis_quota.main,
     "import": import_time.main,
+    "response-cap": response_cap.main,
 }
 
 

@@ -10,15 +10,17 @@ renewal between them.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
 
-from ._args import non_empty, path, uuid_arg
-from ._errors import WrongSecretKeyError
+from ._args import pass_phrase_arg, path, uuid_arg
+from ._errors import APIError, OnlyOnceError, WrongSecretKeyError, error_from_response
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -38,11 +40,15 @@ class ProfileAccess:
 
     def __init__(self) -> None:
         self._phrases: dict[uuid.UUID, str] = {}
-        # ``epoch`` counts every grant of access; ``_granted[pid]`` is the epoch of the
-        # latest grant for pid. A call that started at epoch e and met an expiry renews only
-        # if pid was not granted after e (otherwise someone already renewed it).
+        # ``epoch`` counts every grant of access and every renewal attempt; ``_granted[pid]``
+        # is the epoch of the latest grant for pid, ``_failed[pid]`` that of the latest
+        # failed renewal with a factory of its error. A call that started at epoch e and met
+        # an expiry renews only if pid was neither granted (someone renewed it) nor refused
+        # (someone tried, and failed: this call fails alike) after e. So one episode of
+        # waiting calls costs one POST /access, whatever its outcome.
         self._epoch = 0
         self._granted: dict[uuid.UUID, int] = {}
+        self._failed: dict[uuid.UUID, tuple[int, Callable[[], Exception]]] = {}
         self._locks: dict[uuid.UUID, anyio.Lock] = {}
 
     def __repr__(self) -> str:
@@ -50,7 +56,7 @@ class ProfileAccess:
 
     @property
     def epoch(self) -> int:
-        """A counter of access grants; read it before a call, pass it to `renew`."""
+        """A counter of access grants and renewals; read it before a call, pass it to `renew`."""
         return self._epoch
 
     def remember(self, profile_id: uuid.UUID, pass_phrase: str) -> None:
@@ -84,7 +90,8 @@ class ProfileAccess:
             and the call may be replayed; ``False`` when no pass phrase is remembered.
 
         Raises:
-            APIError: The renewal itself failed (e.g. the pass phrase was changed).
+            OnlyOnceError: The renewal failed (e.g. the pass phrase was changed): this
+                call's own attempt, or the one a concurrent call made since ``since``.
         """
         lock = self._locks.get(profile_id)
         if lock is None:
@@ -92,17 +99,41 @@ class ProfileAccess:
         async with lock:
             if self._granted.get(profile_id, 0) > since:
                 return True
+            failed = self._failed.get(profile_id)
+            if failed is not None and failed[0] > since:
+                raise failed[1]()
             pass_phrase = self._phrases.get(profile_id)
             if pass_phrase is None:
                 return False
-            await _post_access(client, profile_id, pass_phrase)
+            self._epoch += 1
+            attempt = self._epoch
+            try:
+                await _post_access(client, profile_id, pass_phrase)
+            except OnlyOnceError as error:
+                # Cancellation is not an outcome: the next waiter tries for itself.
+                self._failed[profile_id] = (attempt, functools.partial(_same_failure, error))
+                raise
             self.granted(profile_id)
             return True
 
 
+def _same_failure(error: OnlyOnceError) -> Exception:
+    """A fresh error like ``error``, for a call that waited on the renewal that raised it."""
+    if isinstance(error, APIError) and error.response is not None:
+        return error_from_response(error.response)
+    try:
+        return type(error)(f"renewing profile access failed in a concurrent call: {error}")
+    except TypeError:  # an error class with required attributes: share the instance
+        return error
+
+
 async def _post_access(client: Client, profile_id: uuid.UUID, pass_phrase: str) -> None:
+    # The Secret-Key header carries the pass phrase as its UTF-8 bytes (HTTP field values
+    # may hold bytes 0x80-0xFF; a str header value would have to be ASCII). The sandbox
+    # decodes it the same way. Checked by pass_phrase_arg: no CR/LF or other controls.
+    secret_key = pass_phrase.encode("utf-8")
     await client.request(
-        "POST", path("/profiles/{id}/access", id=profile_id), headers={"Secret-Key": pass_phrase}
+        "POST", path("/profiles/{id}/access", id=profile_id), headers={"Secret-Key": secret_key}
     )
 
 
@@ -119,10 +150,13 @@ async def enable_access(
         remember: Keep the pass phrase in memory to renew the access when it expires.
 
     Raises:
+        TypeError, ValueError: A bad id, or a pass phrase that a header cannot carry (control
+            characters, CR/LF included, or white space at either end); nothing is sent and
+            the message never quotes the pass phrase.
         WrongSecretKeyError: Wrong pass phrase.
     """
     pid = uuid_arg(profile_id, "profile_id")
-    non_empty(pass_phrase, "pass_phrase")
+    pass_phrase_arg(pass_phrase, "pass_phrase")
     await _post_access(client, pid, pass_phrase)
     client.profile_access.granted(pid)
     if remember:

@@ -4,6 +4,7 @@ Checking caller arguments before anything is sent, and building paths from them 
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 import uuid
 from collections.abc import Iterable
@@ -11,9 +12,12 @@ from typing import Any
 
 __all__ = [
     "flag",
+    "header_token",
     "iterable_arg",
     "non_empty",
     "optional_str",
+    "pass_phrase_arg",
+    "password_arg",
     "path",
     "str_list",
     "uuid_arg",
@@ -56,6 +60,67 @@ def non_empty(value: Any, name: str) -> str:
     if not value.strip():
         raise ValueError(f"{name} must not be empty")
     return value
+
+
+# C0 controls (NUL, tab, CR, LF...) and DEL: a trailing newline read from a file, say.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What a header token (a bearer token, an API key) may hold: visible ASCII, no spaces.
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+
+
+def password_arg(value: Any, name: str) -> str:
+    """
+    A credential sent in a JSON body (a password, a user name): any text but controls.
+
+    The message of every error names ``name`` and never quotes the value.
+
+    Raises:
+        TypeError: Not a string.
+        ValueError: Empty, with a control character (C0, DEL; CR/LF included), or not
+            encodable as UTF-8 (a lone surrogate).
+    """
+    text = non_empty(value, name)
+    if _CONTROL.search(text):
+        raise ValueError(f"{name} must not contain control characters (CR, LF, tab, NUL...)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} is not valid Unicode (it holds a lone surrogate)") from None
+    return text
+
+
+def pass_phrase_arg(value: Any, name: str) -> str:
+    """
+    A pass phrase: it travels in the ``Secret-Key`` header as its UTF-8 bytes.
+
+    Non-ASCII is fine; what a header cannot carry intact is refused: control characters
+    (CR/LF would end the header) and white space at either end (HTTP drops it).
+
+    Raises:
+        TypeError: Not a string.
+        ValueError: As `password_arg`, or white space at the start or the end.
+    """
+    text = password_arg(value, name)
+    if text != text.strip(" \t"):
+        raise ValueError(f"{name} must not begin or end with white space")
+    return text
+
+
+def header_token(value: Any, name: str) -> str:
+    """
+    A token sent in a header as is (a bearer token, an API key): visible ASCII only.
+
+    Raises:
+        TypeError: Not a string.
+        ValueError: Empty, or with a space, a control character or a non-ASCII character.
+    """
+    text = non_empty(value, name)
+    if not _VISIBLE_ASCII.fullmatch(text):
+        raise ValueError(
+            f"{name} must be visible ASCII characters only (no spaces, line breaks, control "
+            "or non-ASCII characters)"
+        )
+    return text
 
 
 def path(template: str, **segments: Any) -> str:

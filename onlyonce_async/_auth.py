@@ -10,14 +10,16 @@ rate limiter sees it like any other request.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+import functools
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Final
 
 import anyio
 import httpx
 
-from ._args import non_empty
-from ._errors import DecodeError, UnauthorizedError, error_from_response
+from ._args import header_token, password_arg
+from ._body import read_body
+from ._errors import DecodeError, TransportError, UnauthorizedError, error_from_response
 from ._json import encode_json
 from ._logging import log_request, log_response
 
@@ -40,15 +42,27 @@ class BearerAuth(httpx.Auth):
 
     Args:
         token: The token, or ``None`` to send no ``Authorization`` header yet.
+
+    Raises:
+        TypeError: ``token`` is not a string.
+        ValueError: ``token`` is empty or holds anything but visible ASCII (a trailing
+            newline read from a file, say); the message never quotes it.
     """
 
     def __init__(self, token: str | None = None) -> None:
         if token is not None:
-            non_empty(token, "token")
+            header_token(token, "token")
         self._token = token
-        # Bumped whenever the token changes: a request rejected with generation g signs in
-        # again only if the generation is still g (nobody refreshed the token meanwhile).
-        self._generation = 0
+        # The origin (scheme, host, port) the token came from; None: given by the caller,
+        # valid anywhere. A token signed in for one origin is never sent to another.
+        self._origin: _Origin | None = None
+        # ``_seq`` counts events: token changes and sign-in attempts. A call remembers the
+        # value it saw; under the lock, a token installed after it (``_token_seq``) is used,
+        # and a sign-in that failed after it (``_failure``) fails it too, so one episode of
+        # waiters costs one sign-in whatever its outcome.
+        self._seq = 0
+        self._token_seq = 0
+        self._failure: tuple[int, Callable[[], Exception]] | None = None
         self._username: str | None = None
         self._password: str | None = None
         self._base_url: httpx.URL | None = None
@@ -61,9 +75,12 @@ class BearerAuth(httpx.Auth):
         """
         A `BearerAuth` that signs in lazily and signs in again, once, on a 401.
 
-        Concurrent requests that meet a rejected token cause one sign-in between them, and
-        each is replayed once with the new token. A 401 from ``/signIn`` itself is final:
-        it reaches the caller as `UnauthorizedError`.
+        Concurrent requests that meet a missing or rejected token cause one sign-in between
+        them, and its outcome is theirs: on success each is replayed once with the new
+        token; on failure each fails with that sign-in's error (a refused password is not
+        tried once per waiting call). A 401 from ``/signIn`` itself is final: it reaches
+        the caller as `UnauthorizedError`. A token is bound to the origin it was signed in
+        at: a request to another origin signs in there instead of carrying it.
 
         Args:
             username: The account's email.
@@ -77,11 +94,13 @@ class BearerAuth(httpx.Auth):
 
         Raises:
             TypeError: ``username`` or ``password`` is not a string.
-            ValueError: Either is empty.
+            ValueError: Either is empty or holds a control character (CR/LF included) or a
+                lone surrogate (the message names the argument, never its value); or
+                ``base_url`` is not a URL or holds user info.
         """
         auth = cls()
-        auth._username = non_empty(username, "username")
-        auth._password = non_empty(password, "password")
+        auth._username = password_arg(username, "username")
+        auth._password = password_arg(password, "password")
         if base_url is not None:
             auth._base_url = _as_base(base_url)
         return auth
@@ -93,8 +112,22 @@ class BearerAuth(httpx.Auth):
 
     @token.setter
     def token(self, token: str | None) -> None:
+        if token is not None:
+            header_token(token, "token")
+        self._install(token, None)
+
+    def _install(self, token: str | None, origin: _Origin | None) -> None:
+        """Set the token and the origin it is valid for (``None``: any)."""
         self._token = token
-        self._generation += 1
+        self._origin = origin
+        self._seq += 1
+        self._token_seq = self._seq
+
+    def _token_for(self, origin: _Origin) -> str | None:
+        """The token, if it may go to ``origin``."""
+        if self._origin is not None and self._origin != origin:
+            return None
+        return self._token
 
     @property
     def has_credentials(self) -> bool:
@@ -124,7 +157,7 @@ class BearerAuth(httpx.Auth):
         """
         if self.has_credentials:
             raise RuntimeError("BearerAuth.with_credentials needs an async client")
-        self._authorize(request, self._token)
+        self._authorize(request, self._token_for(_origin_of(request.url)))
         yield request
 
     async def async_auth_flow(
@@ -135,38 +168,68 @@ class BearerAuth(httpx.Auth):
 
         Args:
             request: The request httpx is about to send; the flow adds its headers and yields it.
+        Raises:
+            APIError, DecodeError, TransportError: A concurrent call's sign-in, which this
+                request was waiting for, failed (nothing of this request was sent).
         """
+        origin = _origin_of(request.url)
         sign_in_url = self._sign_in_url(request)
         if sign_in_url is not None and _same_target(request, sign_in_url):
             # A sign-in is sent as is: never with a token, never re-authenticated.
             yield request
             return
         if sign_in_url is None:
-            self._authorize(request, self._token)
+            self._authorize(request, self._token_for(origin))
             yield request
             return
         # The body may be sent twice (the replay): read it once now.
         await request.aread()
-        generation, token = self._generation, self._token
+        seen, token = self._seq, self._token_for(origin)
         if token is None:
             async with self._sign_in_lock:
-                if self._token is None:
-                    response = yield self._sign_in_request(request, sign_in_url)
-                    if not await self._accept_sign_in(response):
+                if self._token_for(origin) is None:
+                    self._raise_failure_since(seen)
+                    attempt = self._begin_attempt()
+                    answered = False
+                    try:
+                        response = yield self._sign_in_request(request, sign_in_url)
+                        answered = True
+                    finally:
+                        if not answered:
+                            self._failure = (attempt, _sign_in_incomplete)
+                    if not await self._accept_sign_in(response, origin, attempt):
                         return  # The failed sign-in response becomes the final response.
-                generation, token = self._generation, self._token
+                seen, token = self._seq, self._token_for(origin)
         self._authorize(request, token)
         response = yield request
         if not await _token_rejected(response):
             return
         async with self._sign_in_lock:
-            if self._token is None or self._generation == generation:
-                response = yield self._sign_in_request(request, sign_in_url)
-                if not await self._accept_sign_in(response):
+            token = self._token_for(origin)
+            if token is None or self._token_seq <= seen:
+                self._raise_failure_since(seen)
+                attempt = self._begin_attempt()
+                answered = False
+                try:
+                    response = yield self._sign_in_request(request, sign_in_url)
+                    answered = True
+                finally:
+                    if not answered:
+                        self._failure = (attempt, _sign_in_incomplete)
+                if not await self._accept_sign_in(response, origin, attempt):
                     return
-            token = self._token
+                token = self._token
         self._authorize(request, token)
         yield request
+
+    def _begin_attempt(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _raise_failure_since(self, seen: int) -> None:
+        """Fail like the sign-in a concurrent call attempted after ``seen``, if it failed."""
+        if self._failure is not None and self._failure[0] > seen:
+            raise self._failure[1]()
 
     @staticmethod
     def _authorize(request: httpx.Request, token: str | None) -> None:
@@ -212,13 +275,28 @@ class BearerAuth(httpx.Auth):
         log_request(sign_in, 0)
         return sign_in
 
-    async def _accept_sign_in(self, response: httpx.Response) -> bool:
-        """Install the token of a successful sign-in; ``False`` when it failed."""
-        if not response.is_success:
-            return False
-        await response.aread()
+    async def _accept_sign_in(
+        self, response: httpx.Response, origin: _Origin, attempt: int
+    ) -> bool:
+        """
+        Install the token of a successful sign-in; ``False`` when it failed.
+
+        Either way the outcome is recorded for the calls waiting on this attempt.
+
+        Raises:
+            DecodeError: A 2xx answer without a usable token.
+        """
+        await read_body(response)
         log_response(response)
-        self.token = _token_from(response)
+        if not response.is_success:
+            self._failure = (attempt, functools.partial(error_from_response, response))
+            return False
+        try:
+            token = _token_from(response)
+        except DecodeError:
+            self._failure = (attempt, functools.partial(_token_error, response))
+            raise
+        self._install(token, origin)
         return True
 
 
@@ -231,12 +309,17 @@ async def _token_rejected(response: httpx.Response) -> bool:
     """
     if response.status_code != 401:
         return False
-    await response.aread()
+    await read_body(response)
     return type(error_from_response(response)) is UnauthorizedError
 
 
 def _as_base(value: object) -> httpx.URL:
-    url = httpx.URL(str(value))
+    try:
+        url = httpx.URL(str(value))
+    except httpx.InvalidURL:
+        raise ValueError("base_url is not a valid URL") from None
+    if url.userinfo:
+        raise ValueError("base_url must not contain user info (user:password@)")
     if not url.raw_path.endswith(b"/"):
         url = url.copy_with(raw_path=url.raw_path + b"/")
     return url.copy_with(query=None, fragment=None)
@@ -250,10 +333,34 @@ def _token_from(response: httpx.Response) -> str:
     header: str = response.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise DecodeError(
-            "sign-in response has no 'Authorization: Bearer' header", response=response
-        )
-    return token.strip()
+        raise _token_error(response)
+    try:
+        return header_token(token.strip(), "token")
+    except ValueError:
+        raise _token_error(response) from None
+
+
+def _token_error(response: httpx.Response) -> DecodeError:
+    # Never quotes the header: it may hold a token.
+    return DecodeError(
+        "sign-in response has no usable 'Authorization: Bearer' header (a token of visible "
+        "ASCII characters)",
+        response=response,
+    )
+
+
+def _sign_in_incomplete() -> TransportError:
+    return TransportError(
+        "signing in failed: the sign-in this call was waiting for (sent by a concurrent "
+        "call) got no response"
+    )
+
+
+_Origin = tuple[str, str, "int | None"]
+
+
+def _origin_of(url: httpx.URL) -> _Origin:
+    return (url.scheme, url.host, url.port)
 
 
 async def sign_in(client: Client, username: str, password: str) -> str:
@@ -269,19 +376,21 @@ async def sign_in(client: Client, username: str, password: str) -> str:
         The bearer token.
 
     Raises:
+        TypeError, ValueError: A bad ``username`` or ``password`` (see `password_arg`);
+            nothing is sent.
         UnauthorizedError: Invalid credentials.
-        DecodeError: The response carries no ``Authorization: Bearer`` header.
+        DecodeError: The response carries no usable ``Authorization: Bearer`` header.
     """
-    non_empty(username, "username")
-    non_empty(password, "password")
+    password_arg(username, "username")
+    password_arg(password, "password")
     response = await client.request_raw(
         "POST", "/signIn", json={"username": username, "password": password}
     )
     token = _token_from(response)
-    if isinstance(client.auth, BearerAuth):
-        client.auth.token = token
-    else:
-        client.auth = BearerAuth(token)
+    auth = client.auth if isinstance(client.auth, BearerAuth) else BearerAuth()
+    # Bound to the origin it came from, like a token signed in by the auth flow.
+    auth._install(token, _origin_of(response.request.url))
+    client.auth = auth
     return token
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,11 +27,14 @@ import anyio
 import httpx
 
 from ._access import ProfileAccess, expired_profile
+from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
 from ._auth import BASE_URL_EXTENSION
+from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
+    ClientClosedError,
     RateLimitError,
     RequestTimeout,
     TransportError,
@@ -39,10 +43,10 @@ from ._errors import (
     map_transport_errors,
 )
 from ._json import decode_json, encode_json
-from ._logging import log_request, log_response
+from ._logging import install_redaction, log_request, log_response, sdk_call
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
-from ._retry import RetryPolicy
+from ._retry import MAX_RETRY_AFTER, RetryPolicy
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -68,6 +72,10 @@ __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+#: The request extension carrying the call's timeout, made a total per attempt.
+ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
+#: The default ``deadline`` of a call, every retry and wait included: five minutes.
+DEFAULT_DEADLINE: Final = 300.0
 
 
 class _DefaultLimiter(enum.Enum):
@@ -85,15 +93,22 @@ class Client:
             client. ``None``: no client-side limiting. A `RateLimiter`: used as is (share one
             between clients, or a `RedisRateLimiter` between processes).
         max_retries: Attempts after the first.
-        timeout: Per-attempt timeout in seconds (or an ``httpx.Timeout``; ``None`` for none).
+        timeout: Seconds each request may take in all, from leaving the rate limiter until
+            its body is read (a server dripping bytes cannot stretch it); past it the
+            attempt fails with `RequestTimeout` (retried like a read timeout). An
+            ``httpx.Timeout`` counts as its largest phase; ``None`` for none.
         headers: Headers added to every request.
         http_client: Your own ``httpx.AsyncClient`` (proxies, TLS); never closed by the SDK.
         transport: An httpx async transport for the client the SDK creates (tests, sandbox).
         allow_insecure_http: Allow a plain-``http://`` ``base_url`` to a non-loopback host.
         retry_policy: Backoff settings; see `RetryPolicy`.
         deadline: Default seconds for a whole call, every retry and wait included (so
-            retries cannot multiply ``timeout`` without bound); ``None`` for none. Typed
-            methods use it; a raw call can override it with ``deadline=``.
+            retries cannot multiply ``timeout`` without bound): 300 by default, ``None``
+            for none. Typed methods use it; a raw call can override it with ``deadline=``.
+        max_response_size: The most bytes a response body the SDK reads for you may
+            decode (inflate) to, 16 MiB by default; past it the call raises
+            `ResponseTooLargeError` without reading further. ``None`` for no cap. Streamed
+            bodies (`stream`, ``files.download``/``download_to``) are not capped.
 
     Attributes:
         account: Sign-up, sign-in and the account (`AccountAPI`).
@@ -108,7 +123,10 @@ class Client:
 
     Raises:
         ValueError: A plain-``http://`` ``base_url`` to a non-loopback host without
-            ``allow_insecure_http``, or a ``base_url`` that is not an absolute URL.
+            ``allow_insecure_http``, a ``base_url`` that is not an absolute URL or holds
+            user info, or a setting out of range (``max_retries``, ``timeout``,
+            ``deadline``, ``max_response_size``, a header value).
+        TypeError: A ``retry_policy`` that is not a `RetryPolicy`.
     """
 
     account: AccountAPI
@@ -129,17 +147,16 @@ class Client:
         rate_limiter: RateLimiter | _DefaultLimiter | None = _DefaultLimiter.DEFAULT,
         max_retries: int = 2,
         timeout: TimeoutTypes = 30.0,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
         retry_policy: RetryPolicy | None = None,
-        deadline: float | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
         self._base_url = check_base_url(base_url, allow_insecure_http)
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
@@ -149,18 +166,26 @@ class Client:
             if rate_limiter is _DefaultLimiter.DEFAULT
             else rate_limiter
         )
-        self._max_retries = max_retries
-        self._timeout = timeout
+        self._max_retries = _check_max_retries(max_retries)
+        self._timeout = _check_timeout(timeout)
         self._deadline = _check_deadline(deadline)
+        self._max_response_size = _check_max_response_size(max_response_size)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise TypeError(
+                f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
+            )
         self._retry_policy = retry_policy or RetryPolicy()
-        self._headers = httpx.Headers(
-            {"User-Agent": USER_AGENT, "Accept": "application/json", **dict(headers or {})}
-        )
+        self._headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._headers.update(_check_headers(headers))
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
         )
+        install_redaction()
         self._closed = False
+        # The calls in progress, shared with with_options clients (one pool), so that
+        # closing the pool's owner can end them all; each maps to the client making it.
+        self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
         self._init_namespaces()
 
@@ -239,9 +264,15 @@ class Client:
             The new `Client`.
 
         Raises:
-            ValueError: A negative ``max_retries`` or a ``deadline`` that is not a positive
-                number.
+            ValueError: A setting the constructor would refuse (the same checks).
         """
+        # The constructor's checks, for exactly the settings given (one validation for both).
+        if not isinstance(max_retries, UseClientDefault):
+            max_retries = _check_max_retries(max_retries)
+        if not isinstance(timeout, UseClientDefault):
+            timeout = _check_timeout(timeout)
+        if not isinstance(deadline, UseClientDefault):
+            deadline = _check_deadline(deadline)
         other = Client.__new__(Client)
         other.__dict__.update(self.__dict__)
         other._owns_http_client = False
@@ -255,21 +286,32 @@ class Client:
         if not isinstance(timeout, UseClientDefault):
             other._timeout = timeout
         if not isinstance(deadline, UseClientDefault):
-            other._deadline = _check_deadline(deadline)
+            other._deadline = deadline
         if not isinstance(max_retries, UseClientDefault):
-            if isinstance(max_retries, bool) or max_retries < 0:
-                raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
             other._max_retries = max_retries
         other._init_namespaces()
         return other
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether this client, or the connection pool it uses, was closed."""
+        return self._closed or self._http.is_closed
+
     async def aclose(self) -> None:
         """
-        Close the connection pool, if this client created it.
+        Close this client, and its connection pool if it created it.
+
+        Calls of this client still waiting in the rate limiter, and those in flight, end
+        with `ClientClosedError` (the waiting ones send nothing); so do later calls. A
+        client that created the pool also ends the calls of its `with_options` clients,
+        which share it.
         """
         self._closed = True
+        for scope, client in list(self._calls.items()):
+            if client is self or self._owns_http_client:
+                scope.cancel()
         if self._owns_http_client:
             await self._http.aclose()
 
@@ -337,12 +379,13 @@ class Client:
         content: bytes | str | None,
     ) -> httpx.Request:
         timeout = options.get("timeout", USE_CLIENT_DEFAULT)
-        if isinstance(timeout, UseClientDefault):
-            timeout = self._timeout
+        timeout = (
+            self._timeout if isinstance(timeout, UseClientDefault) else _check_timeout(timeout)
+        )
         headers = httpx.Headers(self._headers)
         if "json" in options and options["json"] is not None:
             headers["Content-Type"] = "application/json"
-        headers.update(options.get("headers") or {})
+        headers.update(_check_headers(options.get("headers")))
         return self._http.build_request(
             method,
             url,
@@ -352,8 +395,14 @@ class Client:
             files=options.get("files"),
             headers=headers,
             timeout=timeout,
-            # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
-            extensions={BASE_URL_EXTENSION: str(self._base_url)},
+            extensions={
+                # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
+                BASE_URL_EXTENSION: str(self._base_url),
+                # Every body read for us (auth flows' included) stops at the cap.
+                MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
+                # The timeout this call chose, which _send_once makes a total per attempt.
+                ATTEMPT_TIMEOUT_EXTENSION: timeout,
+            },
         )
 
     async def _send_once(
@@ -361,10 +410,14 @@ class Client:
     ) -> httpx.Response:
         # No auth of ours: let a caller-supplied http_client's own auth apply.
         auth: httpx.Auth | httpx._client.UseClientDefault = self._auth or httpx.USE_CLIENT_DEFAULT
+        timer = AttemptTimer(attempt_seconds(request.extensions.get(ATTEMPT_TIMEOUT_EXTENSION)))
+        request.extensions[ATTEMPT_TIMER_EXTENSION] = timer
         if self._rate_limiter is not None:
             auth = LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
+        else:
+            timer.start()
         log_request(request, attempt)
-        with map_transport_errors(request):
+        with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
             # request would bypass the limiter and the auth flow.
@@ -375,17 +428,29 @@ class Client:
                 log_response(response)
                 return response
             try:
-                await response.aread()
+                await read_body(response)
             finally:
                 await response.aclose()
-        log_response(response)
-        return response
+            log_response(response)
+            return response
+        # Only the timer's own cancellation ends the block without returning or raising.
+        raise RequestTimeout(
+            f"request took longer than its timeout of {timer.seconds} s", request=request
+        )
+
+    @contextlib.contextmanager
+    def _closed_pool_is_typed(self) -> Iterator[None]:
+        """httpx's RuntimeError from a pool closed under a call, as `ClientClosedError`."""
+        try:
+            yield
+        except RuntimeError as exc:
+            if not self.is_closed:
+                raise
+            raise ClientClosedError("the client was closed during this call") from exc
 
     async def _send_with_retries(
         self, method: str, path: str | httpx.URL, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
-        if self._closed:
-            raise RuntimeError("this Client is closed")
         if not isinstance(method, str) or not _TOKEN.match(method):
             raise ValueError(f"not an HTTP method: {method!r}")
         method = method.upper()
@@ -448,7 +513,9 @@ class Client:
         seconds = error.retry_after
         if seconds is None:
             seconds = self._retry_policy.rate_limit_default
-        await self._rate_limiter.penalize(seconds)
+        # Never pause everyone longer than the cap: a longer Retry-After fails this call at
+        # once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
+        await self._rate_limiter.penalize(min(seconds, MAX_RETRY_AFTER))
 
     async def request_raw(
         self, method: str, path: str, **options: Unpack[RequestOptions]
@@ -467,24 +534,41 @@ class Client:
 
         Raises:
             APIError: A non-2xx answer (the most specific subclass).
-            TransportError: The network failed after all retries (`RequestTimeout` on a
-                timeout or past ``deadline``).
-            ValueError: ``path`` points at another origin, or the options conflict.
+            TransportError: The network failed after all retries (`RequestTimeout` when an
+                attempt took longer than ``timeout``, or the call than ``deadline``).
+            ResponseTooLargeError: A body decoding past ``max_response_size``.
+            ClientClosedError: The client was closed before or during the call.
+            ValueError: ``path`` points at another origin, climbs above the base path or
+                holds a control character; a header value is unusable; or the options
+                conflict. Nothing is sent.
         """
         return await self._send_within_deadline(method, path, options)
 
     async def _send_within_deadline(
         self, method: str, path: str, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
+        if self.is_closed:
+            raise ClientClosedError("this client is closed: nothing was sent")
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
-        deadline = self._deadline if isinstance(deadline, UseClientDefault) else deadline
-        if _check_deadline(deadline) is None:
-            return await self._send_with_retries(method, path, options, stream=stream)
-        try:
-            with anyio.fail_after(deadline):
-                return await self._send_with_retries(method, path, options, stream=stream)
-        except TimeoutError as exc:
-            raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
+        deadline = _check_deadline(
+            self._deadline if isinstance(deadline, UseClientDefault) else deadline
+        )
+        # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
+        # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
+        # httpcore's log records made meanwhile are redacted (see _logging).
+        with anyio.CancelScope() as closing, sdk_call():
+            self._calls[closing] = self
+            try:
+                if deadline is None:
+                    return await self._send_with_retries(method, path, options, stream=stream)
+                try:
+                    with anyio.fail_after(deadline):
+                        return await self._send_with_retries(method, path, options, stream=stream)
+                except TimeoutError as exc:
+                    raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
+            finally:
+                self._calls.pop(closing, None)
+        raise ClientClosedError("the client was closed during this call")
 
     async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """
@@ -641,6 +725,70 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+_HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[bytes, bytes]]:
+    """
+    Headers checked before anything is sent; no message quotes a value (it may be secret).
+
+    Raises:
+        ValueError: A value with a control character (CR/LF would end the header) or
+            white space at either end, or a ``str`` value that is not ASCII.
+    """
+    checked: list[tuple[bytes, bytes]] = []
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise ValueError(f"not a valid header name: {name!r}")
+        if isinstance(value, str):
+            try:
+                raw = value.encode("ascii")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"header {name!r}: a str value must be ASCII; pass bytes (e.g. UTF-8)"
+                ) from None
+        elif isinstance(value, bytes):
+            raw = value
+        else:
+            raise TypeError(f"header {name!r}: value must be str or bytes")
+        if _HEADER_CONTROL.search(raw) or raw != raw.strip(b" \t"):
+            raise ValueError(
+                f"header {name!r}: value must not contain control characters (CR, LF, NUL...) "
+                "or begin or end with white space"
+            )
+        checked.append((name.encode("ascii"), raw))
+    return checked
+
+
+def _check_max_response_size(size: object) -> int | None:
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"max_response_size must be a positive int or None, not {size!r}")
+    return size
+
+
+def _check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+    return max_retries
+
+
+def _check_timeout(timeout: object) -> TimeoutTypes:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not (math.isfinite(timeout) and timeout > 0)
+    ):
+        raise ValueError(
+            f"timeout must be a positive number of seconds, an httpx.Timeout or None, "
+            f"not {timeout!r}"
+        )
+    return float(timeout)
 
 
 def _check_deadline(deadline: float | None) -> float | None:

@@ -7,7 +7,9 @@ The tree::
     ├── TransportError                 network failure after retries (__cause__ = httpx error)
     │   └── RequestTimeout
     ├── DecodeError                    2xx body that is not valid JSON / not the documented shape
+    │   └── ResponseTooLargeError      a body (any status) inflating past max_response_size
     ├── RateLimiterUnavailableError    the shared (Redis) rate limiter cannot be reached
+    ├── ClientClosedError              the Client was closed: nothing (more) is sent
     └── APIError                       non-2xx response
         ├── BadRequestError            400
         │   ├── AuthenticationError    400 with a JWT-API code; .code
@@ -55,6 +57,7 @@ __all__ = [
     "AuthenticationError",
     "AuthenticationFailedError",
     "BadRequestError",
+    "ClientClosedError",
     "ClientNotFoundError",
     "DecodeError",
     "EncryptionError",
@@ -72,6 +75,7 @@ __all__ = [
     "RateLimiterUnavailableError",
     "RegistrationFailedError",
     "RequestTimeout",
+    "ResponseTooLargeError",
     "ServerError",
     "TokenExpiredError",
     "TokenNotVerifiedError",
@@ -121,6 +125,30 @@ class DecodeError(OnlyOnceError):
     def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
         super().__init__(message)
         self.response = response
+
+
+class ResponseTooLargeError(DecodeError):
+    """
+    A response body (of any status) that decodes to more than ``max_response_size`` bytes.
+
+    Reading stopped at the cap. A `DecodeError`, so it is not retried (the same server
+    would send the same body again), and bulk sharing looks a share up after it, as after
+    any undecodable answer. ``limit`` is the cap in bytes.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response | None = None, limit: int) -> None:
+        super().__init__(message, response=response)
+        self.limit = limit
+
+
+class ClientClosedError(OnlyOnceError):
+    """
+    The `Client` (or the connection pool it shares) was closed.
+
+    Raised by calls made after ``aclose()``, by calls still waiting in the rate limiter
+    when it ran (they send nothing), and by calls in flight at that moment (whose outcome
+    is then unknown).
+    """
 
 
 class RateLimiterUnavailableError(OnlyOnceError):

@@ -34,11 +34,17 @@ def encode_json(body: Any) -> bytes:
 
     Raises:
         TypeError: ``body`` holds something JSON cannot represent.
-        ValueError: ``body`` holds NaN or infinity.
+        ValueError: ``body`` holds NaN or infinity, or a string with a lone surrogate (the
+            message never quotes the body: it may hold a password).
     """
-    return json.dumps(
+    text = json.dumps(
         body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
-    ).encode("utf-8")
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # The exception would carry the whole body, secrets included.
+        raise ValueError("the JSON body holds a string that is not valid Unicode") from None
 
 
 def decode_json(response: httpx.Response) -> Any:

@@ -32,7 +32,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ._args import non_empty
+from ._args import header_token, non_empty
+from ._body import read_body
 from ._errors import InvalidTokenError, error_from_response
 from ._skew import ServerClock
 from ._version import __version__
@@ -95,7 +96,7 @@ class SignedJWTAuth(httpx.Auth):
         bind_request: bool = True,
         issuer: str = DEFAULT_ISSUER,
     ) -> None:
-        self._api_key = non_empty(api_key, "api_key")
+        self._api_key = header_token(api_key, "api_key")
         if user is not None and (isinstance(user, bool) or not isinstance(user, int)):
             raise TypeError(f"user must be an int, not {type(user).__name__}")
         if project is not None:
@@ -183,7 +184,7 @@ async def _not_yet_valid(response: httpx.Response) -> bool:
     """Whether the server refused the token because its ``iat`` is in the server's future."""
     if response.status_code != 400:
         return False
-    await response.aread()
+    await read_body(response)
     error = error_from_response(response)
     if not isinstance(error, InvalidTokenError) or not error.message:
         return False
@@ -247,7 +248,10 @@ def load_private_key(
     """
     data = _pem_bytes(private_key)
     if isinstance(password, str):
-        password = password.encode("utf-8")
+        try:
+            password = password.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("password is not valid Unicode (it holds a lone surrogate)") from None
     elif password is not None and not isinstance(password, bytes):
         raise TypeError(f"password must be str or bytes, not {type(password).__name__}")
     try:

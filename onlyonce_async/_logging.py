@@ -1,23 +1,46 @@
 """
-DEBUG logging of requests and responses on the ``onlyonce_async`` logger, secrets redacted.
+DEBUG logging of requests and responses on the ``onlyonce_async`` logger, secrets redacted;
+and the redaction of httpx's and httpcore's own records made during SDK calls.
 
 Credential headers are replaced by ``[redacted]`` (requests and responses alike, so the
 token in a ``/signIn`` response's ``Authorization`` header too); query values and JSON
 body values under credential-like names are redacted; JSON bodies are logged only when
 they parse, and every other body (multipart, forms, bytes) is summarised by its length and
 type. So no password, pass phrase, token, API key or private key reaches a log line.
+
+httpcore logs every header it sends and receives at DEBUG (``authorization: Bearer ...``
+from ``/signIn`` included). `install_redaction` attaches one `SecretsFilter` to the
+loggers httpx and httpcore emit on (`THIRD_PARTY_LOGGERS`); it changes nothing else (no
+level, handler or propagation) and touches only records made while an SDK call runs in
+the current task (`sdk_call`, a context variable), replacing credential header values
+and bearer tokens in them. The application's own use of httpx is left exactly as it logs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 import httpx
 
-__all__ = ["REDACTED", "log_request", "log_response", "logger", "redact_headers", "redact_url"]
+__all__ = [
+    "REDACTED",
+    "THIRD_PARTY_LOGGERS",
+    "SecretsFilter",
+    "install_redaction",
+    "log_request",
+    "log_response",
+    "logger",
+    "redact_headers",
+    "redact_text",
+    "redact_url",
+    "sdk_call",
+]
 
 logger = logging.getLogger("onlyonce_async")
 
@@ -116,3 +139,83 @@ def log_response(response: httpx.Response) -> None:
         redact_headers(response.headers),
         _describe_body(_body(response), response.headers.get("content-type", "")),
     )
+
+
+#: The loggers httpx and httpcore write records on (a filter applies to its own logger's
+#: records only, not to those its children propagate, so each is named).
+THIRD_PARTY_LOGGERS: Final = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+_IN_SDK_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "onlyonce_async_in_sdk_call", default=False
+)
+_NAMES = "|".join(re.escape(name) for name in sorted(SECRET_HEADERS))
+# httpcore's form: a header as a tuple of bytes literals, (b'authorization', b'Bearer x').
+_BYTES_LITERAL = r"""b(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")"""
+_HEADER_TUPLE = re.compile(
+    rf"""\(\s*b(['"])({_NAMES})\1\s*,\s*{_BYTES_LITERAL}\s*\)""", re.IGNORECASE
+)
+# Plain text forms: "Authorization: Bearer x", "secret-key=x"; and any bearer token.
+_VALUE = r"""[^\s,;'"()\[\]{}]+"""
+_HEADER_TEXT = re.compile(rf"""\b({_NAMES})(\s*[:=]\s*)(?:Bearer\s+)?{_VALUE}""", re.IGNORECASE)
+_BEARER = re.compile(rf"""\b(Bearer\s+){_VALUE}""", re.IGNORECASE)
+
+
+def redact_text(text: str) -> str:
+    """
+    ``text`` with credential header values and bearer tokens replaced by ``[redacted]``.
+    """
+    text = _HEADER_TUPLE.sub(lambda m: f"(b{m[1]}{m[2]}{m[1]}, b'{REDACTED}')", text)
+    text = _HEADER_TEXT.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    return _BEARER.sub(lambda m: f"{m[1]}{REDACTED}", text)
+
+
+@contextlib.contextmanager
+def sdk_call() -> Iterator[None]:
+    """
+    Mark the current task as running an SDK call while the block runs.
+    """
+    token = _IN_SDK_CALL.set(True)
+    try:
+        yield
+    finally:
+        _IN_SDK_CALL.reset(token)
+
+
+class SecretsFilter(logging.Filter):
+    """
+    Redacts the records of an SDK call; passes every record, changed or not.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact ``record`` in place if it was made during an SDK call."""
+        if not _IN_SDK_CALL.get():
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_FILTER: Final = SecretsFilter()
+
+
+def install_redaction() -> None:
+    """
+    Attach `SecretsFilter` to `THIRD_PARTY_LOGGERS` (once; idempotent).
+    """
+    for name in THIRD_PARTY_LOGGERS:
+        target = logging.getLogger(name)
+        if _FILTER not in target.filters:
+            target.addFilter(_FILTER)

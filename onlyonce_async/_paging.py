@@ -52,7 +52,10 @@ class AsyncPaginator(Generic[T]):
 
     ``async for item in paginator`` yields every item of every page; `pages` yields
     `Page` objects. Each iteration starts again from the first page. Iteration stops on
-    ``"last": true``, an empty page, or once ``total`` items have been seen.
+    ``"last": true``, an empty page, or once ``total`` items have been seen. A server that
+    does not move on raises `DecodeError` at once rather than spend the quota on it: a page
+    that repeats the previous one's items without ``"last": true``, or a non-empty page
+    after ``total`` (as that page states it) was already reached.
     """
 
     def __init__(
@@ -141,16 +144,36 @@ class _PageIterator(AsyncIterator[Page[T]]):
         self._number = 0
         self._seen = 0
         self._done = False
+        self._previous: list[T] | None = None
 
     async def __anext__(self) -> Page[T]:
         if self._done or self._number >= MAX_PAGES:
             raise StopAsyncIteration
         page = await self._paginator.fetch_page(self._number)
+        self._check_progress(page)
+        self._previous = page.items
         self._number += 1
         self._seen += len(page.items)
         total_reached = page.total is not None and self._seen >= page.total
         self._done = page.last or not page.items or total_reached
         return page
+
+    def _check_progress(self, page: Page[T]) -> None:
+        """Refuse a page that cannot be new: the walk would otherwise run to MAX_PAGES."""
+        if not page.items:
+            return
+        if not page.last and page.items == self._previous:
+            self._done = True
+            raise DecodeError(
+                f"page {page.number} repeats the items of page {page.number - 1} without "
+                "being the last: the server is not paginating"
+            )
+        if page.total is not None and self._seen >= page.total:
+            self._done = True
+            raise DecodeError(
+                f"page {page.number} brings items after all {page.total} items "
+                f"(the total it states) were already seen"
+            )
 
 
 class _ItemIterator(AsyncIterator[T]):

@@ -20,11 +20,21 @@ from typing import Protocol, runtime_checkable
 import anyio
 import httpx
 
+from ._attempt import start_attempt_timer
 from ._errors import RateLimitError
 
-__all__ = ["MAX_PAUSE", "LimitedAuth", "RateLimiter", "SlidingWindowRateLimiter"]
+__all__ = [
+    "MAX_PAUSE",
+    "LimitedAuth",
+    "RateLimiter",
+    "SlidingWindowRateLimiter",
+    "check_penalty",
+]
 
-#: A pause longer than this fails calls at once instead of sleeping through it.
+#: The longest pause a limiter applies: a longer penalty is cut to it (a server asking for
+#: more gets a `RateLimitError` at once instead, see `MAX_RETRY_AFTER`), so one absurd
+#: ``Retry-After`` cannot lock every sharer out. A pause found longer than this anyway
+#: fails calls at once instead of sleeping through it.
 MAX_PAUSE = 60.0
 
 
@@ -44,7 +54,7 @@ class RateLimiter(Protocol):
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: nobody starts before now + ``seconds``.
+        After a 429: nobody starts before now + ``seconds`` (at most ``MAX_PAUSE``).
 
         Args:
             seconds: How long every task sharing the limiter waits, from now (the
@@ -119,7 +129,7 @@ class SlidingWindowRateLimiter:
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: nobody sharing this limiter starts before now + ``seconds``.
+        After a 429: nobody starts before now + ``seconds``, cut to ``MAX_PAUSE``.
 
         A shorter pause never shortens one already in force.
 
@@ -129,14 +139,29 @@ class SlidingWindowRateLimiter:
         Raises:
             ValueError: ``seconds`` is negative or not finite.
         """
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        now = self._clock()
+        self._paused_until = max(self._paused_until, now + check_penalty(seconds))
 
     def _raise_if_paused_too_long(self) -> None:
         remaining = self._paused_until - self._clock()
         if remaining > MAX_PAUSE:
             raise paused_error(remaining)
+
+
+def check_penalty(seconds: float) -> float:
+    """
+    A penalty in seconds, cut to ``MAX_PAUSE``; shared by every limiter.
+
+    Raises:
+        ValueError: Negative, NaN or infinite (a caller's bug, not a server's answer).
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not (math.isfinite(seconds) and seconds >= 0)
+    ):
+        raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+    return min(float(seconds), MAX_PAUSE)
 
 
 def check_window(limit: int, period: float, margin: float | None) -> tuple[int, float, float]:
@@ -191,6 +216,7 @@ class LimitedAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if self._inner is None:
             await self._limiter.acquire()
+            start_attempt_timer(request)
             yield request
             return
         flow = self._inner.async_auth_flow(request)
@@ -198,6 +224,8 @@ class LimitedAuth(httpx.Auth):
             outgoing = await flow.__anext__()
             while True:
                 await self._limiter.acquire()
+                # The per-attempt timeout counts from here: waiting for quota is not slowness.
+                start_attempt_timer(outgoing)
                 response = yield outgoing
                 try:
                     outgoing = await flow.asend(response)

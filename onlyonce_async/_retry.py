@@ -9,8 +9,9 @@ sharing reconciles such a POST by looking the request up).
 
 from __future__ import annotations
 
+import math
 import random
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -47,6 +48,27 @@ def outcome_unknown(error: BaseException) -> bool:
     return False
 
 
+def _seconds(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
+    """An attrs validator: a finite number of seconds, >= 0."""
+    name = attribute.name
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+
+
+def _pause(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
+    """An attrs validator: seconds, at most ``MAX_RETRY_AFTER`` (a pause everyone shares)."""
+    _seconds(instance, attribute, value)
+    if value > MAX_RETRY_AFTER:
+        raise ValueError(f"{attribute.name} must be at most {MAX_RETRY_AFTER:g} seconds")
+
+
+def _flag(instance: Any, attribute: attrs.Attribute[bool], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a bool, not {type(value).__name__}")
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """
@@ -60,12 +82,18 @@ class RetryPolicy:
         jitter: Draw each wait uniformly from ``[0, bound]`` (full jitter) so that many
             clients failing together do not retry together.
         rate_limit_default: The pause after a 429 that carries no ``Retry-After``.
+
+    Raises:
+        TypeError: A setting of the wrong type (``jitter`` must be a ``bool``, the others
+            numbers).
+        ValueError: A number of seconds that is negative or not finite, or a
+            ``rate_limit_default`` above 60 s (the longest shared pause, ``MAX_RETRY_AFTER``).
     """
 
-    initial: float = 0.5
-    maximum: float = 8.0
-    jitter: bool = True
-    rate_limit_default: float = 1.0
+    initial: float = attrs.field(default=0.5, validator=_seconds)
+    maximum: float = attrs.field(default=8.0, validator=_seconds)
+    jitter: bool = attrs.field(default=True, validator=_flag)
+    rate_limit_default: float = attrs.field(default=1.0, validator=_pause)
 
     def backoff(self, attempt: int) -> float:
         """

@@ -53,7 +53,8 @@ class SendOptions(TypedDict, total=False):
         data: Form fields (with ``files``: multipart fields).
         files: Multipart files, as httpx takes them.
         content: Raw body bytes.
-        headers: Extra headers for this call.
+        headers: Extra headers for this call (a ``str`` value must be ASCII; pass
+            ``bytes`` for anything else, e.g. UTF-8).
         timeout: Per-attempt timeout: seconds, an ``httpx.Timeout``, ``None`` for none.
         deadline: Seconds for the whole call, every retry and wait included; past it the
             call raises `RequestTimeout`. Defaults to the client's ``deadline``; ``None``
@@ -63,7 +64,7 @@ class SendOptions(TypedDict, total=False):
     data: Mapping[str, Any] | None
     files: Mapping[str, FileTypes] | list[tuple[str, FileTypes]] | None
     content: bytes | str | None
-    headers: Mapping[str, str] | None
+    headers: Mapping[str, str | bytes] | None
     timeout: TimeoutTypes | UseClientDefault
     deadline: float | UseClientDefault | None
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +15,9 @@ from typing import Any
 import httpx
 
 __all__ = ["check_base_url", "clean_params", "is_loopback", "resolve"]
+
+# C0 controls (tab, CR, LF, NUL...) and DEL: never part of a URL we send.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_loopback(host: str) -> bool:
@@ -30,12 +35,24 @@ def check_base_url(base_url: str | httpx.URL, allow_insecure_http: bool) -> http
     The base URL, normalised to end in ``/``, without query or fragment.
 
     Raises:
-        ValueError: Not an absolute http(s) URL, or plain http to a non-loopback host
-            without ``allow_insecure_http``.
+        ValueError: Not an absolute http(s) URL, user info (``user:password@``) in it, or
+            plain http to a non-loopback host without ``allow_insecure_http``. No message
+            quotes the URL: it may hold a password.
     """
-    url = httpx.URL(str(base_url))
+    text = str(base_url)
+    if _CONTROL.search(text):
+        raise ValueError("base_url must not contain control characters")
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        raise ValueError("base_url is not a valid URL") from None
+    if url.userinfo:
+        raise ValueError(
+            "base_url must not contain user info (user:password@): pass credentials with "
+            "auth= instead"
+        )
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an absolute http(s) URL, not {str(base_url)!r}")
+        raise ValueError("base_url must be an absolute http(s) URL")
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise ValueError(
             f"refusing plain-http base_url to {url.host!r}: credentials would travel in "
@@ -58,24 +75,48 @@ def resolve(base_url: httpx.URL, base_prefix: str, path: str | httpx.URL) -> htt
 
     Raises:
         TypeError: ``path`` is not a string or URL.
-        ValueError: An absolute URL to another origin: credentials never go there.
+        ValueError: A control character (tab, NUL, CR, LF...) in ``path``; a relative path
+            whose dot segments (``..``, also percent-encoded) climb above ``base_url``'s
+            path; user info in an absolute URL; an absolute URL to another origin:
+            credentials never go there. Nothing is sent.
     """
     if not isinstance(path, (str, httpx.URL)):
         raise TypeError(f"path must be a str, not {type(path).__name__}")
+    if isinstance(path, str) and _CONTROL.search(path):
+        raise ValueError("path must not contain control characters (tab, NUL, CR, LF...)")
     if isinstance(path, str) and ":" not in path:
-        # Fast path (the typed endpoints' case): no scheme is possible without ":", so the
-        # path can only land below base_url; URL parsing resolves any dot segments exactly
-        # as join() would.
-        return httpx.URL(base_prefix + path.lstrip("/"))
-    url = httpx.URL(path) if isinstance(path, str) else path
+        # Fast path (the typed endpoints' case): no scheme is possible without ":". URL
+        # parsing resolves dot segments exactly as join() would; _below checks the result.
+        return _below(base_url, _parse(base_prefix + path.lstrip("/")))
+    url = _parse(path) if isinstance(path, str) else path
     if url.is_absolute_url:
+        if url.userinfo:
+            raise ValueError("a request URL must not contain user info (user:password@)")
         if (url.scheme, url.host, url.port) != (base_url.scheme, base_url.host, base_url.port):
             raise ValueError(
                 f"refusing to send to {url.scheme}://{url.host}: not the origin of base_url"
             )
         return url
     relative = str(path).lstrip("/")
-    return base_url.join(relative) if relative else base_url
+    return _below(base_url, base_url.join(relative)) if relative else base_url
+
+
+def _parse(text: str) -> httpx.URL:
+    try:
+        return httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a valid request path: {exc}") from None
+
+
+def _below(base_url: httpx.URL, url: httpx.URL) -> httpx.URL:
+    """``url``, checked to be below ``base_url``'s path with no encoded dot segment left."""
+    raw_path = url.raw_path.partition(b"?")[0]
+    segments = raw_path.split(b"/")
+    if not raw_path.startswith(base_url.raw_path) or any(
+        urllib.parse.unquote_to_bytes(segment) in (b".", b"..") for segment in segments
+    ):
+        raise ValueError("path must stay below base_url's path (no climbing '..' segments)")
+    return url
 
 
 def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 import anyio
 
 from ._errors import RateLimiterUnavailableError
-from ._ratelimit import MAX_PAUSE, RateLimiter, check_window, paused_error
+from ._ratelimit import MAX_PAUSE, RateLimiter, check_penalty, check_window, paused_error
 
 __all__ = ["RateLimiterUnavailableError", "RedisRateLimiter"]
 
@@ -72,9 +72,11 @@ end
 
 local pause = tonumber(redis.call('GET', pause_key) or '0') - now
 if pause > max_pause then
-  redis.call('ZREM', queue, ticket)
-  redis.call('ZREM', leases, ticket)
-  return {2, pause}
+  -- Longer than any penalty can set (an older version's, or a foreign writer's): cut it
+  -- to the cap rather than lock every sharer out until the key expires.
+  pause = max_pause
+  redis.call('SET', pause_key, string.format('%d', now + pause), 'PX',
+             math.ceil((pause + window) / 1000))
 end
 
 local rank = redis.call('ZRANK', queue, ticket)
@@ -112,15 +114,17 @@ redis.call('PEXPIRE', leases, ttl)
 return {1, wait}
 """
 
-# KEYS: pause.  ARGV: seconds, window (microseconds).  Keeps the later of both pauses.
+# KEYS: pause.  ARGV: seconds, window, max pause (microseconds).  Keeps the later of both
+# pauses, never one longer than the max pause (a stale longer one is cut to it).
 _PENALIZE = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local until_ = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ > current then
-  redis.call('SET', KEYS[1], string.format('%d', until_))
-  current = until_
+local max_until = now + tonumber(ARGV[3])
+local until_ = math.min(now + tonumber(ARGV[1]), max_until)
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = math.max(math.min(stored, max_until), until_)
+if current ~= stored then
+  redis.call('SET', KEYS[1], string.format('%d', current))
 end
 redis.call('PEXPIRE', KEYS[1], math.ceil((current - now + tonumber(ARGV[2])) / 1000))
 return current
@@ -265,7 +269,8 @@ class RedisRateLimiter:
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: no sharer of the key starts before Redis's now + ``seconds``.
+        After a 429: no sharer of the key starts before Redis's now + ``seconds``, cut to
+        ``MAX_PAUSE`` (the pause key never outlives the pause by more than a window).
 
         Args:
             seconds: How long every sharer of the key waits, from Redis's now.
@@ -275,14 +280,17 @@ class RedisRateLimiter:
             RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
             RuntimeError: Called outside asyncio (e.g. under trio).
         """
-        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+        seconds = check_penalty(seconds)
         _require_asyncio()
         if self.fallback is not None:
             await self.fallback.penalize(seconds)
         window = _micros(self.period + self.margin)
         try:
-            await self._run(self._penalize_script, self._keys[1:2], [_micros(seconds), window])
+            await self._run(
+                self._penalize_script,
+                self._keys[1:2],
+                [_micros(seconds), window, _micros(MAX_PAUSE)],
+            )
         except RateLimiterUnavailableError as error:
             if self._fallback_for(error) is None:
                 raise

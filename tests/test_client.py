@@ -229,7 +229,7 @@ async def test_own_client_closed_by_aclose() -> None:
     client = fast_client(transport=Recorder().transport())
     await client.aclose()
     assert client.http_client.is_closed
-    with pytest.raises(RuntimeError):
+    with pytest.raises(oo.ClientClosedError):
         await client.get("x")
 
 
@@ -377,3 +377,40 @@ async def test_redirects_are_never_followed_even_by_a_callers_http_client() -> N
     assert info.value.status_code == 302
     assert [r.url.host for r in rec.requests] == ["api.onlyonce.com"]
     assert limiter.acquired == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"max_retries": 1.5}, id="float-retries"),
+        pytest.param({"max_retries": -1}, id="negative-retries"),
+        pytest.param({"max_retries": True}, id="bool-retries"),
+        pytest.param({"max_retries": "2"}, id="str-retries"),
+        pytest.param({"timeout": -1.0}, id="negative-timeout"),
+        pytest.param({"timeout": float("nan")}, id="nan-timeout"),
+        pytest.param({"timeout": "30"}, id="str-timeout"),
+        pytest.param({"deadline": 0}, id="zero-deadline"),
+        pytest.param({"deadline": float("nan")}, id="nan-deadline"),
+    ],
+)
+async def test_with_options_validates_like_the_constructor(kwargs: dict[str, Any]) -> None:
+    """Client.with_options refuses exactly what Client() refuses, with the same error."""
+    with pytest.raises(ValueError) as from_constructor:
+        oo.Client(**kwargs)
+    async with oo.Client() as client:
+        with pytest.raises(ValueError) as from_with_options:
+            client.with_options(**kwargs)
+    assert str(from_with_options.value) == str(from_constructor.value)
+
+
+async def test_with_options_keeps_inheriting_what_it_is_not_given() -> None:
+    """A valid with_options still shares the pool and inherits every other setting."""
+    rec = Recorder(httpx.Response(503))
+    async with fast_client(transport=rec.transport(), max_retries=4, timeout=9.0) as client:
+        other = client.with_options(max_retries=1)
+        assert other.http_client is client.http_client
+        assert other.rate_limiter is client.rate_limiter
+        with pytest.raises(oo.ServerError):
+            await other.get("x")
+    assert len(rec.requests) == 2
+    assert rec.requests[0].extensions["timeout"]["read"] == 9.0

@@ -10,6 +10,7 @@ import pytest
 
 import onlyonce_async as oo
 
+from .endpoints._data import P1, SHARE_REQUEST_BODY
 from .helpers import fast_client
 
 pytestmark = pytest.mark.anyio
@@ -104,3 +105,56 @@ def test_bad_page_size() -> None:
     for bad in (0, -1, True, 2.5, 101):
         with pytest.raises(ValueError):
             oo.AsyncPaginator(client, "t", Item, page_size=bad)  # type: ignore[arg-type]
+
+
+async def test_a_repeated_page_is_a_decode_error_at_once() -> None:
+    """A server answering every page with the same items and last=false costs two
+    requests and a DecodeError, not MAX_PAGES requests."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=page([1, 2], last=False, total=1_000_000))
+
+    async with fast_client(transport=httpx.MockTransport(handler)) as client:
+        paginator = oo.AsyncPaginator(client, "t", Item)
+        with pytest.raises(oo.DecodeError, match="repeats"):
+            await paginator.collect()
+    assert len(seen) == 2
+
+
+async def test_a_page_after_the_total_was_reached_is_a_decode_error() -> None:
+    """A non-empty page arriving when the total it states was already reached is a
+    DecodeError at once."""
+    seen: list[httpx.Request] = []
+    transport = pages_transport(
+        [page([1, 2], last=False, total=5), page([3, 4], last=False, total=2)], seen
+    )
+    async with fast_client(transport=transport) as client:
+        with pytest.raises(oo.DecodeError, match="already seen"):
+            await oo.AsyncPaginator(client, "t", Item).collect()
+    assert len(seen) == 2
+
+
+async def test_equal_items_on_the_last_page_are_fine() -> None:
+    """A last page that happens to equal the previous one is not a repeat."""
+    seen: list[httpx.Request] = []
+    transport = pages_transport([page([1], last=False), page([1], last=True)], seen)
+    async with fast_client(transport=transport) as client:
+        assert [i.n async for i in oo.AsyncPaginator(client, "t", Item)] == [1, 1]
+
+
+async def test_bulk_lookups_stop_on_a_repeated_page() -> None:
+    """list_requests (the paginator bulk sharing looks recipients up with) stops on a
+    repeated page with DecodeError after two requests."""
+    body = {"last": False, "total": None, "content": [SHARE_REQUEST_BODY]}
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=body)
+
+    async with fast_client(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(oo.DecodeError, match="repeats"):
+            await client.network.list_requests(P1, type="OUTGOING").collect()
+    assert len(seen) == 2

@@ -28,7 +28,6 @@ from onlyonce_async import (
     Client,
     OnlyOnceError,
     RateLimiter,
-    RateLimitError,
     RateLimiterUnavailableError,
     SlidingWindowRateLimiter,
 )
@@ -199,15 +198,37 @@ async def test_penalize_keeps_the_longer_pause(redis: Redis) -> None:
 
 
 @pytest.mark.anyio
-async def test_pause_longer_than_max_fails_fast(redis: Redis) -> None:
-    """A shared pause longer than MAX_PAUSE raises RateLimitError at once and queues nothing."""
-    limiter = RedisRateLimiter(redis, "long-pause")
-    await limiter.penalize(MAX_PAUSE + 30)
-    with anyio.fail_after(10), pytest.raises(RateLimitError) as info:  # hang guard
-        await limiter.acquire()
-    assert info.value.retry_after is not None
-    assert info.value.retry_after > MAX_PAUSE
-    assert await redis.zcard("onlyonce:ratelimit:{long-pause}:queue") == 0
+@pytest.mark.parametrize("seconds", [MAX_PAUSE + 30, 1e9])
+async def test_a_penalty_longer_than_max_pause_is_cut_to_it(redis: Redis, seconds: float) -> None:
+    """The shared pause, and its key's TTL, never exceed MAX_PAUSE (plus one window for
+    the key): a 31-year Retry-After cannot lock out every process sharing the key."""
+    limiter = RedisRateLimiter(redis, "long-pause", 60, 1.0)
+    await limiter.penalize(seconds)
+    key = "onlyonce:ratelimit:{long-pause}:pause"
+    raw = await redis.get(key)
+    assert raw is not None
+    assert int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
+    assert 0 < await redis.pttl(key) <= (MAX_PAUSE + 1.0 + limiter.margin) * 1000 + 1
+
+
+@pytest.mark.anyio
+async def test_a_stale_longer_pause_is_cut_to_max_pause(redis: Redis) -> None:
+    """A pause key set far in the future by an older version is cut to MAX_PAUSE by the
+    next penalize or acquire, instead of living for years."""
+    key = "onlyonce:ratelimit:{stale}:pause"
+    far = int((await server_seconds(redis) + 1e9) * 1_000_000)
+    await redis.set(key, str(far), px=10**12)
+    limiter = RedisRateLimiter(redis, "stale", 60, 1.0)
+    await limiter.penalize(1)
+    raw = await redis.get(key)
+    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
+    assert await redis.pttl(key) <= (MAX_PAUSE + 2) * 1000
+    await redis.set(key, str(far), px=10**12)
+    with anyio.move_on_after(0.2):
+        await limiter.acquire()  # waits the (cut) pause rather than failing for years
+    raw = await redis.get(key)
+    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
+    assert await redis.pttl(key) <= (MAX_PAUSE + 2) * 1000
 
 
 async def queued(redis: Redis, key: str) -> int:

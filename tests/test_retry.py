@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from typing import Any
 
 import anyio
 import httpx
@@ -13,9 +14,9 @@ import pytest
 import respx
 
 import onlyonce_async as oo
-from onlyonce_async._retry import RetryPolicy, outcome_unknown
+from onlyonce_async._retry import MAX_RETRY_AFTER, RetryPolicy, outcome_unknown
 
-from .helpers import BASE, CountingLimiter, fast_client
+from .helpers import BASE, Clock, CountingLimiter, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -194,3 +195,62 @@ def test_outcome_unknown_for_transport_errors(error: Exception, unknown: bool) -
 def test_outcome_unknown_for_statuses(status: int, unknown: bool) -> None:
     """500, 502 and 504 leave the outcome unknown; 503 and 429 do not."""
     assert outcome_unknown(oo.ServerError(status_code=status)) is unknown
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        pytest.param({"initial": -1.0}, ValueError, "initial", id="negative-initial"),
+        pytest.param({"initial": float("nan")}, ValueError, "initial", id="nan-initial"),
+        pytest.param({"maximum": float("inf")}, ValueError, "maximum", id="inf-maximum"),
+        pytest.param({"rate_limit_default": -1}, ValueError, "rate_limit_default", id="neg"),
+        pytest.param(
+            {"rate_limit_default": float("inf")}, ValueError, "rate_limit_default", id="inf"
+        ),
+        pytest.param(
+            {"rate_limit_default": float("nan")}, ValueError, "rate_limit_default", id="nan"
+        ),
+        pytest.param({"rate_limit_default": 3600}, ValueError, "rate_limit_default", id="hour"),
+        pytest.param({"initial": "1"}, TypeError, "initial", id="str-initial"),
+        pytest.param({"maximum": True}, TypeError, "maximum", id="bool-maximum"),
+        pytest.param({"jitter": 1}, TypeError, "jitter", id="int-jitter"),
+    ],
+)
+def test_retry_policy_is_validated_at_construction(
+    kwargs: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    """Negative, infinite, NaN or wrongly typed settings raise at construction, naming the
+    field, instead of failing mid-call after a request was sent (or hanging)."""
+    with pytest.raises(error, match=field):
+        RetryPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("header", "at_once"),
+    [
+        pytest.param("86400", True, id="a-day"),
+        pytest.param("1e309", True, id="overflow"),
+        pytest.param("inf", True, id="inf"),
+        pytest.param("Fri, 31 Dec 9999 23:59:59 GMT", True, id="year-9999"),
+        pytest.param("nan", False, id="nan"),
+        pytest.param("-5", False, id="negative"),
+    ],
+)
+async def test_an_absurd_retry_after_never_locks_out_the_shared_limiter(
+    header: str, at_once: bool
+) -> None:
+    """Whatever a 429's Retry-After says, the shared limiter is paused at most 60 s; one
+    over 60 s raises RateLimitError for that call at once."""
+    clock = Clock()
+    limiter = oo.SlidingWindowRateLimiter(clock=clock)
+    with respx.mock(base_url=BASE) as router:
+        route = router.get("x").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": header})
+        )
+        async with fast_client(rate_limiter=limiter, max_retries=0 if not at_once else 5) as c:
+            with anyio.fail_after(10), pytest.raises(oo.RateLimitError):
+                await c.get("x")
+        assert route.call_count == 1
+    clock.now += MAX_RETRY_AFTER + 0.001
+    with anyio.fail_after(5):
+        await limiter.acquire()  # the pause is over: neither "paused" nor a sleep

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from .._args import header_token, pass_phrase_arg, password_arg
 from .._defaults import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
@@ -90,10 +91,13 @@ class Settings:
                     "tab or escape, often copied from a file): remove it "
                     "(the value is not shown)"
                 )
+        pass_phrase = env.get("ONLYONCE_PASS_PHRASE")
+        if pass_phrase is not None:
+            _checked(pass_phrase_arg, pass_phrase, "ONLYONCE_PASS_PHRASE")
         return cls(
             base_url=env.get("ONLYONCE_BASE_URL", DEFAULT_BASE_URL),
             auth=_auth_from(env),
-            pass_phrase=env.get("ONLYONCE_PASS_PHRASE"),
+            pass_phrase=pass_phrase,
             allow_insecure_http=allow_insecure_http,
         )
 
@@ -126,10 +130,13 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
     if len(chosen) > 1:
         raise UsageError(f"set only one kind of credentials, not {' and '.join(chosen)}")
     if token:
+        _checked(header_token, token, "ONLYONCE_TOKEN")
         return _refusing_values("ONLYONCE_TOKEN", lambda: BearerAuth(token))
     if username or password:
         if not (username and password):
             raise UsageError("set both ONLYONCE_USERNAME and ONLYONCE_PASSWORD")
+        _checked(password_arg, username, "ONLYONCE_USERNAME")
+        _checked(password_arg, password, "ONLYONCE_PASSWORD")
         return _refusing_values(
             "ONLYONCE_USERNAME or ONLYONCE_PASSWORD",
             lambda: BearerAuth.with_credentials(username, password),
@@ -139,6 +146,16 @@ def _auth_from(env: Mapping[str, str]) -> httpx.Auth | None:
             raise UsageError("set both ONLYONCE_API_KEY and ONLYONCE_PRIVATE_KEY (a PEM file)")
         return _signed_jwt(env, api_key, Path(key_path))
     return None
+
+
+def _checked(check: Callable[[str, str], object], value: str, name: str) -> None:
+    """
+    The SDK's own rule for a credential, as a UsageError; its message names ``name`` only.
+    """
+    try:
+        check(value, name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _refusing_values(names: str, make: Callable[[], BearerAuth]) -> BearerAuth:
@@ -161,6 +178,7 @@ def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJ
         raise UsageError("ONLYONCE_USER must be the integer user id")
     if not key_path.is_file():
         raise UsageError(f"ONLYONCE_PRIVATE_KEY: no such file: {key_path}")
+    _checked(header_token, api_key, "ONLYONCE_API_KEY")
     try:
         return SignedJWTAuth(
             api_key,

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from .. import _auth
-from .._args import flag, non_empty, optional_str, uuid_arg
+from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
 from .._convert import structure
 from .._enums import ApiEnum
 from ._base import EndpointArea
@@ -110,8 +110,8 @@ class AccountAPI(EndpointArea):
             "businessPhone": business_phone,
         }
         body: dict[str, Any] = {
-            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
-            "password": non_empty(password, "password"),
+            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
+            "password": password_arg(password, "password"),
             "email": non_empty(email, "email"),
             "firstName": non_empty(first_name, "first_name"),
             "lastName": non_empty(last_name, "last_name"),
@@ -190,7 +190,7 @@ class AccountAPI(EndpointArea):
             AuthenticationFailedError: ``old_password`` is wrong.
         """
         body = {
-            "oldPassword": non_empty(old_password, "old_password"),
-            "newPassword": non_empty(new_password, "new_password"),
+            "oldPassword": password_arg(old_password, "old_password"),
+            "newPassword": password_arg(new_password, "new_password"),
         }
         await self._client.request("GET", "/account/changePassword", json=body)

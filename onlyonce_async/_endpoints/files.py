@@ -95,8 +95,9 @@ class FilesAPI(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
             WrongSecretKeyError: Access to the profile is not enabled.
         """
-        response = await self._client.request_raw("GET", _download_path(profile_id, file_id))
-        return response.content
+        # Streamed, so the client's max_response_size (a cap for JSON bodies) does not apply.
+        async with self._client.stream("GET", _download_path(profile_id, file_id)) as response:
+            return await response.aread()
 
     async def download_to(
         self,

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from .. import _access
-from .._args import flag, non_empty, optional_str, path, str_list, uuid_arg
+from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_list, uuid_arg
 from .._convert import structure
 from .._enums import ApiEnum, coerce_enum
 from .._paging import AsyncPaginator
@@ -265,7 +265,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             "country": None if country is None else uuid_arg(country, "country"),
         }
         body = {
-            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
+            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
             "email": non_empty(email, "email"),
             "tradeName": non_empty(trade_name, "trade_name"),
             **{name: value for name, value in optional.items() if value is not None},
@@ -322,8 +322,8 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         """
         url = path("/profiles/{id}/chagePassPhrase", id=uuid_arg(profile_id, "profile_id"))
         body = {
-            "passPhrase": non_empty(pass_phrase, "pass_phrase"),
-            "newPassPhrase": non_empty(new_pass_phrase, "new_pass_phrase"),
+            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
+            "newPassPhrase": pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
         }
         await self._client.post(url, json=body)
 

@@ -186,7 +186,7 @@ class ProfileRoutes:
     async def enable_access(self, request: Request) -> Response:
         """POST /profiles/{id}/access with the ``Secret-Key`` header."""
         profile, account = self._owned(request)
-        if request.headers.get("secret-key") != profile.pass_phrase:
+        if _secret_key(request) != profile.pass_phrase:
             raise status_error(401, "wrong-secret-key", "Wrong secret key")
         self._ctx.store.grant_access(account, profile)
         return empty()
@@ -242,3 +242,19 @@ def _names(fields: Fields, name: str, allowed: tuple[str, ...]) -> list[str]:
     elif len(set(values)) != len(values):
         fields.add(name, "must not repeat a value")
     return [v for v in values if isinstance(v, str)]
+
+
+def _secret_key(request: Request) -> str | None:
+    """
+    The ``Secret-Key`` header as the SDK sends it: the pass phrase's UTF-8 bytes.
+
+    Starlette decodes header bytes as Latin-1; undo that and read UTF-8. Bytes that are not
+    UTF-8 match no pass phrase.
+    """
+    value = request.headers.get("secret-key")
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None

@@ -1,6 +1,7 @@
 """
 End to end against the sandbox with DEBUG logging on: no secret in any log line, repr, str
-or formatted traceback of any auth flow, successful or failing.
+or formatted traceback of any auth flow, successful or failing; in-process and over TCP,
+where httpx's and httpcore's own DEBUG records (headers included) are captured too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ class Recording(httpx.AsyncBaseTransport):
         self._inner = inner
         self.seen: set[str] = set()
 
+    def seen_token(self) -> str:
+        """A bearer token that crossed the wire (a real one, to misuse)."""
+        return next(v for v in sorted(self.seen) if "." not in v and v.isascii())
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._inner.aclose()
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send, then remember the request's and the response's credential headers."""
         response = await self._inner.handle_async_request(request)
@@ -39,23 +48,33 @@ class Recording(httpx.AsyncBaseTransport):
         return response
 
 
+def _capture_everything(caplog: pytest.LogCaptureFixture) -> None:
+    """DEBUG on the root logger and, by name, on httpx's and httpcore's loggers."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "httpcore.http11", "httpcore.connection"):
+        caplog.set_level(logging.DEBUG, logger=name)
+
+
 @pytest.fixture
 def world(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
     """A sandbox, a recording transport and DEBUG logging of every logger."""
-    caplog.set_level(logging.DEBUG)
+    _capture_everything(caplog)
     sandbox = Sandbox(rate_limit=None)
-    return {"sandbox": sandbox, "transport": Recording(sandbox.transport())}
+    return {"sandbox": sandbox, "transport": Recording(sandbox.transport()), "base": BASE_URL}
 
 
 def _client(world: dict[str, Any], auth: httpx.Auth | None) -> Client:
-    return Client(base_url=BASE_URL, transport=world["transport"], auth=auth, rate_limiter=None)
+    return Client(
+        base_url=world["base"], transport=world["transport"], auth=auth, rate_limiter=None
+    )
 
 
 def _scan(texts: list[str], secret_values: list[str]) -> list[str]:
-    """The secrets (abbreviated) found in any text."""
+    """The secrets (abbreviated) found in any text, as text or as escaped UTF-8 bytes."""
     found = []
     for value in secret_values:
-        if len(value) >= 6 and any(value in text for text in texts):
+        forms = {value, repr(value.encode("utf-8"))[2:-1]}
+        if len(value) >= 6 and any(form in text for text in texts for form in forms):
             found.append(value[:12] + "…")
     return found
 
@@ -65,11 +84,46 @@ async def test_no_secret_escapes_any_auth_flow(
 ) -> None:
     """Sign-up, sign-in, re-auth, JWT, access, password and pass-phrase changes, and their
     failures, leave no secret in logs, reprs, strs or tracebacks."""
+    await _exercise_every_auth_flow(world, caplog)
+
+
+class TestOverTCP:
+    """The same scan through uvicorn and httpx's real transport (asyncio only)."""
+
+    @pytest.fixture
+    def anyio_backend(self) -> str:
+        """uvicorn runs on asyncio."""
+        return "asyncio"
+
+    async def test_no_secret_in_httpcore_or_httpx_records(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Over TCP, httpcore's DEBUG records (which print response headers such as
+        /signIn's token) and httpx's INFO lines carry no secret either."""
+        _capture_everything(caplog)
+        sandbox = Sandbox(rate_limit=None)
+        async with sandbox.serve_tcp() as base_url:
+            world = {
+                "sandbox": sandbox,
+                "transport": Recording(httpx.AsyncHTTPTransport()),
+                "base": base_url,
+            }
+            await _exercise_every_auth_flow(world, caplog)
+        assert any(r.name.startswith("httpcore") for r in caplog.records)
+        assert any(
+            "[redacted]" in r.getMessage() for r in caplog.records if r.name != "onlyonce_async"
+        )
+
+
+async def _exercise_every_auth_flow(
+    world: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     sandbox: Sandbox = world["sandbox"]
-    password = "Pw-" + secrets.token_hex(8)
+    # Non-ASCII secrets travel as UTF-8 (the pass phrase in the Secret-Key header).
+    password = "Pw-ü-" + secrets.token_hex(8)
     new_password = "NewPw-" + secrets.token_hex(8)
-    phrase = "Phrase-" + secrets.token_hex(8)
-    new_phrase = "NewPhrase-" + secrets.token_hex(8)
+    phrase = "Phrase-秘密-" + secrets.token_hex(8)
+    new_phrase = "NewPhrase-ä-" + secrets.token_hex(8)
     wrong = "Wrong-" + secrets.token_hex(8)
     api_key = "Key-" + secrets.token_hex(12)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -88,6 +142,14 @@ async def test_no_secret_escapes_any_auth_flow(
             errors.append(error)
         else:
             raise AssertionError("the call was expected to fail")
+
+    async def expect_value_error(coroutine: Any) -> None:
+        try:
+            await coroutine
+        except ValueError as error:
+            errors.append(error)
+        else:
+            raise AssertionError("the call was expected to be refused")
 
     anonymous = _client(world, None)
     async with anonymous:
@@ -110,11 +172,14 @@ async def test_no_secret_escapes_any_auth_flow(
     async with client:
         account = await client.account.get()
         # Revoke the token behind the client's back: the next call signs in again.
-        async with httpx.AsyncClient(transport=world["transport"], base_url=BASE_URL) as raw:
+        async with httpx.AsyncClient(transport=world["transport"], base_url=world["base"]) as raw:
             await raw.get("signOut", headers={"Authorization": f"Bearer {auth.token}"})
         account = await client.account.get()
         profile_id = (await client.profiles.list(scope="MINE").collect())[0].id
         await expect_error(client.profiles.enable_access(profile_id, wrong))
+        # Secrets read from a file with their line break: refused, never echoed.
+        await expect_value_error(client.profiles.enable_access(profile_id, phrase + "\r\n"))
+        await expect_value_error(client.account.sign_in("grace@example.com", new_password + "\n"))
         await client.profiles.enable_access(profile_id, phrase)
         await expect_error(client.profiles.change_pass_phrase(profile_id, wrong, new_phrase))
         await client.profiles.change_pass_phrase(profile_id, phrase, new_phrase)
@@ -133,6 +198,9 @@ async def test_no_secret_escapes_any_auth_flow(
     sandbox.register_api_client(
         api_key=api_key, public_key=public_pem, users=[user.user_id], projects=["p"]
     )
+    for bad_key in (api_key + "\n", api_key + "\r\nX: y"):
+        await expect_value_error(_build_jwt_auth(bad_key, pem, user.user_id))
+    await expect_value_error(_build_bearer(world["transport"].seen_token() + "\n"))
     jwt_auth = SignedJWTAuth(api_key, pem, user=user.user_id, project="p")
     async with _client(world, jwt_auth) as jwt_client:
         await jwt_client.account.get()
@@ -156,5 +224,13 @@ async def test_no_secret_escapes_any_auth_flow(
     texts += [repr(o) for o in objects] + [str(o) for o in objects]
     texts += [repr(e) for e in errors] + [str(e) for e in errors]
     texts += ["".join(traceback.format_exception(e)) for e in errors]
-    assert len(caplog.records) > 20 and len(errors) >= 6
+    assert len(caplog.records) > 20 and len(errors) >= 11
     assert _scan(texts, secret_values) == []
+
+
+async def _build_jwt_auth(api_key: str, pem: str, user: int) -> SignedJWTAuth:
+    return SignedJWTAuth(api_key, pem, user=user, project="p")
+
+
+async def _build_bearer(token: str) -> BearerAuth:
+    return BearerAuth(token)

@@ -1,0 +1,69 @@
+"""
+The per-attempt timeout: a total for each request sent, not httpx's per-read timeout.
+
+httpx's ``timeout`` bounds each phase of a request (connect, each write, each read), so a
+server sending one byte at a time never trips its read timeout and keeps a call going
+for as long as it likes. `AttemptTimer` bounds the whole of one request instead: from the
+moment it leaves the rate limiter (time spent waiting for quota does not count) until its
+response body has been read. The timer runs in a cancel scope around the send; the rate
+limiter's auth wrapper (`LimitedAuth`) starts it through a request extension, and so
+restarts it for every request an auth flow sends (a sign-in, then the replay).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import anyio
+import httpx
+
+__all__ = ["ATTEMPT_TIMER_EXTENSION", "AttemptTimer", "attempt_seconds", "start_attempt_timer"]
+
+#: The request extension holding the `AttemptTimer` of the attempt it belongs to.
+ATTEMPT_TIMER_EXTENSION: Final = "onlyonce_async.attempt_timer"
+
+
+def attempt_seconds(timeout: float | httpx.Timeout | None) -> float | None:
+    """
+    The total seconds one request may take for a client or call ``timeout``.
+
+    A number is that total. An ``httpx.Timeout`` gives its largest phase limit (so
+    ``httpx.Timeout(30.0)`` means 30 s in all, as ``30.0`` does); ``None`` means none.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, httpx.Timeout):
+        phases = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+        return max(phases) if phases else None
+    return float(timeout) if math.isfinite(timeout) else None
+
+
+class AttemptTimer:
+    """
+    A cancel scope whose deadline is set when a request actually leaves.
+
+    Args:
+        seconds: The total per request, or ``None`` for none.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.scope = anyio.CancelScope()
+
+    def start(self) -> None:
+        """Give the request now being sent ``seconds`` from now (restarting the timer)."""
+        if self.seconds is not None:
+            self.scope.deadline = anyio.current_time() + self.seconds
+
+    @property
+    def expired(self) -> bool:
+        """Whether the deadline cancelled the attempt."""
+        return self.scope.cancelled_caught
+
+
+def start_attempt_timer(request: httpx.Request) -> None:
+    """Start the timer of the attempt ``request`` belongs to, if it has one."""
+    timer = request.extensions.get(ATTEMPT_TIMER_EXTENSION)
+    if isinstance(timer, AttemptTimer):
+        timer.start()
