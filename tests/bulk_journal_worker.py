@@ -21,9 +21,11 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from redis.asyncio import Redis
 
 import onlyonce_async as oo
 from onlyonce_async import RetryPolicy
+from onlyonce_async.redis import RedisJournal
 
 
 async def _read_recipients(path: str) -> list[str]:
@@ -31,14 +33,10 @@ async def _read_recipients(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _journal(config: dict[str, Any]) -> tuple[oo.ShareJournal, Any]:
+def _journal(config: dict[str, Any]) -> tuple[oo.SQLiteJournal | RedisJournal, Redis | None]:
     spec = config["journal"]
     if "sqlite" in spec:
         return oo.SQLiteJournal(spec["sqlite"], lease=config["lease"]), None
-    from redis.asyncio import Redis
-
-    from onlyonce_async.redis import RedisJournal
-
     redis = Redis.from_url(spec["redis"])
     return RedisJournal(redis, spec["key"], lease=config["lease"]), redis
 
