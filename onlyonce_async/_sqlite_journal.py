@@ -6,6 +6,12 @@ alike, needs no dependency, and each call is short (one small transaction), so a
 per call costs microseconds next to a network round trip. The async wrappers read (aiosqlite,
 asqlite) are asyncio-only or keep a thread of their own per connection for the same effect.
 
+Outcomes are written behind: `SQLiteJournal.succeeded` and `SQLiteJournal.failed` return
+at once and are committed with the next transaction (the next claim, a renewal, the end of
+the run), so a share costs one transaction, its claim. A process killed before that commit
+leaves the entry in flight, and the next run looks it up (one ``GET``) — never a resend. The
+in-flight claim itself is always committed before the share is sent.
+
 Durability: the file is in WAL mode with ``synchronous=NORMAL``: a committed transaction
 survives the process being killed (SIGKILL, OOM), which is what a bulk job meets; an operating
 system crash or power loss may lose the last commits, and then the sweep of the sender's
@@ -57,14 +63,21 @@ CREATE TABLE seen (
 """
 
 
+def _nothing(connection: sqlite3.Connection) -> None:
+    """An empty operation, to commit what waits."""
+
+
 class _Operation:
     """One journal call waiting for its transaction."""
 
-    __slots__ = ("args", "done", "error", "function", "result", "wake")
+    __slots__ = ("args", "done", "error", "function", "result", "waited", "wake")
 
-    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(
+        self, function: Callable[..., Any], args: tuple[Any, ...], *, waited: bool = False
+    ) -> None:
         self.function = function
         self.args = args
+        self.waited = waited  # a caller waits for it (not written behind)
         self.done = False
         self.result: Any = None
         self.error: Exception | None = None
@@ -151,9 +164,13 @@ class SQLiteJournal:
         self._opened = max(0, self._opened - 1)
         connection = self._connection
         if self._opened == 0 and connection is not None:
-            self._connection = None
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._close, connection)
+                try:
+                    if self._pending:
+                        await self._run(_nothing)  # commits what was written behind
+                finally:
+                    self._connection = None
+                    await anyio.to_thread.run_sync(self._close, connection)
 
     def _close(self, connection: sqlite3.Connection) -> None:
         with self._lock:
@@ -215,7 +232,7 @@ class SQLiteJournal:
         # the next one, so concurrent workers share its commit and its trip to a thread.
         if self._connection is None:
             raise JournalError(f"the share journal {self._path!r} is not open")
-        operation = _Operation(function, args)
+        operation = _Operation(function, args, waited=True)
         self._pending.append(operation)
         try:
             while not operation.done:
@@ -236,8 +253,9 @@ class SQLiteJournal:
                                 op.wake.set()  # here, in the loop: anyio events are not thread-safe
                 finally:
                     self._flushing = False
-                    if self._pending:
-                        self._pending[0].wake.set()  # its caller commits the next batch
+                    waiting = next((op for op in self._pending if op.waited), None)
+                    if waiting is not None:
+                        waiting.wake.set()  # its caller commits the next batch
         finally:
             if not operation.done and operation in self._pending:
                 self._pending.remove(operation)  # cancelled before its turn: never run
@@ -345,12 +363,17 @@ class SQLiteJournal:
         return lost
 
     async def succeeded(self, job: JobKey, recipient: uuid.UUID, request_id: uuid.UUID) -> None:
-        """See `ShareJournal.succeeded`."""
-        await self._run(self._add_existing, job, [(recipient, request_id)])
+        """See `ShareJournal.succeeded` (written behind: with the next transaction)."""
+        self._later(self._add_existing, job, [(recipient, request_id)])
 
     async def failed(self, job: JobKey, recipient: uuid.UUID, run: str, error: str) -> None:
-        """See `ShareJournal.failed`."""
-        await self._run(self._failed, job, recipient, run, error)
+        """See `ShareJournal.failed` (written behind: with the next transaction)."""
+        self._later(self._failed, job, recipient, run, error)
+
+    def _later(self, function: Callable[..., Any], *args: Any) -> None:
+        if self._connection is None:
+            raise JournalError(f"the share journal {self._path!r} is not open")
+        self._pending.append(_Operation(function, args))
 
     @staticmethod
     def _failed(

@@ -295,3 +295,26 @@ async def test_redis_journal_refuses_trio_clearly(redis_server: RedisServer) -> 
     redis = Redis.from_url(redis_server.url)
     with pytest.raises(RuntimeError, match="asyncio-only"):
         await RedisJournal(redis, "k").open()
+
+
+async def test_concurrent_claims_and_outcomes_never_stall(
+    sqlite_journal: oo.SQLiteJournal,
+) -> None:
+    """Many tasks claiming while outcomes are written behind all finish (group commit)."""
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for _ in range(30):
+            person = uuid.uuid4()
+            await sqlite_journal.claim(JOB, person, "run", first_sight=True)
+            await sqlite_journal.succeeded(JOB, person, uuid.uuid4())
+            done += 1
+
+    with anyio.fail_after(60):  # a hang guard
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(worker)
+    assert done == 240
+    claim = await sqlite_journal.claim(JOB, uuid.uuid4(), "other", first_sight=True)
+    assert claim.state is ClaimState.NEW
