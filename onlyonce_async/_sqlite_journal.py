@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from ._group_commit import GroupCommit, Operation
 from ._journal import Claim, ClaimState, JobKey, JournalError
 
 __all__ = ["SQLiteJournal"]
@@ -65,23 +66,6 @@ CREATE TABLE seen (
 
 def _nothing(connection: sqlite3.Connection) -> None:
     """An empty operation, to commit what waits."""
-
-
-class _Operation:
-    """One journal call waiting for its transaction."""
-
-    __slots__ = ("args", "done", "error", "function", "result", "waited", "wake")
-
-    def __init__(
-        self, function: Callable[..., Any], args: tuple[Any, ...], *, waited: bool = False
-    ) -> None:
-        self.function = function
-        self.args = args
-        self.waited = waited  # a caller waits for it (not written behind)
-        self.done = False
-        self.result: Any = None
-        self.error: Exception | None = None
-        self.wake = anyio.Event()
 
 
 class SQLiteJournal:
@@ -120,8 +104,7 @@ class SQLiteJournal:
         self._connection: sqlite3.Connection | None = None
         self._opened = 0
         self._lock = threading.Lock()
-        self._pending: list[_Operation] = []
-        self._flushing = False
+        self._batches = GroupCommit(self._transaction)
 
     def __repr__(self) -> str:
         return f"SQLiteJournal({self._path!r})"
@@ -166,7 +149,7 @@ class SQLiteJournal:
         if self._opened == 0 and connection is not None:
             with anyio.CancelScope(shield=True):
                 try:
-                    if self._pending:
+                    if self._batches.pending:
                         await self._run(_nothing)  # commits what was written behind
                 finally:
                     self._connection = None
@@ -228,53 +211,15 @@ class SQLiteJournal:
             )
 
     async def _run(self, function: Callable[..., _T], *args: Any) -> _T:
-        # Group commit: the operations that arrive while a transaction runs go together in
-        # the next one, so concurrent workers share its commit and its trip to a thread.
         if self._connection is None:
             raise JournalError(f"the share journal {self._path!r} is not open")
-        operation = _Operation(function, args, waited=True)
-        self._pending.append(operation)
-        try:
-            while not operation.done:
-                if self._flushing:
-                    await operation.wake.wait()
-                    operation.wake = anyio.Event()
-                    continue
-                self._flushing = True
-                try:
-                    while not operation.done:
-                        batch, self._pending = self._pending, []
-                        try:
-                            await anyio.to_thread.run_sync(self._transaction, batch)
-                        finally:
-                            # Cancelled before the thread ran: the batch waits for the next.
-                            self._pending[:0] = [op for op in batch if not op.done]
-                            for op in batch:
-                                op.wake.set()  # here, in the loop: anyio events are not thread-safe
-                finally:
-                    self._flushing = False
-                    waiting = next((op for op in self._pending if op.waited), None)
-                    if waiting is not None:
-                        waiting.wake.set()  # its caller commits the next batch
-        finally:
-            if not operation.done and operation in self._pending:
-                self._pending.remove(operation)  # cancelled before its turn: never run
-        if operation.error is not None:
-            raise operation.error
-        return operation.result  # type: ignore[no-any-return]
+        return await self._batches.run(function, *args)
 
-    def _transaction(self, batch: list[_Operation]) -> None:
+    def _transaction(self, batch: list[Operation]) -> list[Any]:
         with self._lock:
-            try:
-                results = self._commit(batch)
-            except Exception as exc:  # every operation of the batch fails with it
-                for op in batch:
-                    op.error, op.done = exc, True
-                return
-            for op, result in zip(batch, results, strict=True):
-                op.result, op.done = result, True
+            return self._commit(batch)
 
-    def _commit(self, batch: list[_Operation]) -> list[Any]:
+    def _commit(self, batch: list[Operation]) -> list[Any]:
         connection = self._connection
         if connection is None:
             raise JournalError(f"the share journal {self._path!r} is closed")
@@ -373,7 +318,7 @@ class SQLiteJournal:
     def _later(self, function: Callable[..., Any], *args: Any) -> None:
         if self._connection is None:
             raise JournalError(f"the share journal {self._path!r} is not open")
-        self._pending.append(_Operation(function, args))
+        self._batches.later(function, *args)
 
     @staticmethod
     def _failed(
