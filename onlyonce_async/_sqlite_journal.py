@@ -56,11 +56,15 @@ CREATE TABLE shares (
     error TEXT,
     PRIMARY KEY (sender, card, recipient)
 ) WITHOUT ROWID;
-CREATE TABLE seen (
+"""
+
+
+_SEEN = """
+CREATE TEMP TABLE IF NOT EXISTS seen (
     run TEXT NOT NULL,
     recipient BLOB NOT NULL,
     PRIMARY KEY (run, recipient)
-) WITHOUT ROWID;
+) WITHOUT ROWID
 """
 
 
@@ -181,6 +185,10 @@ class SQLiteJournal:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+            # A run's duplicate detection lives in a temporary table, on disk (so memory stays
+            # flat) and gone with the connection, even when the process is killed.
+            connection.execute("PRAGMA temp_store=FILE")
+            connection.execute(_SEEN)
         except sqlite3.Error as exc:
             connection.close()
             raise JournalError(f"cannot use {self._path!r} as a share journal: {exc}") from exc
