@@ -281,20 +281,19 @@ class SQLiteJournal:
             )
             if cursor.rowcount == 0:
                 return Claim(ClaimState.DUPLICATE)
-        row = connection.execute(
+        now = self._clock()
+        inserted = connection.execute(
+            "INSERT OR IGNORE INTO shares (sender, card, recipient, state, owner, lease_until)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*key, _IN_FLIGHT, run, now + lease),
+        )
+        if inserted.rowcount == 1:  # the common case of a first run: one statement
+            return Claim(ClaimState.NEW)
+        state, owner, lease_until, request_id = connection.execute(
             "SELECT state, owner, lease_until, request_id FROM shares"
             " WHERE sender = ? AND card = ? AND recipient = ?",
             key,
         ).fetchone()
-        now = self._clock()
-        if row is None:
-            connection.execute(
-                "INSERT INTO shares (sender, card, recipient, state, owner, lease_until)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (*key, _IN_FLIGHT, run, now + lease),
-            )
-            return Claim(ClaimState.NEW)
-        state, owner, lease_until, request_id = row
         if state == _SUCCEEDED:
             found = None if request_id is None else uuid.UUID(bytes=request_id)
             return Claim(ClaimState.SUCCEEDED, found)
