@@ -44,6 +44,8 @@ async def sweep(network: NetworkAPI, job: JobKey, journal: ShareJournal) -> int:
         type="OUTGOING",
         card_id=job.card_id,
         statuses=["PENDING", "ACCEPTED"],
+        sort_field="requested",
+        sort_direction="asc",
         page_size=MAX_PAGE_SIZE,
     )
     found = 0
