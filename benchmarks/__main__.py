@@ -1,15 +1,26 @@
 """
-``python -m benchmarks [name ...]``: run the benchmarks and print their tables.
+``python -m benchmarks [--quick] [name ...]``: run the benchmarks and print their tables.
+
+``--quick`` runs the benchmarks that have small sizes (``journal``) with them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from . import import_time, limiter_efficiency, memory, redis_quota, response_cap, throughput
+from . import (
+    import_time,
+    journal,
+    limiter_efficiency,
+    memory,
+    redis_quota,
+    response_cap,
+    throughput,
+)
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "limiter": limiter_efficiency.main,
@@ -18,10 +29,14 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "redis": redis_quota.main,
     "import": import_time.main,
     "response-cap": response_cap.main,
+    "journal": journal.main,
 }
 
 
 def main(names: list[str]) -> int:
+    if "--quick" in names:
+        names = [n for n in names if n != "--quick"]
+        os.environ["ONLYONCE_BENCH_QUICK"] = "1"
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")

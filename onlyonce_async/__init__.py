@@ -18,7 +18,12 @@ if typing.TYPE_CHECKING:
         ActivityScope,
         ActivityType,
     )
-    from ._endpoints.bulk import BulkShareReport, InvalidRecipientError, ShareOutcome
+    from ._endpoints.bulk import (
+        BulkShareReport,
+        InvalidRecipientError,
+        ShareOutcome,
+        ShareOutcomeUnknownError,
+    )
     from ._endpoints.cards import Card, CardContent, CardsAPI, CardScope, DataSetType
     from ._endpoints.companies import CompaniesAPI, Company
     from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
@@ -80,10 +85,12 @@ if typing.TYPE_CHECKING:
         WrongRequestStatusError,
         WrongSecretKeyError,
     )
+    from ._journal import JournalError, ShareJournal
     from ._jwt import SignedJWTAuth
     from ._paging import AsyncPaginator, Page
     from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
     from ._retry import RetryPolicy
+    from ._sqlite_journal import SQLiteJournal
     from ._types import USE_CLIENT_DEFAULT, RequestOptions
 
 # Public names are imported on first use (PEP 562): `import onlyonce_async` stays cheap, and
@@ -101,7 +108,12 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ActivityScope",
         "ActivityType",
     ),
-    "._endpoints.bulk": ("BulkShareReport", "InvalidRecipientError", "ShareOutcome"),
+    "._endpoints.bulk": (
+        "BulkShareReport",
+        "InvalidRecipientError",
+        "ShareOutcome",
+        "ShareOutcomeUnknownError",
+    ),
     "._endpoints.cards": ("Card", "CardContent", "CardsAPI", "CardScope", "DataSetType"),
     "._endpoints.companies": ("CompaniesAPI", "Company"),
     "._endpoints.datastore": ("DatastoreAPI", "FieldData", "FieldValue"),
@@ -163,10 +175,12 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "WrongRequestStatusError",
         "WrongSecretKeyError",
     ),
+    "._journal": ("JournalError", "ShareJournal"),
     "._jwt": ("SignedJWTAuth",),
     "._paging": ("AsyncPaginator", "Page"),
     "._ratelimit": ("RateLimiter", "SlidingWindowRateLimiter"),
     "._retry": ("RetryPolicy",),
+    "._sqlite_journal": ("SQLiteJournal",),
     "._types": ("USE_CLIENT_DEFAULT", "RequestOptions"),
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
@@ -223,6 +237,7 @@ __all__ = [
     "InvalidApiKeyError",
     "InvalidRecipientError",
     "InvalidTokenError",
+    "JournalError",
     "MissingApiKeyError",
     "MissingTokenError",
     "NetworkAPI",
@@ -247,8 +262,11 @@ __all__ = [
     "RequestType",
     "ResponseTooLargeError",
     "RetryPolicy",
+    "SQLiteJournal",
     "ServerError",
+    "ShareJournal",
     "ShareOutcome",
+    "ShareOutcomeUnknownError",
     "ShareRequest",
     "SignedJWTAuth",
     "SlidingWindowRateLimiter",

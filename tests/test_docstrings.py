@@ -21,11 +21,6 @@ from onlyonce_async import Client
 
 PUBLIC_MODULES = ("onlyonce_async", "onlyonce_async.testing", "onlyonce_async.redis")
 
-# Bulk sharing's docstrings (bulk.py, share_many/share_all) are being rewritten on another
-# branch (issue 12), so these are exempt until that lands; the second test fails on an
-# exemption that is no longer needed, so each is removed once documented.
-EXEMPT = {"BulkShareReport", "BulkShareReport.add", "NetworkAPI.share_all"}
-
 _SECTION = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Z][A-Za-z ]*):\s*$")
 _ENTRY = re.compile(r"^\s*\**(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(\([^)]*\))?:")
 
@@ -96,6 +91,17 @@ def _namespace_classes() -> set[type]:
         anyio.run(client.aclose)
 
 
+def _protocol_args(protocol: type, cls: type, name: str) -> set[str]:
+    """
+    The Args of ``protocol.name`` when ``cls`` implements ``protocol`` (it has every member):
+    an implementation of a public protocol is documented by the protocol, as in the reference.
+    """
+    members = [m for m in vars(protocol) if not m.startswith("_")]
+    if cls is protocol or name not in members or not all(hasattr(cls, m) for m in members):
+        return set()
+    return _section(getattr(protocol, name).__doc__, "Args") or set()
+
+
 def _undocumented() -> dict[str, list[str]]:
     """Each public callable with parameters its docstring does not name, by qualified name."""
     missing: dict[str, list[str]] = {}
@@ -109,6 +115,7 @@ def _undocumented() -> dict[str, list[str]]:
             classes[obj.__qualname__] = obj
     for cls in _namespace_classes():
         classes.setdefault(cls.__qualname__, cls)
+    protocols = [cls for cls in classes.values() if getattr(cls, "_is_protocol", False)]
     for qualname, cls in classes.items():
         if issubclass(cls, BaseException):
             continue  # raised by the SDK, not built by callers; documented by Attributes:
@@ -135,7 +142,9 @@ def _undocumented() -> dict[str, list[str]]:
             function = _own_function(cls, attribute)
             if function is None or not _parameters(function):
                 continue
-            documented = _section(function.__doc__, "Args") or set()
+            documented = (_section(function.__doc__, "Args") or set()).union(
+                *(_protocol_args(protocol, cls, attribute) for protocol in protocols)
+            )
             if gaps := [p for p in _parameters(function) if p not in documented]:
                 missing[f"{qualname}.{attribute}"] = gaps
     return missing
@@ -143,13 +152,8 @@ def _undocumented() -> dict[str, list[str]]:
 
 def test_every_public_method_documents_its_parameters() -> None:
     """A public method, function or constructor with parameters names each under Args:."""
-    missing = {name: gaps for name, gaps in _undocumented().items() if name not in EXEMPT}
+    missing = _undocumented()
     assert missing == {}, f"document these parameters in an Args: section: {missing}"
-
-
-def test_exemptions_are_still_needed() -> None:
-    """Each exemption still has undocumented parameters; drop it once documented."""
-    assert set(_undocumented()) >= EXEMPT
 
 
 def test_the_check_sees_a_missing_args_section() -> None:
