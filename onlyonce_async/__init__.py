@@ -12,7 +12,12 @@ from ._endpoints.activities import (
     ActivityScope,
     ActivityType,
 )
-from ._endpoints.bulk import BulkShareReport, InvalidRecipientError, ShareOutcome
+from ._endpoints.bulk import (
+    BulkShareReport,
+    InvalidRecipientError,
+    ShareOutcome,
+    ShareOutcomeUnknownError,
+)
 from ._endpoints.cards import Card, CardContent, CardsAPI, CardScope, DataSetType
 from ._endpoints.companies import CompaniesAPI, Company
 from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
@@ -71,10 +76,12 @@ from ._errors import (
     WrongRequestStatusError,
     WrongSecretKeyError,
 )
+from ._journal import JournalError, ShareJournal
 from ._jwt import SignedJWTAuth
 from ._paging import AsyncPaginator, Page
 from ._ratelimit import RateLimiter, SlidingWindowRateLimiter
 from ._retry import RetryPolicy
+from ._sqlite_journal import SQLiteJournal
 from ._types import USE_CLIENT_DEFAULT, RequestOptions
 from ._version import __version__
 
@@ -129,6 +136,7 @@ __all__ = [
     "InvalidApiKeyError",
     "InvalidRecipientError",
     "InvalidTokenError",
+    "JournalError",
     "MissingApiKeyError",
     "MissingTokenError",
     "NetworkAPI",
@@ -152,8 +160,11 @@ __all__ = [
     "RequestTimeout",
     "RequestType",
     "RetryPolicy",
+    "SQLiteJournal",
     "ServerError",
+    "ShareJournal",
     "ShareOutcome",
+    "ShareOutcomeUnknownError",
     "ShareRequest",
     "SignedJWTAuth",
     "SlidingWindowRateLimiter",

@@ -45,6 +45,8 @@ class NetworkServer:
         # "503" (nothing committed), "timeout" (commit, then read timeout)
         self.script: dict[str, list[str]] = {}
         self.lookup_fails = False
+        self.sweeps = 0
+        self.sends = 0
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -60,21 +62,35 @@ class NetworkServer:
         finally:
             self.in_flight -= 1
 
+    def _sweep_page(self, params: httpx.QueryParams, statuses: list[str]) -> httpx.Response:
+        # The sender's outgoing requests for the card, one page (the sweep).
+        self.sweeps += 1
+        found = [
+            r for r in self.requests if r["cardId"] == params["cardId"] and r["status"] in statuses
+        ]
+        page, size = int(params.get("page", 0)), int(params.get("size", 20))
+        content = found[page * size : (page + 1) * size]
+        last = (page + 1) * size >= len(found)
+        return httpx.Response(200, json={"last": last, "total": len(found), "content": content})
+
     def _answer(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
+            params = request.url.params
+            statuses = params.get_list("statuses")
+            if "targetId" not in params:
+                return self._sweep_page(params, statuses)
             self.lookups += 1
             if self.lookup_fails:
                 return httpx.Response(500, json={"message": "lookup down"})
-            target = request.url.params["targetId"]
-            statuses = request.url.params.get_list("statuses")
             found = [
                 r
                 for r in self.requests
-                if r["recipient"]["id"] == target
-                and r["cardId"] == request.url.params["cardId"]
+                if r["recipient"]["id"] == params["targetId"]
+                and r["cardId"] == params["cardId"]
                 and r["status"] in statuses
             ]
             return httpx.Response(200, json={"last": True, "total": len(found), "content": found})
+        self.sends += 1
         body = json.loads(request.content)
         recipient = body["recipient"]["id"]
         self.posts[recipient] = self.posts.get(recipient, 0) + 1
@@ -165,8 +181,8 @@ async def test_created_share_with_unreadable_answer_is_reconciled_not_failed() -
     assert server.posts[str(person)] == 1
 
 
-async def test_unreadable_answer_and_nothing_found_fails_without_resending() -> None:
-    """A 2xx share that cannot be decoded and cannot be found is a failure, never resent."""
+async def test_unreadable_answer_and_nothing_found_is_unknown_never_resent() -> None:
+    """A 2xx share that cannot be decoded and cannot be found is unknown, never resent."""
     server = NetworkServer()
     person = uuid.uuid4()
     original = server._answer
@@ -179,8 +195,12 @@ async def test_unreadable_answer_and_nothing_found_fails_without_resending() -> 
 
     server._answer = garble  # type: ignore[method-assign]
     report = await share_all(server, [person])
-    (outcome,) = report.failed
-    assert isinstance(outcome.error, oo.DecodeError)
+    assert report.failed == []
+    (outcome,) = report.unknown
+    assert outcome.unknown
+    assert not outcome.ok
+    assert isinstance(outcome.error, oo.ShareOutcomeUnknownError)
+    assert isinstance(outcome.error.__cause__, oo.DecodeError)
     assert server.posts[str(person)] == 1
 
 
@@ -217,15 +237,17 @@ async def test_plain_503_is_retried_by_the_client() -> None:
     assert server.count_for(person) == 1
 
 
-async def test_failed_lookup_never_resends_blindly() -> None:
-    """If the lookup itself fails, the outcome is a failure and nothing is sent again."""
+async def test_failed_lookup_is_unknown_never_a_plain_failure() -> None:
+    """If the lookup itself fails, the outcome is unknown (not failed) and nothing is resent."""
     server = NetworkServer()
     person = uuid.uuid4()
     server.script[str(person)] = ["drop"]
     server.lookup_fails = True
     report = await share_all(server, [person])
-    (outcome,) = report.failed
-    assert isinstance(outcome.error, oo.ServerError)
+    assert report.failed == []
+    (outcome,) = report.unknown
+    assert isinstance(outcome.error, oo.ShareOutcomeUnknownError)
+    assert isinstance(outcome.error.__cause__, oo.ServerError)
     assert server.posts[str(person)] == 1
     assert server.count_for(person) == 1
 

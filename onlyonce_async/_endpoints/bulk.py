@@ -1,110 +1,127 @@
 """
-Concurrent bulk card sharing that stays exactly-once when responses are lost.
+Concurrent bulk card sharing, exactly once across lost responses, reruns and workers.
 
-A ``POST /requests`` whose response never arrives (a dropped connection, a read timeout, a
-500/502/504) may or may not have created the share request. Sending it again could give the
-recipient two requests, so before any resend the request is looked up
-(``GET /profiles/{sender}/requests?type=OUTGOING&targetId=…&cardId=…``): found, it is the
-outcome (*reconciled*); not found, the share is sent again. A 2xx whose body cannot be read
-created the request: it is looked up too, and never sent again. Connect errors, 429 and 503
-are plain retries inside `Client.request`, since nothing was created.
+One run of `share_many`: open the journal (a `MemoryJournal` when the caller gave none), sweep
+the sender's existing requests into it (``skip_existing``), then read the input lazily and
+hand each item to at most ``concurrency`` workers, started only as items arrive. A worker
+claims its recipient in the journal, which commits it as in flight before any send and tells
+whether it is a duplicate of this run, already shared, held by another worker (put aside and
+asked again later), new, or left in flight by an earlier run (looked up first). `Sharer`
+does the one share; its outcome is recorded (succeeded, failed, or left in flight when
+unknown). A run that stops early — cancelled, closed, the input raising — gives its claims
+back, still in flight, so the next run looks them up before any send.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import sys
 import uuid
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
-
-from .._args import uuid_arg
+from anyio.abc import ObjectReceiveStream, ObjectSendStream, TaskGroup
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 only
     from exceptiongroup import BaseExceptionGroup
-from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
-from .._retry import outcome_unknown
+
+from .._args import flag, uuid_arg
+from .._journal import ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
+from ._sharer import (
+    InvalidRecipientError,
+    ShareOutcome,
+    ShareOutcomeUnknownError,
+    Sharer,
+    unknown_outcome,
+)
+from ._sweep import sweep
 
 if TYPE_CHECKING:
-    from .network import NetworkAPI, ShareRequest
+    from .network import NetworkAPI
 
-__all__ = ["BulkShareReport", "InvalidRecipientError", "ShareOutcome", "share_many"]
+__all__ = [
+    "BulkShareReport",
+    "InvalidRecipientError",
+    "ShareOutcome",
+    "ShareOutcomeUnknownError",
+    "share_many",
+]
 
-#: How many times one recipient's share is sent at most (each send is itself retried by
-#: the client for connect errors, 429 and 503).
-MAX_SENDS = 3
-#: How many times a lookup after a lost response is tried before the outcome is a failure.
-LOOKUP_TRIES = 3
+logger = logging.getLogger("onlyonce_async")
 
 #: Called as ``on_progress(done, total)``; a plain function (it is not awaited).
 ProgressCallback = Callable[[int, "int | None"], None]
 
-
-class InvalidRecipientError(OnlyOnceError, ValueError):
-    """
-    A recipient id in the input that is not a UUID; reported as that recipient's outcome.
-    """
-
-
-@attrs.frozen(kw_only=True)
-class ShareOutcome:
-    """
-    What happened to one distinct recipient of a bulk share.
-
-    Attributes:
-        recipient_id: The recipient (the input string when it was not a UUID).
-        request: The share request the recipient has, or ``None`` on failure.
-        error: Why it failed, or ``None`` on success.
-        attempts: How many times ``POST /requests`` was sent for this recipient.
-        reconciled: Whether the request was found by looking it up after a lost response.
-    """
-
-    recipient_id: uuid.UUID | str
-    request: ShareRequest | None = None
-    error: OnlyOnceError | None = None
-    attempts: int = 0
-    reconciled: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Whether the recipient has the share request."""
-        return self.error is None and self.request is not None
+#: Recipients held by another worker, put aside per unit of ``concurrency`` before the run
+#: waits for the oldest of them (bounds memory whatever the input's length).
+_DEFERRED_PER_WORKER = 4
+#: Seconds a stopping run spends at most giving its claims back.
+_TEARDOWN_SECONDS = 10.0
 
 
 @attrs.define(kw_only=True)
 class BulkShareReport:
     """
-    The outcomes of `NetworkAPI.share_all`, split by success.
+    The outcomes of `NetworkAPI.share_all`: succeeded, failed and unknown.
 
     It fills in as outcomes complete: pass your own to ``share_all(report=...)`` to keep what
-    finished when the run is cancelled.
+    finished when the run is cancelled (shares in flight then are filed as unknown).
     """
 
     succeeded: list[ShareOutcome] = attrs.field(factory=list)
     failed: list[ShareOutcome] = attrs.field(factory=list)
+    unknown: list[ShareOutcome] = attrs.field(factory=list)
 
     def add(self, outcome: ShareOutcome) -> None:
-        """File one outcome under succeeded or failed."""
-        (self.succeeded if outcome.ok else self.failed).append(outcome)
+        """File one outcome under succeeded, failed or unknown."""
+        if outcome.unknown:
+            self.unknown.append(outcome)
+        else:
+            (self.succeeded if outcome.ok else self.failed).append(outcome)
 
     @property
     def total(self) -> int:
         """Outcomes recorded so far."""
-        return len(self.succeeded) + len(self.failed)
+        return len(self.succeeded) + len(self.failed) + len(self.unknown)
+
+    @property
+    def skipped(self) -> int:
+        """Recipients not sent by this run: shared before, or by another worker."""
+        return sum(1 for o in self.succeeded if o.skipped)
 
     @property
     def retried(self) -> int:
         """Recipients whose share was sent more than once."""
-        return sum(1 for o in (*self.succeeded, *self.failed) if o.attempts > 1)
+        return sum(1 for o in (*self.succeeded, *self.failed, *self.unknown) if o.attempts > 1)
 
     @property
     def reconciled(self) -> int:
         """Recipients whose request was found by lookup after a lost response."""
         return sum(1 for o in self.succeeded if o.reconciled)
+
+
+def parse_recipient(value: Any) -> uuid.UUID:
+    """
+    A recipient id: a `uuid.UUID`, or any string `uuid.UUID` accepts (any case, braces,
+    ``urn:uuid:``, no hyphens). The one rule for validating and deduplicating recipients.
+
+    Raises:
+        TypeError: Neither a UUID nor a string.
+        ValueError: A string that is not a UUID.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"recipient_id must be a UUID or str, not {type(value).__name__}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError(f"recipient_id must be a UUID, got {value[:80]!r}") from None
 
 
 async def _iterate(recipient_ids: Iterable[Any] | AsyncIterable[Any]) -> AsyncGenerator[Any, None]:
@@ -132,99 +149,158 @@ def _total(recipient_ids: object) -> int | None:
         return None
 
 
-class _Sharer:
-    """Shares one card from one sender; one call of `share_one` per recipient."""
+_Job = tuple[bool, Any]  # (first sight, input item) or (False, a recipient put aside)
 
-    def __init__(self, network: NetworkAPI, card_id: uuid.UUID, sender_id: uuid.UUID) -> None:
-        self._network = network
-        self._policy = network._client.retry_policy
-        self._card_id = card_id
-        self._sender_id = sender_id
 
-    async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
-        # A pending request is one the recipient already has (whoever sent it, a second one
-        # would be a duplicate); an accepted one may be ours, accepted before we looked.
-        found = self._network.list_requests(
-            self._sender_id,
-            type="OUTGOING",
-            target_id=recipient_id,
-            card_id=self._card_id,
-            statuses=["PENDING", "ACCEPTED"],
+class _Run:
+    """The state of one `share_many` call: its workers, its claims, its progress."""
+
+    def __init__(
+        self,
+        network: NetworkAPI,
+        job: JobKey,
+        journal: ShareJournal,
+        concurrency: int,
+        on_progress: ProgressCallback | None,
+        total: int | None,
+    ) -> None:
+        self.sharer = Sharer(network, job.card_id, job.sender_id)
+        self.job = job
+        self.journal = journal
+        self.token = uuid.uuid4().hex
+        self.concurrency = concurrency
+        self.on_progress = on_progress
+        self.total = total
+        self.done = 0
+        self.held: dict[uuid.UUID, bool] = {}  # claims held -> whether a send may have left
+        self.lost: set[uuid.UUID] = set()  # claims another worker took over
+        self.deferred: deque[uuid.UUID] = deque()
+        self.started = 0
+        self.busy = 0
+        self.changed = anyio.Event()
+        self.send_work, self.receive_work = anyio.create_memory_object_stream[_Job](0)
+        self.send_out, self.receive_out = anyio.create_memory_object_stream[ShareOutcome](
+            concurrency
         )
-        async for request in found:
-            if request.recipient.id == recipient_id and request.card_id == self._card_id:
-                return request
-        return None
+        lease = journal.lease
+        self.renew_every = lease / 3 if math.isfinite(lease) else None
+        self.poll = min(1.0, lease / 10)
 
-    async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
-        # The lookup decides whether a resend is safe, so it gets more chances than a call.
-        for attempt in range(LOOKUP_TRIES):
+    def progress(self) -> None:
+        self.done += 1
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+
+    def signal(self) -> None:
+        self.changed.set()
+
+    async def produce(self, tg: TaskGroup, recipient_ids: Any) -> None:
+        async with self.send_work, self.receive_work, self.send_out:
+            async with aclosing(_iterate(recipient_ids)) as items:
+                async for item in items:
+                    while len(self.deferred) >= _DEFERRED_PER_WORKER * self.concurrency:
+                        await self.hand(tg, (False, self.deferred.popleft()))
+                    await self.hand(tg, (True, item))
+            while self.deferred or self.busy:
+                if self.deferred:
+                    await self.hand(tg, (False, self.deferred.popleft()))
+                else:
+                    await self.changed.wait()
+                    self.changed = anyio.Event()
+
+    async def hand(self, tg: TaskGroup, job: _Job) -> None:
+        # Start a worker only when none is free: never more than there is input for.
+        if self.started <= self.busy and self.started < self.concurrency:
+            self.started += 1
+            tg.start_soon(self.work, self.receive_work.clone(), self.send_out.clone())
+        self.busy += 1
+        await self.send_work.send(job)
+
+    async def work(
+        self, receive: ObjectReceiveStream[_Job], send: ObjectSendStream[ShareOutcome]
+    ) -> None:
+        async with receive, send:
+            async for first_sight, item in receive:
+                outcome = await self.handle(first_sight, item)
+                if outcome is not None:
+                    await send.send(outcome)
+                self.busy -= 1
+                self.signal()
+
+    async def handle(self, first_sight: bool, item: Any) -> ShareOutcome | None:
+        if first_sight:
             try:
-                return await self._lookup(recipient_id)
-            except OnlyOnceError as error:
-                if attempt + 1 >= LOOKUP_TRIES or not self._policy.should_retry("GET", error):
-                    raise
-                await anyio.sleep(self._policy.backoff(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
+                recipient = parse_recipient(item)
+            except (TypeError, ValueError) as exc:
+                text = item if isinstance(item, str) else repr(item)
+                return ShareOutcome(recipient_id=text, error=InvalidRecipientError(str(exc)))
+            claim = await self.journal.claim(self.job, recipient, self.token, first_sight=True)
+        else:
+            recipient = item
+            claim = await self.journal.claim(self.job, recipient, self.token, first_sight=False)
+            while claim.state is ClaimState.BUSY:
+                await anyio.sleep(self.poll)
+                claim = await self.journal.claim(self.job, recipient, self.token, first_sight=False)
+        if claim.state is ClaimState.DUPLICATE:
+            self.progress()  # handled by the outcome of its first occurrence
+            return None
+        if claim.state is ClaimState.BUSY:
+            self.deferred.append(recipient)
+            return None
+        if claim.state is ClaimState.SUCCEEDED:
+            return ShareOutcome(recipient_id=recipient, request_id=claim.request_id, skipped=True)
+        return await self.share(recipient, resumed=claim.state is ClaimState.RESUMED)
 
-    async def _found_or_failed(
-        self, recipient_id: uuid.UUID, error: OnlyOnceError, attempts: int
-    ) -> ShareOutcome:
-        try:
-            found = await self._lookup_patiently(recipient_id)
-        except OnlyOnceError as lookup_error:
-            return ShareOutcome(recipient_id=recipient_id, error=lookup_error, attempts=attempts)
-        if found is None:
-            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
-        return ShareOutcome(
-            recipient_id=recipient_id, request=found, attempts=attempts, reconciled=True
-        )
+    async def share(self, recipient: uuid.UUID, *, resumed: bool) -> ShareOutcome:
+        self.held[recipient] = resumed
 
-    async def share_one(self, recipient: Any) -> ShareOutcome:
-        try:
-            recipient_id = uuid_arg(recipient, "recipient_id")
-        except (TypeError, ValueError) as exc:
-            text = recipient if isinstance(recipient, str) else repr(recipient)
-            return ShareOutcome(recipient_id=text, error=InvalidRecipientError(str(exc)))
+        def may_send() -> bool:
+            if recipient in self.lost:
+                return False
+            self.held[recipient] = True
+            return True
 
-        def failed(error: OnlyOnceError) -> ShareOutcome:
-            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+        outcome = await self.sharer.share(recipient, resumed=resumed, may_send=may_send)
+        if outcome.unknown:
+            await self.journal.release(self.job, [recipient], self.token)
+        elif outcome.ok:
+            assert outcome.request_id is not None
+            await self.journal.succeeded(self.job, recipient, outcome.request_id)
+        else:
+            error = f"{type(outcome.error).__name__}: {outcome.error}"
+            await self.journal.failed(self.job, recipient, self.token, error)
+        del self.held[recipient]
+        self.lost.discard(recipient)
+        return outcome
 
-        attempts = 0
-        maybe_sent = False  # an earlier send may have created the request
+    async def renew(self, every: float) -> None:
         while True:
-            attempts += 1
+            await anyio.sleep(every)
+            if self.held:
+                self.lost |= await self.journal.renew(self.job, list(self.held), self.token)
+
+    async def give_back(self) -> None:
+        """Release the claims still held (left in flight) and end the run in the journal."""
+        try:
+            if self.held:
+                await self.journal.release(self.job, list(self.held), self.token)
+            await self.journal.end_run(self.token)
+        except JournalError as exc:
+            # The run is failing already; the claims lapse with their lease.
+            logger.warning("could not give back %d claims: %s", len(self.held), exc)
+
+    def abandoned(self) -> list[ShareOutcome]:
+        """Outcomes finished but not yielded, and unknown ones for shares cut short."""
+        outcomes: list[ShareOutcome] = []
+        while True:
             try:
-                request = await self._network.share(
-                    self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
-                )
-            except OnlyOnceError as error:
-                if isinstance(error, DecodeError):
-                    # A 2xx the SDK could not read: the request was created. Reporting a
-                    # failure would invite a second share; find it instead, never resend.
-                    return await self._found_or_failed(recipient_id, error, attempts)
-                if outcome_unknown(error) or (
-                    maybe_sent and isinstance(error, WrongRequestStatusError)
-                ):
-                    maybe_sent = True
-                    try:
-                        found = await self._lookup_patiently(recipient_id)
-                    except OnlyOnceError as lookup_error:
-                        return failed(lookup_error)  # not known to be absent: never resend
-                    if found is not None:
-                        return ShareOutcome(
-                            recipient_id=recipient_id,
-                            request=found,
-                            attempts=attempts,
-                            reconciled=True,
-                        )
-                elif not self._policy.should_retry("POST", error):
-                    return failed(error)
-                if attempts >= MAX_SENDS:
-                    return failed(error)
-                await anyio.sleep(self._policy.backoff(attempts - 1))
-                continue
-            return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
+                outcomes.append(self.receive_out.receive_nowait())
+            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                break
+        for recipient, maybe_sent in self.held.items():
+            if maybe_sent:
+                outcomes.append(unknown_outcome(recipient, "the run stopped while in flight", 0))
+        return outcomes
 
 
 async def share_many(
@@ -235,76 +311,54 @@ async def share_many(
     recipient_ids: Iterable[Any] | AsyncIterable[Any],
     concurrency: int = 8,
     on_progress: ProgressCallback | None = None,
+    journal: ShareJournal | None = None,
+    skip_existing: bool = True,
+    on_abandoned: Callable[[ShareOutcome], None] | None = None,
 ) -> AsyncGenerator[ShareOutcome, None]:
     """
     Share ``card_id`` with every recipient, yielding one `ShareOutcome` each as they complete.
 
-    See `NetworkAPI.share_many`.
+    See `NetworkAPI.share_many`. ``on_abandoned`` gets, when the run stops early, the outcomes
+    finished but not yielded and an unknown outcome per share cut short (`share_all` files
+    them in its report).
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
-    sharer = _Sharer(network, uuid_arg(card_id, "card_id"), uuid_arg(sender_id, "sender_id"))
-    total = _total(recipient_ids)
-    send_work, receive_work = anyio.create_memory_object_stream[Any](0)
-    send_out, receive_out = anyio.create_memory_object_stream[ShareOutcome](concurrency)
-    done = 0
-
-    def progress() -> None:
-        if on_progress is not None:
-            on_progress(done, total)
-
-    async def produce(send: ObjectSendStream[Any]) -> None:
-        nonlocal done
-        seen: set[Any] = set()
-        async with send, aclosing(_iterate(recipient_ids)) as items:
-            async for item in items:
-                key = _dedup_key(item)
-                if key in seen:
-                    done += 1  # a duplicate is handled by the outcome of its first occurrence
-                    progress()
-                    continue
-                seen.add(key)
-                await send.send(item)
-
-    async def work(receive: ObjectReceiveStream[Any], send: ObjectSendStream[ShareOutcome]) -> None:
-        async with receive, send:
-            async for item in receive:
-                await send.send(await sharer.share_one(item))
-
+    job = JobKey(uuid_arg(sender_id, "sender_id"), uuid_arg(card_id, "card_id"))
+    skip_existing = flag(skip_existing, "skip_existing")
+    if journal is not None and not isinstance(journal, ShareJournal):
+        raise TypeError(f"journal must be a ShareJournal, not {type(journal).__name__}")
+    store: ShareJournal = MemoryJournal() if journal is None else journal
+    await store.open()  # a journal that cannot be used fails here, before any share
+    run = _Run(network, job, store, concurrency, on_progress, _total(recipient_ids))
     try:
-        async with anyio.create_task_group() as tg, receive_out:
-            tg.start_soon(produce, send_work)
-            async with send_out, receive_work:
-                for _ in range(concurrency):
-                    tg.start_soon(work, receive_work.clone(), send_out.clone())
+        if skip_existing:
+            await sweep(network, job, store)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run.produce, tg, recipient_ids)
+            if run.renew_every is not None:
+                tg.start_soon(run.renew, run.renew_every)
             try:
-                async for outcome in receive_out:
-                    done += 1
-                    progress()
+                async for outcome in run.receive_out:
+                    run.progress()
                     yield outcome
+                tg.cancel_scope.cancel()  # every worker is done; stop renewing
             except GeneratorExit:
                 # Closed early (aclose): stop the workers and leave the task group quietly,
                 # so the generator closes instead of raising an exception group.
                 tg.cancel_scope.cancel()
     except BaseExceptionGroup as group:
         # Share failures are outcomes, so what fails the run is the caller's own code (the
-        # recipient iterable, on_progress): raise that exception as itself.
+        # recipient iterable, on_progress) or the journal: raise that exception as itself.
         if len(group.exceptions) == 1 and isinstance(group.exceptions[0], Exception):
             raise group.exceptions[0] from None
         raise
-
-
-def _dedup_key(item: Any) -> Any:
-    """The same recipient given as a UUID, or its string in any case, is one recipient."""
-    if isinstance(item, uuid.UUID):
-        return item.int
-    if isinstance(item, str):
-        try:
-            return uuid.UUID(item).int
-        except ValueError:
-            return item
-    try:
-        hash(item)
-    except TypeError:
-        return repr(item)
-    return item
+    finally:
+        with anyio.CancelScope(shield=True):
+            with anyio.move_on_after(_TEARDOWN_SECONDS):
+                await run.give_back()
+            await store.aclose()
+        if on_abandoned is not None:
+            for outcome in run.abandoned():
+                on_abandoned(outcome)
+        run.receive_out.close()

@@ -15,6 +15,7 @@ import attrs
 from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
 from .._convert import structure
 from .._enums import ApiEnum, coerce_enum
+from .._journal import ShareJournal
 from .._paging import AsyncPaginator
 from ._base import EndpointArea
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
@@ -167,28 +168,46 @@ class NetworkAPI(EndpointArea):
         recipient_ids: Iterable[uuid.UUID | str] | AsyncIterable[uuid.UUID | str],
         concurrency: int = 8,
         on_progress: ProgressCallback | None = None,
+        journal: ShareJournal | None = None,
+        skip_existing: bool = True,
     ) -> AsyncGenerator[ShareOutcome, None]:
         """
         Share a card with many recipients concurrently, exactly once each.
 
         Yields one `ShareOutcome` per distinct recipient as it completes. Recipients are read
-        lazily (memory follows ``concurrency``, not the input's length); a repeated recipient
-        is shared once. A share whose response was lost is looked up before it is sent again,
-        so no recipient gets two requests. Failures (an unknown recipient, a validation error,
-        a bad id) are outcomes and never stop the run. Every request passes the client's rate
-        limiter. To stop early, close the iterator (``contextlib.aclosing``) or cancel.
+        lazily; a repeated recipient is shared once. A share whose response was lost is
+        looked up before it is sent again, so no recipient gets two requests; when that
+        cannot be decided the outcome is ``unknown``, never a plain failure. Failures (an
+        unknown recipient, a validation error, a bad id) are outcomes and never stop the
+        run. Every request passes the client's rate limiter. To stop early, close the
+        iterator (``contextlib.aclosing``) or cancel.
+
+        With a ``journal``, each share is committed as in flight before it is sent and its
+        outcome recorded after, so running the same job again (after a crash, a deploy,
+        Ctrl-C) skips the recipients already shared (yielded with ``skipped`` true), looks
+        up those left in flight before any send and tries the failed ones again; several
+        processes running the same job on one journal split the recipients between them.
+        Memory then stays flat whatever the number of recipients.
 
         Args:
             card_id: The sender's card.
             sender_id: The caller's sharing profile (its access must be enabled).
-            recipient_ids: Profile ids, as any iterable or async iterable.
-            concurrency: Shares in flight at once.
+            recipient_ids: Profile ids, as any iterable or async iterable; any form
+                `uuid.UUID` accepts (any case, braces, ``urn:uuid:``, no hyphens).
+            concurrency: Shares in flight at once (workers start only as input arrives).
             on_progress: Called as ``on_progress(done, total)`` after each input item is
                 handled (duplicates included); ``total`` is ``len(recipient_ids)`` when it
                 has one, else ``None``.
+            journal: A `ShareJournal` (`SQLiteJournal`, ``RedisJournal``); opened here if
+                the caller did not.
+            skip_existing: First read the sender's pending and accepted requests for the
+                card (one request per 100) and skip their recipients.
 
         Raises:
-            ValueError, TypeError: A bad ``card_id``, ``sender_id`` or ``concurrency``.
+            ValueError, TypeError: A bad ``card_id``, ``sender_id``, ``concurrency`` or
+                ``journal``.
+            JournalError: The journal cannot be used (raised before any share is sent).
+            OnlyOnceError: The sweep of existing requests failed (before any share).
         """
         return share_many(
             self,
@@ -197,6 +216,8 @@ class NetworkAPI(EndpointArea):
             recipient_ids=recipient_ids,
             concurrency=concurrency,
             on_progress=on_progress,
+            journal=journal,
+            skip_existing=skip_existing,
         )
 
     async def share_all(
@@ -208,24 +229,35 @@ class NetworkAPI(EndpointArea):
         concurrency: int = 8,
         on_progress: ProgressCallback | None = None,
         report: BulkShareReport | None = None,
+        journal: ShareJournal | None = None,
+        skip_existing: bool = True,
     ) -> BulkShareReport:
         """
-        `share_many`, collected into a `BulkShareReport` (succeeded and failed outcomes).
+        `share_many`, collected into a `BulkShareReport` (succeeded, failed, unknown).
 
         Args:
             report: A report to fill in as outcomes complete; pass your own to keep what
-                finished when the run is cancelled.
+                finished when the run is cancelled (shares cut short are filed as unknown).
+            journal: See `share_many`.
+            skip_existing: See `share_many`.
 
         Returns:
             The report, holding one outcome per distinct recipient.
+
+        Raises:
+            JournalError: The journal cannot be used (raised before any share is sent).
         """
         report = BulkShareReport() if report is None else report
-        outcomes = self.share_many(
+        outcomes = share_many(
+            self,
             card_id,
             sender_id=sender_id,
             recipient_ids=recipient_ids,
             concurrency=concurrency,
             on_progress=on_progress,
+            journal=journal,
+            skip_existing=skip_existing,
+            on_abandoned=report.add,
         )
         async with aclosing(outcomes):
             async for outcome in outcomes:

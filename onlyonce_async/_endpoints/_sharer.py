@@ -1,0 +1,225 @@
+"""
+One recipient's share, exactly once when responses are lost.
+
+A ``POST /requests`` whose response never arrives (a dropped connection, a read timeout, a
+500/502/504) may or may not have created the share request. Sending it again could give the
+recipient two requests, so before any resend the request is looked up
+(``GET /profiles/{sender}/requests?type=OUTGOING&targetId=…&cardId=…``): found, it is the
+outcome (*reconciled*); not found, the share is sent again. A 2xx whose body cannot be read
+created the request: it is looked up too, and never sent again. Connect errors, 429 and 503
+are plain retries inside `Client.request`, since nothing was created. When the lookup itself
+fails, the outcome is *unknown* (`ShareOutcomeUnknownError`), never a plain failure: the
+journal keeps it in flight and the next run looks it up first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import anyio
+import attrs
+
+from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
+from .._retry import outcome_unknown
+
+if TYPE_CHECKING:
+    from .network import NetworkAPI, ShareRequest
+
+__all__ = ["InvalidRecipientError", "ShareOutcome", "ShareOutcomeUnknownError", "Sharer"]
+
+#: How many times one recipient's share is sent at most (each send is itself retried by
+#: the client for connect errors, 429 and 503).
+MAX_SENDS = 3
+#: How many times a lookup after a lost response is tried before the outcome is unknown.
+LOOKUP_TRIES = 3
+
+
+class InvalidRecipientError(OnlyOnceError, ValueError):
+    """
+    A recipient id in the input that is not a UUID; reported as that recipient's outcome.
+    """
+
+
+class ShareOutcomeUnknownError(OnlyOnceError):
+    """
+    Whether the recipient has the share request could not be found out (its ``__cause__`` says
+    why: a failed lookup, a cancelled run, a lost claim). Never resend it blindly: a journal
+    keeps it in flight, and the next run looks it up before any send.
+    """
+
+
+def _request_id(outcome: ShareOutcome) -> uuid.UUID | None:
+    return None if outcome.request is None else outcome.request.id
+
+
+@attrs.frozen(kw_only=True)
+class ShareOutcome:
+    """
+    What happened to one distinct recipient of a bulk share.
+
+    Attributes:
+        recipient_id: The recipient (the input string when it was not a UUID).
+        request: The share request this run sent or found by lookup, else ``None``.
+        error: Why it failed or is unknown, or ``None`` on success.
+        attempts: How many times ``POST /requests`` was sent for this recipient in this run.
+        reconciled: Whether the request was found by looking it up after a lost response
+            (or after an earlier run or a dead worker left it in flight).
+        skipped: Not sent by this worker in this run: recorded as succeeded in the journal,
+            found by the sweep of existing requests, found in flight from an earlier run, or
+            shared by another worker. A skipped outcome is `ok`.
+        unknown: Whether the share's outcome could not be determined (`error` is a
+            `ShareOutcomeUnknownError`); a journal keeps it in flight for the next run.
+        request_id: The share request's id when the recipient has one (also when only the
+            id is known, as for a share recorded in the journal by an earlier run).
+    """
+
+    recipient_id: uuid.UUID | str
+    request: ShareRequest | None = None
+    error: OnlyOnceError | None = None
+    attempts: int = 0
+    reconciled: bool = False
+    skipped: bool = False
+    unknown: bool = False
+    request_id: uuid.UUID | None = attrs.field(default=attrs.Factory(_request_id, takes_self=True))
+
+    @property
+    def ok(self) -> bool:
+        """Whether the recipient has the share request."""
+        return (
+            self.error is None
+            and not self.unknown
+            and (self.request is not None or self.request_id is not None)
+        )
+
+
+def unknown_outcome(recipient_id: uuid.UUID, why: str, attempts: int) -> ShareOutcome:
+    """
+    An outcome that could not be determined, raised from the current exception if any.
+    """
+    error = ShareOutcomeUnknownError(f"the share to {recipient_id} may or may not exist: {why}")
+    return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts, unknown=True)
+
+
+class Sharer:
+    """Shares one card from one sender; one call of `share` per claimed recipient."""
+
+    def __init__(self, network: NetworkAPI, card_id: uuid.UUID, sender_id: uuid.UUID) -> None:
+        self._network = network
+        self._policy = network._client.retry_policy
+        self._card_id = card_id
+        self._sender_id = sender_id
+
+    async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
+        # A pending request is one the recipient already has (whoever sent it, a second one
+        # would be a duplicate); an accepted one may be ours, accepted before we looked.
+        found = self._network.list_requests(
+            self._sender_id,
+            type="OUTGOING",
+            target_id=recipient_id,
+            card_id=self._card_id,
+            statuses=["PENDING", "ACCEPTED"],
+        )
+        async for request in found:
+            if request.recipient.id == recipient_id and request.card_id == self._card_id:
+                return request
+        return None
+
+    async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
+        # The lookup decides whether a resend is safe, so it gets more chances than a call.
+        for attempt in range(LOOKUP_TRIES):
+            try:
+                return await self._lookup(recipient_id)
+            except OnlyOnceError as error:
+                if attempt + 1 >= LOOKUP_TRIES or not self._policy.should_retry("GET", error):
+                    raise
+                await anyio.sleep(self._policy.backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _look_up(
+        self, recipient_id: uuid.UUID, attempts: int
+    ) -> ShareOutcome | ShareRequest | None:
+        """The request found, ``None`` when absent, or an unknown outcome if the lookup failed."""
+        try:
+            return await self._lookup_patiently(recipient_id)
+        except OnlyOnceError as lookup_error:
+            outcome = unknown_outcome(recipient_id, f"the lookup failed ({lookup_error})", attempts)
+            assert outcome.error is not None
+            outcome.error.__cause__ = lookup_error
+            return outcome
+
+    async def share(
+        self,
+        recipient_id: uuid.UUID,
+        *,
+        resumed: bool,
+        may_send: Callable[[], bool],
+    ) -> ShareOutcome:
+        """
+        Share with one claimed recipient; never raises an `OnlyOnceError`.
+
+        Args:
+            recipient_id: The recipient.
+            resumed: An earlier run or a dead worker may have sent it: look it up first.
+            may_send: Asked before each send; ``False`` (the claim was lost) stops with an
+                unknown outcome.
+
+        Returns:
+            The recipient's outcome: ok, failed (nothing was created) or unknown.
+        """
+        if resumed:
+            found = await self._look_up(recipient_id, 0)
+            if isinstance(found, ShareOutcome):
+                return found
+            if found is not None:
+                return ShareOutcome(
+                    recipient_id=recipient_id, request=found, reconciled=True, skipped=True
+                )
+
+        def failed(error: OnlyOnceError) -> ShareOutcome:
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+
+        attempts = 0
+        maybe_sent = False  # an earlier send may have created the request
+        while True:
+            if not may_send():
+                return unknown_outcome(recipient_id, "another worker took the claim over", attempts)
+            attempts += 1
+            try:
+                request = await self._network.share(
+                    self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
+                )
+            except OnlyOnceError as error:
+                if (
+                    isinstance(error, DecodeError)
+                    or outcome_unknown(error)
+                    or (maybe_sent and isinstance(error, WrongRequestStatusError))
+                ):
+                    maybe_sent = True
+                    found = await self._look_up(recipient_id, attempts)
+                    if isinstance(found, ShareOutcome):
+                        return found  # not known to be absent: never resend
+                    if found is not None:
+                        return ShareOutcome(
+                            recipient_id=recipient_id,
+                            request=found,
+                            attempts=attempts,
+                            reconciled=True,
+                        )
+                    if isinstance(error, DecodeError):
+                        # A 2xx the SDK could not read created the request, yet it is not
+                        # found: never resend, and let the next run look again.
+                        outcome = unknown_outcome(
+                            recipient_id, "created, but not found by lookup", attempts
+                        )
+                        assert outcome.error is not None
+                        outcome.error.__cause__ = error
+                        return outcome
+                elif not self._policy.should_retry("POST", error):
+                    return failed(error)
+                if attempts >= MAX_SENDS:
+                    return failed(error)
+                await anyio.sleep(self._policy.backoff(attempts - 1))
+                continue
+            return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
