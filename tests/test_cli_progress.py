@@ -77,7 +77,10 @@ def test_plain_lines_every_interval_even_when_nothing_moves() -> None:
     clock = Clock()
     err = io.StringIO()
     progress = Progress(err, quota=1.0, clock=clock, interval=10.0)
-    lines = lambda: err.getvalue().splitlines()  # noqa: E731
+
+    def lines() -> list[str]:
+        return err.getvalue().splitlines()
+
     for second in range(1, 35):
         clock.now += 1.0
         if second <= 3:
@@ -106,7 +109,12 @@ def test_display_writes_the_last_state_when_interrupted() -> None:
     """The block shows the last count when it ends, even by an exception."""
     err = io.StringIO()
     clock = Clock()
-    with pytest.raises(KeyboardInterrupt), progress_display(err, quota=1.0, clock=clock) as p:
-        p.update(7, 1000)
-        raise KeyboardInterrupt
+
+    def interrupted() -> None:
+        with progress_display(err, quota=1.0, clock=clock) as progress:
+            progress.update(7, 1000)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
     assert err.getvalue().splitlines()[-1].startswith("sharing: 7/1,000")

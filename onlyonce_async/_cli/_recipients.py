@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TextIO
@@ -76,7 +76,7 @@ def _id_column(first: list[str], name: str) -> int | None:
     return None
 
 
-async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncIterator[str]:
+async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncGenerator[str, None]:
     """
     Recipient ids from CSV lines, read one line at a time (memory stays constant).
 
@@ -126,12 +126,12 @@ async def count_recipients(path: Path) -> int:
     return count
 
 
-def _row(outcome: ShareOutcome) -> tuple[object, ...]:
+def _result_row(outcome: ShareOutcome) -> tuple[object, ...]:
     request, error = outcome.request, outcome.error
     return (
         str(outcome.recipient_id),
         _flag(outcome.ok),
-        "" if request is None else str(request.id),
+        "" if outcome.request_id is None else str(outcome.request_id),
         "" if request is None else request.status.value,
         outcome.attempts,
         _flag(outcome.reconciled),
@@ -157,13 +157,13 @@ def _key(recipient_id: str) -> str:
 class ResultWriter:
     """Writes one CSV row per `ShareOutcome` (columns `RESULT_COLUMNS`)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: IO[str]) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
         self._writer.writerow(RESULT_COLUMNS)
 
     def write(self, outcome: ShareOutcome) -> None:
         """Write ``outcome``'s row."""
-        self._writer.writerow(_row(outcome))
+        self._writer.writerow(_result_row(outcome))
 
 
 class ResultFile:

@@ -18,15 +18,15 @@ import shlex
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
 
-from .._client import Client
 from .. import ShareJournal, SQLiteJournal
+from .._client import Client
 from .._errors import AccessDeniedError, NotFoundError, OnlyOnceError
 from .._ratelimit import RateLimiter
 from ._progress import progress_display
@@ -70,12 +70,13 @@ def add_parser(commands: Any) -> None:
             "to split one job between them (extra: pip install 'onlyonce-async[redis]').\n"
             "\n"
             "SIGINT or SIGTERM stops taking recipients, lets the shares in flight finish\n"
-            f"within --grace seconds (default {DEFAULT_GRACE:g}), prints the command that resumes,\n"
-            f"and exits with status {EXIT_INTERRUPTED}; a second signal stops at once (what was in\n"
-            "flight is looked up by the next run, never sent twice).\n"
+            f"within --grace seconds (default {DEFAULT_GRACE:g}), prints the command that\n"
+            f"resumes, and exits with status {EXIT_INTERRUPTED}; a second signal stops at once\n"
+            "(what was in flight is looked up by the next run, never sent twice).\n"
             "\n"
             "exit status: 0 every recipient has the request; 1 a recipient failed or its\n"
-            f"outcome is unknown (run again to resume); 2 usage error; {EXIT_INTERRUPTED} interrupted."
+            "outcome is unknown (run again to resume); 2 usage error;\n"
+            f"{EXIT_INTERRUPTED} interrupted (run again to resume)."
         ),
     )
     parser.add_argument("--card", required=True, metavar="ID", help="the card to share")
@@ -374,13 +375,13 @@ async def _share(
     done = failed = unknown = skipped = 0
     limit, period = QUOTA
 
-    async def taken_until_stopped() -> AsyncIterator[str]:
-        async with await anyio.open_file(args.recipients, encoding="utf-8", newline="") as f:
-            async with aclosing(read_recipients(f, str(args.recipients))) as ids:
-                async for recipient in ids:
-                    if stop.is_set():
-                        return
-                    yield recipient
+    async def taken_until_stopped() -> AsyncGenerator[str, None]:
+        file = await anyio.open_file(args.recipients, encoding="utf-8", newline="")
+        async with file, aclosing(read_recipients(file, str(args.recipients))) as ids:
+            async for recipient in ids:
+                if stop.is_set():
+                    return
+                yield recipient
 
     with progress_display(err, quota=limit / period) as progress, _one_error_unwrapped():
         async with anyio.create_task_group() as tg:
