@@ -241,21 +241,25 @@ def test_unreachable_redis_is_an_error_before_any_share(
 
 
 def test_resume_command_repeats_the_job_with_absolute_paths(tmp_path: Path) -> None:
-    """The printed command names the same job, runnable from any directory."""
+    """The printed command names the same job and journal, runnable from any directory."""
+    card, sender = uuid.uuid4(), uuid.uuid4()
     args = argparse.Namespace(
-        card="c",
-        sender="s",
+        card=str(card),
+        sender=str(sender),
         recipients=Path("r.csv"),
         output=Path("out dir/o.csv"),
         concurrency=4,
         redis_url=None,
         no_journal=False,
-        journal=Path("j.sqlite"),
+        journal=None,
         grace=5.0,
     )
     command = resume_command(args, argv0="/usr/bin/onlyonce")
-    assert command.startswith("onlyonce share --card c --sender s --recipients /")
+    assert command.startswith(f"onlyonce share --card {card} --sender {sender} --recipients /")
     assert f"'{Path('out dir/o.csv').absolute()}'" in command
-    assert command.endswith(f"--concurrency 4 --journal {Path('j.sqlite').absolute()} --grace 5")
+    journal = default_journal(sender, card).absolute()
+    assert command.endswith(f"--concurrency 4 --journal {journal} --grace 5")
     module = resume_command(args, argv0="/x/onlyonce_async/__main__.py")
     assert module.startswith(f"{sys.executable} -m onlyonce_async share ")
+    args.no_journal = True
+    assert resume_command(args).endswith("--concurrency 4 --no-journal --grace 5")

@@ -316,8 +316,9 @@ def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:
         words += ["--redis-url", args.redis_url]
     elif args.no_journal:
         words.append("--no-journal")
-    elif args.journal is not None:
-        words += ["--journal", str(Path(args.journal).absolute())]
+    else:
+        journal = args.journal or default_journal(uuid.UUID(args.sender), uuid.UUID(args.card))
+        words += ["--journal", str(Path(journal).absolute())]
     if args.grace != DEFAULT_GRACE:
         words += ["--grace", f"{args.grace:g}"]
     return shlex.join(words)

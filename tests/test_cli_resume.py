@@ -1,0 +1,164 @@
+"""
+``onlyonce share`` as real processes against the sandbox served over TCP: killed with
+SIGKILL mid-run then resumed, drained by SIGTERM then resumed with the printed command. The
+duplicates are counted in the sandbox's state.
+
+The sandbox answers each request after a fixed delay so the job is still running when the
+signal comes (the test waits for shares to appear, it never times anything).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.served_sandbox import Job, ServedSandbox, finish, served_sandbox, start, wait_for
+
+RECIPIENTS = 24
+#: Seconds the sandbox waits before each answer while the first run is under way.
+DELAY = 0.15
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+@pytest.fixture
+def served() -> Iterator[ServedSandbox]:
+    """The sandbox over TCP on 127.0.0.1 (no rate limit)."""
+    with served_sandbox() as served:
+        yield served
+
+
+def _command(job: Job, recipients: Path, output: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "onlyonce_async",
+        "share",
+        "--card",
+        str(job.card_id),
+        "--sender",
+        str(job.sender.profile_id),
+        "--recipients",
+        str(recipients),
+        "--output",
+        str(output),
+        "--concurrency",
+        "3",
+        *extra,
+    ]
+
+
+def _set_up(served: ServedSandbox, directory: Path) -> tuple[Job, Path, Path]:
+    job = served.make_job(RECIPIENTS)
+    recipients = directory / "recipients.csv"
+    recipients.write_text("".join(f"{r}\n" for r in job.recipients))
+    served.call(functools.partial(served.sandbox.faults, latency=(DELAY, DELAY)))
+    return job, recipients, directory / "results.csv"
+
+
+def _rows(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    by_recipient = {row["recipient_id"]: row for row in rows}
+    assert len(by_recipient) == len(rows), "one row per recipient"
+    return by_recipient
+
+
+def _all_shared_once(served: ServedSandbox, job: Job) -> None:
+    requests = served.requests(job)
+    assert served.duplicates(job) == 0
+    assert sorted(r.recipient_id for r in requests) == sorted(job.recipients)
+
+
+def test_killed_with_sigkill_mid_run_then_resumed(served: ServedSandbox, tmp_path: Path) -> None:
+    """A CLI killed mid-run (nothing recorded at exit) resumes with 0 duplicates."""
+    job, recipients, output = _set_up(served, tmp_path)
+    command = _command(job, recipients, output)
+    process = start(command, served.env(job), tmp_path)
+    try:
+        wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        finish(process)
+    assert process.returncode == -signal.SIGKILL
+    assert 6 <= len(served.requests(job)) < RECIPIENTS
+    served.call(served.sandbox.faults)  # answer at once from now on
+    status, _, err = finish(start(command, served.env(job), tmp_path))
+    assert status == 0, err
+    _all_shared_once(served, job)
+    rows = _rows(output)
+    assert set(rows) == {str(r) for r in job.recipients}
+    assert all(row["ok"] == "true" for row in rows.values())
+    assert any(row["skipped"] == "true" for row in rows.values())
+
+
+def test_sigterm_drains_then_the_printed_command_resumes(
+    served: ServedSandbox, tmp_path: Path
+) -> None:
+    """SIGTERM: shares in flight finish and are recorded, exit 5, the printed command resumes."""
+    job, recipients, output = _set_up(served, tmp_path)
+    process = start(_command(job, recipients, output), served.env(job), tmp_path)
+    wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+    process.send_signal(signal.SIGTERM)
+    status, _, err = finish(process)
+    assert status == 5, err
+    assert "SIGTERM: taking no more recipients" in err
+    shared_first = {str(r.recipient_id) for r in served.requests(job)}
+    assert len(shared_first) < RECIPIENTS
+    # Every share the server created was finished and recorded: it has its row.
+    first_rows = _rows(output)
+    assert set(first_rows) == shared_first
+    assert all(row["ok"] == "true" for row in first_rows.values())
+    resume = err.split("To resume, run the same command again:\n", 1)[1].splitlines()[0]
+    words = shlex.split(resume.strip())
+    assert words[:3] == [sys.executable, "-m", "onlyonce_async"]
+
+    served.call(served.sandbox.faults)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    status, _, err = finish(start(words, served.env(job), elsewhere))
+    assert status == 0, err
+    _all_shared_once(served, job)
+    rows = _rows(output)
+    assert set(rows) == {str(r) for r in job.recipients}
+    assert {r for r, row in rows.items() if row["skipped"] == "true"} == shared_first
+    assert not list(elsewhere.iterdir())  # the journal named in the command was used
+
+
+def test_sigint_twice_stops_at_once_and_nothing_is_sent_twice(
+    served: ServedSandbox, tmp_path: Path
+) -> None:
+    """A second signal stops without waiting; what was in flight is looked up, not resent."""
+    job, recipients, output = _set_up(served, tmp_path)
+    command = _command(job, recipients, output, "--grace", "600")
+    process = start(command, served.env(job), tmp_path)
+    wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+    process.send_signal(signal.SIGINT)
+    seen = _read_until(process, "SIGINT: taking no more recipients")
+    process.send_signal(signal.SIGINT)  # the grace is 600 s: only this can end it soon
+    status, _, err = finish(process)
+    assert status == 5, seen + err
+    assert "SIGINT again: stopping now" in err
+    served.call(served.sandbox.faults)
+    status, _, err = finish(start(command, served.env(job), tmp_path))
+    assert status == 0, err
+    _all_shared_once(served, job)
+
+
+def _read_until(process: subprocess.Popen[str], text: str) -> str:
+    """Read the process's stderr up to the line holding ``text`` (it ends when it exits)."""
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"the process ended without printing {text!r}: {seen}")
