@@ -175,6 +175,7 @@ class _Run:
         self.held: dict[uuid.UUID, bool] = {}  # claims held -> whether a send may have left
         self.lost: set[uuid.UUID] = set()  # claims another worker took over
         self.deferred: deque[uuid.UUID] = deque()
+        self.unsent: list[ShareOutcome] = []
         self.started = 0
         self.busy = 0
         self.changed = anyio.Event()
@@ -223,7 +224,9 @@ class _Run:
             async for first_sight, item in receive:
                 outcome = await self.handle(first_sight, item)
                 if outcome is not None:
+                    self.unsent.append(outcome)  # until the output takes it
                     await send.send(outcome)
+                    self.unsent.remove(outcome)
                 self.busy -= 1
                 self.signal()
 
@@ -291,7 +294,7 @@ class _Run:
 
     def abandoned(self) -> list[ShareOutcome]:
         """Outcomes finished but not yielded, and unknown ones for shares cut short."""
-        outcomes: list[ShareOutcome] = []
+        outcomes = list(self.unsent)
         while True:
             try:
                 outcomes.append(self.receive_out.receive_nowait())
