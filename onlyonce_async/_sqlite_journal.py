@@ -154,6 +154,8 @@ class SQLiteJournal:
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the share journal {self._path!r}: {exc}") from exc
         try:
+            # Refuse a foreign database before changing anything in it (WAL mode included).
+            self._check_or_create(connection, create=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("BEGIN IMMEDIATE")
@@ -171,9 +173,11 @@ class SQLiteJournal:
             raise
         return connection
 
-    def _check_or_create(self, connection: sqlite3.Connection) -> None:
+    def _check_or_create(self, connection: sqlite3.Connection, *, create: bool = True) -> None:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         if not tables:
+            if not create:
+                return
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)

@@ -77,8 +77,9 @@ import anyio
 
 from ._errors import RateLimiterUnavailableError
 from ._ratelimit import MAX_PAUSE, RateLimiter, check_window, paused_error
+from ._redis_journal import RedisJournal
 
-__all__ = ["RateLimiterUnavailableError", "RedisRateLimiter"]
+__all__ = ["RateLimiterUnavailableError", "RedisJournal", "RedisRateLimiter"]
 
 logger = logging.getLogger("onlyonce_async.redis")
 
