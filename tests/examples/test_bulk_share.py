@@ -82,3 +82,21 @@ def redis_server() -> Iterator[RedisServer]:
     """A throw-away redis-server on 127.0.0.1."""
     with running_redis_server() as server:
         yield server
+
+
+def test_workers_example_survives_a_killed_worker(redis_server: RedisServer) -> None:
+    """3 workers on one Redis, one killed with SIGKILL: every recipient once, 0 duplicates."""
+    env = {**example_env(), "REDIS_URL": redis_server.url}
+    out = _finish(_start("bulk_share_workers.py", env=env))
+    assert "worker 1 killed with SIGKILL, mid-run" in out
+    assert "share requests in sandbox: 240 for 240 recipients" in out
+    assert "recipients without a request: 0" in out
+    assert out.splitlines()[-1] == "duplicates: 0"
+    survivors = [line for line in out.splitlines() if line.startswith(("worker 0:", "worker 2:"))]
+    assert len(survivors) == 2 and all(": exit 0," in line for line in survivors)
+
+
+def test_workers_example_starts_its_own_redis() -> None:
+    """Without REDIS_URL the example starts a throw-away redis-server and still passes."""
+    out = _finish(_start("bulk_share_workers.py", "--workers", "2", "--recipients", "60"))
+    assert out.splitlines()[-1] == "duplicates: 0"
