@@ -118,3 +118,18 @@ def test_display_writes_the_last_state_when_interrupted() -> None:
     with pytest.raises(KeyboardInterrupt):
         interrupted()
     assert err.getvalue().splitlines()[-1].startswith("sharing: 7/1,000")
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_bar_shows_the_time_left() -> None:
+    """On a terminal the rich bar carries the same time left."""
+    err = Terminal()
+    with progress_display(err, quota=1.0, clock=Clock()) as progress:
+        progress.update(400, 100_000)
+    assert "~27 h 40 min left" in err.getvalue()

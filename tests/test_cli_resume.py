@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_server import running_redis_server
 from tests.served_sandbox import Job, ServedSandbox, finish, served_sandbox, start, wait_for
 
 RECIPIENTS = 24
@@ -162,3 +163,21 @@ def _read_until(process: subprocess.Popen[str], text: str) -> str:
         if text in line:
             return seen
     raise AssertionError(f"the process ended without printing {text!r}: {seen}")
+
+
+def test_two_processes_on_one_redis_split_the_job(served: ServedSandbox, tmp_path: Path) -> None:
+    """`onlyonce share --redis-url` on two processes: each recipient once, sent counts add up."""
+    job, recipients, _ = _set_up(served, tmp_path)
+    with running_redis_server() as redis:
+        commands = [
+            _command(job, recipients, tmp_path / f"out{n}.csv", "--redis-url", redis.url)
+            for n in range(2)
+        ]
+        processes = [start(command, served.env(job), tmp_path) for command in commands]
+        results = [finish(process) for process in processes]
+    for status, _, err in results:
+        assert status == 0, err
+    _all_shared_once(served, job)
+    sent = [int(err.split(" shared now")[0].rsplit(" ", 1)[1]) for _, _, err in results]
+    assert sum(sent) == RECIPIENTS
+    assert not list(tmp_path.glob("*.sqlite*"))  # the journal is in Redis
