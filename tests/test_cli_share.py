@@ -73,6 +73,7 @@ class World:
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """A fresh job, run from a fresh current directory (where the default journal goes)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ONLYONCE_REDIS_URL", raising=False)
     return World(tmp_path)
 
 
@@ -240,8 +241,11 @@ def test_unreachable_redis_is_an_error_before_any_share(
     assert world.sandbox.share_requests() == []
 
 
-def test_resume_command_repeats_the_job_with_absolute_paths(tmp_path: Path) -> None:
+def test_resume_command_repeats_the_job_with_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The printed command names the same job and journal, runnable from any directory."""
+    monkeypatch.delenv("ONLYONCE_REDIS_URL", raising=False)
     card, sender = uuid.uuid4(), uuid.uuid4()
     args = argparse.Namespace(
         card=str(card),
@@ -261,5 +265,7 @@ def test_resume_command_repeats_the_job_with_absolute_paths(tmp_path: Path) -> N
     assert command.endswith(f"--concurrency 4 --journal {journal} --grace 5")
     module = resume_command(args, argv0="/x/onlyonce_async/__main__.py")
     assert module.startswith(f"{sys.executable} -m onlyonce_async share ")
+    monkeypatch.setenv("ONLYONCE_REDIS_URL", "redis://:pw@127.0.0.1/0")
+    assert resume_command(args).endswith("--concurrency 4 --grace 5")  # Redis, from the env
     args.no_journal = True
     assert resume_command(args).endswith("--concurrency 4 --no-journal --grace 5")

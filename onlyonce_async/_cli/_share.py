@@ -314,6 +314,8 @@ def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:
     words += ["--concurrency", str(args.concurrency)]
     if args.redis_url is not None:
         words += ["--redis-url", args.redis_url]
+    elif _redis_url(args) is not None:
+        pass  # ONLYONCE_REDIS_URL names the Redis journal: the same environment resumes
     elif args.no_journal:
         words.append("--no-journal")
     else:
