@@ -6,7 +6,8 @@ rows to ``RESULTS.csv.partial`` beside it, then copies over the rows of the earl
 for the recipients this run did not reach (it was interrupted before them), and replaces
 the file in one step. Rewriting rather than appending keeps one row per recipient (a rerun
 yields every recipient again, as *skipped* when an earlier run shared it); writing aside
-and replacing means a run killed midway leaves the earlier file whole.
+and replacing means a run killed midway leaves the earlier file whole. The run remembers
+which recipients it wrote (one short string each) to know which earlier rows to keep.
 """
 
 from __future__ import annotations

@@ -437,23 +437,28 @@ async def _watch_signals(
     The first SIGINT/SIGTERM drains the job (within ``grace`` seconds); a second stops it.
     """
     try:
-        receiver = anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM)
-    except NotImplementedError:  # pragma: no cover - Windows
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            await _drain_on_signals(signals, stop, job, grace, err)
+    except NotImplementedError:  # pragma: no cover - Windows: Ctrl-C stops at once
         return
-    with receiver as signals:
-        async for signum in signals:
-            name = signal.Signals(signum).name
-            if stop.is_set():
-                err.write(f"{name} again: stopping now (what is in flight stays recorded)\n")
-                job.cancel()
-                return
-            stop.set()
-            err.write(
-                f"{name}: taking no more recipients; shares in flight get {grace:g} s to "
-                "finish (signal again to stop now)\n"
-            )
-            err.flush()
-            job.deadline = min(job.deadline, anyio.current_time() + grace)
+
+
+async def _drain_on_signals(
+    signals: Any, stop: anyio.Event, job: anyio.CancelScope, grace: float, err: TextIO
+) -> None:
+    async for signum in signals:
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            err.write(f"{name} again: stopping now (what is in flight stays recorded)\n")
+            job.cancel()
+            return
+        stop.set()
+        err.write(
+            f"{name}: taking no more recipients; shares in flight get {grace:g} s to "
+            "finish (signal again to stop now)\n"
+        )
+        err.flush()
+        job.deadline = min(job.deadline, anyio.current_time() + grace)
 
 
 async def _tick(progress: Any) -> None:
