@@ -3,8 +3,11 @@
 SIGKILL mid-run then resumed, drained by SIGTERM then resumed with the printed command. The
 duplicates are counted in the sandbox's state.
 
-The sandbox answers each request after a fixed delay so the job is still running when the
-signal comes (the test waits for shares to appear, it never times anything).
+The job cannot finish before the signal: its 80 recipients need more than the 60 requests
+the command's own limiter lets out in the first minute. The test waits for 40 shares to
+exist in the sandbox, then signals; the resumed run needs fewer than 60 requests. The
+sandbox answers each request after a short delay, so shares are in flight when the signal
+comes. Nothing is timed; timeouts are hang guards only.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ import pytest
 from tests.redis_server import running_redis_server
 from tests.served_sandbox import Job, ServedSandbox, finish, served_sandbox, start, wait_for
 
-RECIPIENTS = 24
+RECIPIENTS = 80
+#: Shares that exist when the test signals the first run (of at most 57 in its first minute).
+SIGNAL_AT = 40
 #: Seconds the sandbox waits before each answer while the first run is under way.
-DELAY = 0.15
+DELAY = 0.1
+#: A hang guard: a resumed run may wait for a killed run's claims to lapse (60 s).
+RESUME_TIMEOUT = 400
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -57,8 +64,10 @@ def _command(job: Job, recipients: Path, output: Path, *extra: str) -> list[str]
     ]
 
 
-def _set_up(served: ServedSandbox, directory: Path) -> tuple[Job, Path, Path]:
-    job = served.make_job(RECIPIENTS)
+def _set_up(
+    served: ServedSandbox, directory: Path, recipients: int = RECIPIENTS
+) -> tuple[Job, Path, Path]:
+    job = served.make_job(recipients)
     recipients = directory / "recipients.csv"
     recipients.write_text("".join(f"{r}\n" for r in job.recipients))
     served.call(functools.partial(served.sandbox.faults, latency=(DELAY, DELAY)))
@@ -85,14 +94,14 @@ def test_killed_with_sigkill_mid_run_then_resumed(served: ServedSandbox, tmp_pat
     command = _command(job, recipients, output)
     process = start(command, served.env(job), tmp_path)
     try:
-        wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+        wait_for(lambda: len(served.requests(job)) >= SIGNAL_AT, "the first shares")
     finally:
         process.send_signal(signal.SIGKILL)
         finish(process)
     assert process.returncode == -signal.SIGKILL
-    assert 6 <= len(served.requests(job)) < RECIPIENTS
+    assert SIGNAL_AT <= len(served.requests(job)) < RECIPIENTS
     served.call(served.sandbox.faults)  # answer at once from now on
-    status, _, err = finish(start(command, served.env(job), tmp_path))
+    status, _, err = finish(start(command, served.env(job), tmp_path), RESUME_TIMEOUT)
     assert status == 0, err
     _all_shared_once(served, job)
     rows = _rows(output)
@@ -107,7 +116,7 @@ def test_sigterm_drains_then_the_printed_command_resumes(
     """SIGTERM: shares in flight finish and are recorded, exit 5, the printed command resumes."""
     job, recipients, output = _set_up(served, tmp_path)
     process = start(_command(job, recipients, output), served.env(job), tmp_path)
-    wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+    wait_for(lambda: len(served.requests(job)) >= SIGNAL_AT, "the first shares")
     process.send_signal(signal.SIGTERM)
     status, _, err = finish(process)
     assert status == 5, err
@@ -125,7 +134,7 @@ def test_sigterm_drains_then_the_printed_command_resumes(
     served.call(served.sandbox.faults)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    status, _, err = finish(start(words, served.env(job), elsewhere))
+    status, _, err = finish(start(words, served.env(job), elsewhere), RESUME_TIMEOUT)
     assert status == 0, err
     _all_shared_once(served, job)
     rows = _rows(output)
@@ -140,16 +149,19 @@ def test_sigint_twice_stops_at_once_and_nothing_is_sent_twice(
     """A second signal stops without waiting; what was in flight is looked up, not resent."""
     job, recipients, output = _set_up(served, tmp_path)
     command = _command(job, recipients, output, "--grace", "600")
+    before = served.call(lambda: served.sandbox.stats.requests)
     process = start(command, served.env(job), tmp_path)
-    wait_for(lambda: len(served.requests(job)) >= 6, "the first shares")
+    # The command's limiter lets 60 requests out in its first minute, then holds the shares
+    # in flight: only a second signal can end the drain soon.
+    wait_for(lambda: served.call(lambda: served.sandbox.stats.requests) - before >= 60, "60")
     process.send_signal(signal.SIGINT)
     seen = _read_until(process, "SIGINT: taking no more recipients")
-    process.send_signal(signal.SIGINT)  # the grace is 600 s: only this can end it soon
+    process.send_signal(signal.SIGINT)
     status, _, err = finish(process)
     assert status == 5, seen + err
     assert "SIGINT again: stopping now" in err
     served.call(served.sandbox.faults)
-    status, _, err = finish(start(command, served.env(job), tmp_path))
+    status, _, err = finish(start(command, served.env(job), tmp_path), RESUME_TIMEOUT)
     assert status == 0, err
     _all_shared_once(served, job)
 
@@ -167,7 +179,7 @@ def _read_until(process: subprocess.Popen[str], text: str) -> str:
 
 def test_two_processes_on_one_redis_split_the_job(served: ServedSandbox, tmp_path: Path) -> None:
     """`onlyonce share --redis-url` on two processes: each recipient once, sent counts add up."""
-    job, recipients, _ = _set_up(served, tmp_path)
+    job, recipients, _ = _set_up(served, tmp_path, 24)  # within one minute's quota
     with running_redis_server() as redis:
         commands = [
             _command(job, recipients, tmp_path / f"out{n}.csv", "--redis-url", redis.url)
@@ -179,5 +191,5 @@ def test_two_processes_on_one_redis_split_the_job(served: ServedSandbox, tmp_pat
         assert status == 0, err
     _all_shared_once(served, job)
     sent = [int(err.split(" shared now")[0].rsplit(" ", 1)[1]) for _, _, err in results]
-    assert sum(sent) == RECIPIENTS
+    assert sum(sent) == 24
     assert not list(tmp_path.glob("*.sqlite*"))  # the journal is in Redis
