@@ -1,25 +1,32 @@
 """
-``python -m benchmarks [name ...]``: run the benchmarks and print their tables.
+``python -m benchmarks [--quick] [name ...]``: run the benchmarks and print their tables.
+
+``--quick`` runs the benchmarks that have small sizes (``journal``) with them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from . import limiter_efficiency, memory, redis_quota, throughput
+from . import journal, limiter_efficiency, memory, redis_quota, throughput
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "limiter": limiter_efficiency.main,
     "memory": memory.main,
     "throughput": throughput.main,
     "redis": redis_quota.main,
+    "journal": journal.main,
 }
 
 
 def main(names: list[str]) -> int:
+    if "--quick" in names:
+        names = [n for n in names if n != "--quick"]
+        os.environ["ONLYONCE_BENCH_QUICK"] = "1"
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")

@@ -57,6 +57,20 @@ CREATE TABLE seen (
 """
 
 
+class _Operation:
+    """One journal call waiting for its transaction."""
+
+    __slots__ = ("args", "done", "error", "function", "result", "wake")
+
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.function = function
+        self.args = args
+        self.done = False
+        self.result: Any = None
+        self.error: Exception | None = None
+        self.wake = anyio.Event()
+
+
 class SQLiteJournal:
     """
     A `ShareJournal` in one SQLite file (created if missing), for the processes of one host.
@@ -93,6 +107,8 @@ class SQLiteJournal:
         self._connection: sqlite3.Connection | None = None
         self._opened = 0
         self._lock = threading.Lock()
+        self._pending: list[_Operation] = []
+        self._flushing = False
 
     def __repr__(self) -> str:
         return f"SQLiteJournal({self._path!r})"
@@ -195,26 +211,66 @@ class SQLiteJournal:
             )
 
     async def _run(self, function: Callable[..., _T], *args: Any) -> _T:
+        # Group commit: the operations that arrive while a transaction runs go together in
+        # the next one, so concurrent workers share its commit and its trip to a thread.
         if self._connection is None:
             raise JournalError(f"the share journal {self._path!r} is not open")
-        return await anyio.to_thread.run_sync(self._transaction, function, *args)
-
-    def _transaction(self, function: Callable[..., _T], *args: Any) -> _T:
-        with self._lock:
-            connection = self._connection
-            if connection is None:
-                raise JournalError(f"the share journal {self._path!r} is closed")
-            try:
-                connection.execute("BEGIN IMMEDIATE")
+        operation = _Operation(function, args)
+        self._pending.append(operation)
+        try:
+            while not operation.done:
+                if self._flushing:
+                    await operation.wake.wait()
+                    operation.wake = anyio.Event()
+                    continue
+                self._flushing = True
                 try:
-                    result = function(connection, *args)
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise JournalError(f"share journal {self._path!r}: {exc}") from exc
-            return result
+                    while not operation.done:
+                        batch, self._pending = self._pending, []
+                        try:
+                            await anyio.to_thread.run_sync(self._transaction, batch)
+                        finally:
+                            # Cancelled before the thread ran: the batch waits for the next.
+                            self._pending[:0] = [op for op in batch if not op.done]
+                            for op in batch:
+                                op.wake.set()  # here, in the loop: anyio events are not thread-safe
+                finally:
+                    self._flushing = False
+                    if self._pending:
+                        self._pending[0].wake.set()  # its caller commits the next batch
+        finally:
+            if not operation.done and operation in self._pending:
+                self._pending.remove(operation)  # cancelled before its turn: never run
+        if operation.error is not None:
+            raise operation.error
+        return operation.result  # type: ignore[no-any-return]
+
+    def _transaction(self, batch: list[_Operation]) -> None:
+        with self._lock:
+            try:
+                results = self._commit(batch)
+            except Exception as exc:  # every operation of the batch fails with it
+                for op in batch:
+                    op.error, op.done = exc, True
+                return
+            for op, result in zip(batch, results, strict=True):
+                op.result, op.done = result, True
+
+    def _commit(self, batch: list[_Operation]) -> list[Any]:
+        connection = self._connection
+        if connection is None:
+            raise JournalError(f"the share journal {self._path!r} is closed")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                results = [op.function(connection, *op.args) for op in batch]
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise JournalError(f"share journal {self._path!r}: {exc}") from exc
+        return results
 
     async def claim(
         self, job: JobKey, recipient: uuid.UUID, run: str, *, first_sight: bool

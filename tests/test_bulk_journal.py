@@ -8,6 +8,7 @@ failure, a recipient dropped for its spelling, a pool of workers larger than the
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
 import onlyonce_async as oo
+from onlyonce_async._journal import Claim, JobKey
 
 from .helpers import fast_client
 from .test_bulk import CARD, SENDER, NetworkServer, ids
@@ -35,6 +38,16 @@ async def share_all(server: NetworkServer, recipients: Any, **kwargs: Any) -> oo
         return await client.network.share_all(
             CARD, sender_id=SENDER, recipient_ids=recipients, **kwargs
         )
+
+
+def live_claims(path: Path) -> int:
+    """Entries in flight that a run still holds (an owner), read straight from the file."""
+    with sqlite3.connect(path) as connection:
+        (count,) = connection.execute(
+            "SELECT count(*) FROM shares WHERE state = 0 AND owner IS NOT NULL"
+        ).fetchone()
+    connection.close()
+    return int(count)
 
 
 def total_requests(server: NetworkServer) -> int:
@@ -59,6 +72,8 @@ async def test_rerun_after_closing_early_sends_nobody_twice(
                 seen += 1
                 if seen == 12:
                     break
+        # Closing gave every claim back: the rerun never waits for a lease to run out.
+        assert await anyio.to_thread.run_sync(live_claims, tmp_path / "job.sqlite") == 0
         report = await client.network.share_all(
             CARD,
             sender_id=SENDER,
@@ -275,8 +290,6 @@ async def test_bad_journal_raises_before_anything_is_sent(tmp_path: Path) -> Non
     corrupt = tmp_path / "corrupt.sqlite"
     corrupt.write_bytes(b"this is not a database" * 100)
     foreign = tmp_path / "foreign.sqlite"
-    import sqlite3
-
     with sqlite3.connect(foreign) as connection:
         connection.execute("CREATE TABLE invoices (id INTEGER)")
     connection.close()
@@ -292,3 +305,37 @@ async def test_bad_journal_raises_before_anything_is_sent(tmp_path: Path) -> Non
         assert server.sends == 0
         assert server.sweeps == 0
     assert foreign.exists()
+
+
+class StallingJournal(oo.SQLiteJournal):
+    """Stalls a moment after committing each claim, and says when one is committed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.claimed = anyio.Event()
+
+    async def claim(
+        self, job: JobKey, recipient: uuid.UUID, run: str, *, first_sight: bool
+    ) -> Claim:
+        claim = await super().claim(job, recipient, run, first_sight=first_sight)
+        self.claimed.set()
+        await anyio.sleep(0.05)  # a cancellation arriving now must not lose the claim
+        return claim
+
+
+async def test_a_stop_during_a_claim_gives_the_claim_back(tmp_path: Path) -> None:
+    """Cancelled while its claim commits, a run still releases it: no live claim is left."""
+    server = NetworkServer()
+    journal = StallingJournal(tmp_path / "j.sqlite")
+    async with client_for(server) as client, anyio.create_task_group() as tg:
+
+        async def run() -> None:
+            await client.network.share_all(
+                CARD, sender_id=SENDER, recipient_ids=ids(1), journal=journal
+            )
+
+        tg.start_soon(run)
+        await journal.claimed.wait()
+        tg.cancel_scope.cancel()
+    assert await anyio.to_thread.run_sync(live_claims, tmp_path / "j.sqlite") == 0
+    assert server.sends == 0

@@ -31,7 +31,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 on
     from exceptiongroup import BaseExceptionGroup
 
 from .._args import flag, uuid_arg
-from .._journal import ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
+from .._journal import Claim, ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
 from ._sharer import (
     InvalidRecipientError,
     ShareOutcome,
@@ -237,13 +237,13 @@ class _Run:
             except (TypeError, ValueError) as exc:
                 text = item if isinstance(item, str) else repr(item)
                 return ShareOutcome(recipient_id=text, error=InvalidRecipientError(str(exc)))
-            claim = await self.journal.claim(self.job, recipient, self.token, first_sight=True)
+            claim = await self.claim(recipient, first_sight=True)
         else:
             recipient = item
-            claim = await self.journal.claim(self.job, recipient, self.token, first_sight=False)
+            claim = await self.claim(recipient, first_sight=False)
             while claim.state is ClaimState.BUSY:
                 await anyio.sleep(self.poll)
-                claim = await self.journal.claim(self.job, recipient, self.token, first_sight=False)
+                claim = await self.claim(recipient, first_sight=False)
         if claim.state is ClaimState.DUPLICATE:
             self.progress()  # handled by the outcome of its first occurrence
             return None
@@ -254,9 +254,18 @@ class _Run:
             return ShareOutcome(recipient_id=recipient, request_id=claim.request_id, skipped=True)
         return await self.share(recipient, resumed=claim.state is ClaimState.RESUMED)
 
-    async def share(self, recipient: uuid.UUID, *, resumed: bool) -> ShareOutcome:
-        self.held[recipient] = resumed
+    async def claim(self, recipient: uuid.UUID, *, first_sight: bool) -> Claim:
+        # Shielded, and held from the moment it is committed: a claim this run made is
+        # always given back on a stop, never left to lapse with its lease.
+        with anyio.CancelScope(shield=True):
+            claim = await self.journal.claim(
+                self.job, recipient, self.token, first_sight=first_sight
+            )
+        if claim.state in (ClaimState.NEW, ClaimState.RESUMED):
+            self.held[recipient] = claim.state is ClaimState.RESUMED
+        return claim
 
+    async def share(self, recipient: uuid.UUID, *, resumed: bool) -> ShareOutcome:
         def may_send() -> bool:
             if recipient in self.lost:
                 return False
