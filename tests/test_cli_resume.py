@@ -65,9 +65,9 @@ def _command(job: Job, recipients: Path, output: Path, *extra: str) -> list[str]
 
 
 def _set_up(
-    served: ServedSandbox, directory: Path, recipients: int = RECIPIENTS
+    served: ServedSandbox, directory: Path, count: int = RECIPIENTS
 ) -> tuple[Job, Path, Path]:
-    job = served.make_job(recipients)
+    job = served.make_job(count)
     recipients = directory / "recipients.csv"
     recipients.write_text("".join(f"{r}\n" for r in job.recipients))
     served.call(functools.partial(served.sandbox.faults, latency=(DELAY, DELAY)))
