@@ -143,23 +143,29 @@ def test_sigterm_drains_then_the_printed_command_resumes(
     assert not list(elsewhere.iterdir())  # the journal named in the command was used
 
 
-def test_sigint_twice_stops_at_once_and_nothing_is_sent_twice(
-    served: ServedSandbox, tmp_path: Path
+@pytest.mark.parametrize("ending", ["second-signal", "grace-runs-out"])
+def test_a_drain_cut_short_sends_nothing_twice(
+    served: ServedSandbox, tmp_path: Path, ending: str
 ) -> None:
-    """A second signal stops without waiting; what was in flight is looked up, not resent."""
+    """
+    A second signal, or the end of --grace, stops with shares still in flight: exit 5, and
+    the resumed run looks them up instead of resending them.
+    """
     job, recipients, output = _set_up(served, tmp_path)
-    command = _command(job, recipients, output, "--grace", "600")
+    grace = "600" if ending == "second-signal" else "1"
+    command = _command(job, recipients, output, "--grace", grace)
     before = served.call(lambda: served.sandbox.stats.requests)
     process = start(command, served.env(job), tmp_path)
     # The command's limiter lets 60 requests out in its first minute, then holds the shares
-    # in flight: only a second signal can end the drain soon.
+    # in flight: the drain cannot finish them for the rest of that minute.
     wait_for(lambda: served.call(lambda: served.sandbox.stats.requests) - before >= 60, "60")
     process.send_signal(signal.SIGINT)
     seen = _read_until(process, "SIGINT: taking no more recipients")
-    process.send_signal(signal.SIGINT)
+    if ending == "second-signal":
+        process.send_signal(signal.SIGINT)
     status, _, err = finish(process)
     assert status == 5, seen + err
-    assert "SIGINT again: stopping now" in err
+    assert ("SIGINT again: stopping now" in err) == (ending == "second-signal")
     served.call(served.sandbox.faults)
     status, _, err = finish(start(command, served.env(job), tmp_path), RESUME_TIMEOUT)
     assert status == 0, err

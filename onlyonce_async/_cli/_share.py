@@ -70,12 +70,12 @@ def add_parser(commands: Any) -> None:
             "to split one job between them (extra: pip install 'onlyonce-async[redis]').\n"
             "\n"
             "SIGINT or SIGTERM stops taking recipients, lets the shares in flight finish\n"
-            f"within --grace seconds (default {DEFAULT_GRACE:g}), prints the command that\n"
-            f"resumes, and exits with status {EXIT_INTERRUPTED}; a second signal stops at once\n"
-            "(what was in flight is looked up by the next run, never sent twice).\n"
+            f"within --grace seconds (default {DEFAULT_GRACE:g}), prints the command that resumes\n"
+            f"and exits with status {EXIT_INTERRUPTED}; a second signal stops at once (what was\n"
+            "in flight is looked up by the next run, never sent twice).\n"
             "\n"
             "exit status: 0 every recipient has the request; 1 a recipient failed or its\n"
-            "outcome is unknown (run again to resume); 2 usage error;\n"
+            "outcome is unknown (run again to resume); 2 usage error; 3 network error;\n"
             f"{EXIT_INTERRUPTED} interrupted (run again to resume)."
         ),
     )
