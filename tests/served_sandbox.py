@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -25,7 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from onlyonce_async.testing import Sandbox, SandboxUser
 from onlyonce_async.testing._records import ShareRequestRecord
 
-__all__ = ["Job", "ServedSandbox", "served_sandbox", "wait_for"]
+__all__ = ["Job", "ServedSandbox", "finish", "served_sandbox", "start", "wait_for"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _T = TypeVar("_T")
@@ -154,6 +153,3 @@ def finish(process: subprocess.Popen[str], timeout: float = 120.0) -> tuple[int,
         out, err = process.communicate()
         raise AssertionError(f"process hung; stderr: {err}") from None
     return process.returncode, out, err
-
-
-PYTHON = sys.executable

@@ -194,6 +194,17 @@ def test_output_that_is_not_a_results_file_is_left_alone(
     assert world.sandbox.share_requests() == []
 
 
+def test_output_cannot_be_the_recipients_file(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recipients file is never replaced by the results."""
+    before = world.recipients_file.read_text()
+    assert world.share("--output", str(world.recipients_file))[0] == 2
+    assert "--output must not be the --recipients file" in capsys.readouterr().err
+    assert world.recipients_file.read_text() == before
+    assert world.sandbox.share_requests() == []
+
+
 @pytest.mark.parametrize("kind", ["directory", "garbage"])
 def test_unusable_journal_is_an_error_before_any_share(
     world: World, capsys: pytest.CaptureFixture[str], kind: str

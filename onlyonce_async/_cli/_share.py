@@ -346,6 +346,8 @@ async def run_share(
     if settings.pass_phrase is None:
         raise UsageError("share needs ONLYONCE_PASS_PHRASE (the sender profile's pass phrase)")
     card_id, sender_id = _uuid(args.card, "--card"), _uuid(args.sender, "--sender")
+    if args.output is not None and _same_file(args.output, args.recipients):
+        raise UsageError("--output must not be the --recipients file (it is replaced)")
     async with _redis(args) as redis:
         client = make_client(settings)
         async with client:
@@ -361,6 +363,13 @@ async def run_share(
                     return await _share(
                         args, client, card_id, sender_id, journal, where, total, results
                     )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 async def _share(
