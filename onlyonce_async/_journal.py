@@ -134,10 +134,19 @@ class ShareJournal(Protocol):
         """
 
     async def succeeded(self, job: JobKey, recipient: uuid.UUID, request_id: uuid.UUID) -> None:
-        """Record that ``recipient`` has the share request ``request_id``."""
+        """
+        Record that ``recipient`` has the share request ``request_id``.
+
+        It may be written behind (committed with the next call): lost in a crash, the entry
+        stays in flight and the next run looks it up, which is safe.
+        """
 
     async def failed(self, job: JobKey, recipient: uuid.UUID, run: str, error: str) -> None:
-        """Record that ``run``'s share to ``recipient`` failed and created nothing."""
+        """
+        Record that ``run``'s share to ``recipient`` failed and created nothing.
+
+        Only over ``run``'s own claim (never over a success); it may be written behind.
+        """
 
     async def release(self, job: JobKey, recipients: Iterable[uuid.UUID], run: str) -> None:
         """Give up ``run``'s claims, leaving them in flight: the next claim looks them up."""

@@ -6,6 +6,12 @@ alike, needs no dependency, and each call is short (one small transaction), so a
 per call costs microseconds next to a network round trip. The async wrappers read (aiosqlite,
 asqlite) are asyncio-only or keep a thread of their own per connection for the same effect.
 
+Outcomes are written behind: `SQLiteJournal.succeeded` and `SQLiteJournal.failed` return
+at once and are committed with the next transaction (the next claim, a renewal, the end of
+the run), so a share costs one transaction, its claim. A process killed before that commit
+leaves the entry in flight, and the next run looks it up (one ``GET``) — never a resend. The
+in-flight claim itself is always committed before the share is sent.
+
 Durability: the file is in WAL mode with ``synchronous=NORMAL``: a committed transaction
 survives the process being killed (SIGKILL, OOM), which is what a bulk job meets; an operating
 system crash or power loss may lose the last commits, and then the sweep of the sender's
@@ -26,6 +32,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from ._group_commit import GroupCommit, Operation
 from ._journal import Claim, ClaimState, JobKey, JournalError
 
 __all__ = ["SQLiteJournal"]
@@ -49,26 +56,20 @@ CREATE TABLE shares (
     error TEXT,
     PRIMARY KEY (sender, card, recipient)
 ) WITHOUT ROWID;
-CREATE TABLE seen (
-    run TEXT NOT NULL,
-    recipient BLOB NOT NULL,
-    PRIMARY KEY (run, recipient)
-) WITHOUT ROWID;
 """
 
 
-class _Operation:
-    """One journal call waiting for its transaction."""
+_SEEN = """
+CREATE TEMP TABLE IF NOT EXISTS seen (
+    run TEXT NOT NULL,
+    recipient BLOB NOT NULL,
+    PRIMARY KEY (run, recipient)
+) WITHOUT ROWID
+"""
 
-    __slots__ = ("args", "done", "error", "function", "result", "wake")
 
-    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.function = function
-        self.args = args
-        self.done = False
-        self.result: Any = None
-        self.error: Exception | None = None
-        self.wake = anyio.Event()
+def _nothing(connection: sqlite3.Connection) -> None:
+    """An empty operation, to commit what waits."""
 
 
 class SQLiteJournal:
@@ -107,8 +108,7 @@ class SQLiteJournal:
         self._connection: sqlite3.Connection | None = None
         self._opened = 0
         self._lock = threading.Lock()
-        self._pending: list[_Operation] = []
-        self._flushing = False
+        self._batches = GroupCommit(self._transaction)
 
     def __repr__(self) -> str:
         return f"SQLiteJournal({self._path!r})"
@@ -151,9 +151,13 @@ class SQLiteJournal:
         self._opened = max(0, self._opened - 1)
         connection = self._connection
         if self._opened == 0 and connection is not None:
-            self._connection = None
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._close, connection)
+                try:
+                    if self._batches.pending:
+                        await self._run(_nothing)  # commits what was written behind
+                finally:
+                    self._connection = None
+                    await anyio.to_thread.run_sync(self._close, connection)
 
     def _close(self, connection: sqlite3.Connection) -> None:
         with self._lock:
@@ -181,6 +185,10 @@ class SQLiteJournal:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+            # A run's duplicate detection lives in a temporary table, on disk (so memory stays
+            # flat) and gone with the connection, even when the process is killed.
+            connection.execute("PRAGMA temp_store=FILE")
+            connection.execute(_SEEN)
         except sqlite3.Error as exc:
             connection.close()
             raise JournalError(f"cannot use {self._path!r} as a share journal: {exc}") from exc
@@ -211,52 +219,15 @@ class SQLiteJournal:
             )
 
     async def _run(self, function: Callable[..., _T], *args: Any) -> _T:
-        # Group commit: the operations that arrive while a transaction runs go together in
-        # the next one, so concurrent workers share its commit and its trip to a thread.
         if self._connection is None:
             raise JournalError(f"the share journal {self._path!r} is not open")
-        operation = _Operation(function, args)
-        self._pending.append(operation)
-        try:
-            while not operation.done:
-                if self._flushing:
-                    await operation.wake.wait()
-                    operation.wake = anyio.Event()
-                    continue
-                self._flushing = True
-                try:
-                    while not operation.done:
-                        batch, self._pending = self._pending, []
-                        try:
-                            await anyio.to_thread.run_sync(self._transaction, batch)
-                        finally:
-                            # Cancelled before the thread ran: the batch waits for the next.
-                            self._pending[:0] = [op for op in batch if not op.done]
-                            for op in batch:
-                                op.wake.set()  # here, in the loop: anyio events are not thread-safe
-                finally:
-                    self._flushing = False
-                    if self._pending:
-                        self._pending[0].wake.set()  # its caller commits the next batch
-        finally:
-            if not operation.done and operation in self._pending:
-                self._pending.remove(operation)  # cancelled before its turn: never run
-        if operation.error is not None:
-            raise operation.error
-        return operation.result  # type: ignore[no-any-return]
+        return await self._batches.run(function, *args)
 
-    def _transaction(self, batch: list[_Operation]) -> None:
+    def _transaction(self, batch: list[Operation]) -> list[Any]:
         with self._lock:
-            try:
-                results = self._commit(batch)
-            except Exception as exc:  # every operation of the batch fails with it
-                for op in batch:
-                    op.error, op.done = exc, True
-                return
-            for op, result in zip(batch, results, strict=True):
-                op.result, op.done = result, True
+            return self._commit(batch)
 
-    def _commit(self, batch: list[_Operation]) -> list[Any]:
+    def _commit(self, batch: list[Operation]) -> list[Any]:
         connection = self._connection
         if connection is None:
             raise JournalError(f"the share journal {self._path!r} is closed")
@@ -345,12 +316,17 @@ class SQLiteJournal:
         return lost
 
     async def succeeded(self, job: JobKey, recipient: uuid.UUID, request_id: uuid.UUID) -> None:
-        """See `ShareJournal.succeeded`."""
-        await self._run(self._add_existing, job, [(recipient, request_id)])
+        """See `ShareJournal.succeeded` (written behind: with the next transaction)."""
+        self._later(self._add_existing, job, [(recipient, request_id)])
 
     async def failed(self, job: JobKey, recipient: uuid.UUID, run: str, error: str) -> None:
-        """See `ShareJournal.failed`."""
-        await self._run(self._failed, job, recipient, run, error)
+        """See `ShareJournal.failed` (written behind: with the next transaction)."""
+        self._later(self._failed, job, recipient, run, error)
+
+    def _later(self, function: Callable[..., Any], *args: Any) -> None:
+        if self._connection is None:
+            raise JournalError(f"the share journal {self._path!r} is not open")
+        self._batches.later(function, *args)
 
     @staticmethod
     def _failed(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import aclosing
+from pathlib import Path
 
 import anyio
 import pytest
@@ -127,3 +129,39 @@ async def test_cancel_mid_run_leaves_consistent_state() -> None:
     assert done <= created
     assert len(second.succeeded) == len(rest)
     assert duplicates(sandbox, card) == 0
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_stopped_under_faults_then_resumed_from_the_journal(
+    seed: int, tmp_path: Path
+) -> None:
+    """Stopped part way with faults on, resumed on its journal: exactly one request each."""
+    sandbox = Sandbox(rate_limit=None)
+    journal = oo.SQLiteJournal(tmp_path / "job.sqlite")
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 80)
+        sandbox.faults(
+            error_rate=0.1, statuses=(500, 502, 503, 504), drop_after_commit=0.15, seed=seed
+        )
+        outcomes = client.network.share_many(
+            card, sender_id=sender, recipient_ids=people, concurrency=8, journal=journal
+        )
+        async with aclosing(outcomes):
+            async for outcome in outcomes:
+                if outcome.ok and sum(1 for _ in sandbox.share_requests()) >= 30:
+                    break
+        first = len(sandbox.share_requests())
+        resumed = await client.network.share_all(
+            card, sender_id=sender, recipient_ids=people, journal=journal
+        )
+        sandbox.faults()
+        # What a fault left unknown is looked up by one more run, never resent.
+        final = await client.network.share_all(
+            card, sender_id=sender, recipient_ids=people, journal=journal
+        )
+    assert 30 <= first < 80
+    assert duplicates(sandbox, card) == 0
+    assert resumed.total == 80
+    assert resumed.skipped >= first  # the sweep found every request of the first run
+    assert len(final.succeeded) == 80
+    assert {r.recipient_id for r in sandbox.share_requests() if r.card_id == card} == set(people)

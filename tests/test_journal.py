@@ -11,7 +11,7 @@ import os
 import sqlite3
 import stat
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 
 import anyio
@@ -295,3 +295,78 @@ async def test_redis_journal_refuses_trio_clearly(redis_server: RedisServer) -> 
     redis = Redis.from_url(redis_server.url)
     with pytest.raises(RuntimeError, match="asyncio-only"):
         await RedisJournal(redis, "k").open()
+
+
+async def test_concurrent_claims_and_outcomes_never_stall(
+    sqlite_journal: oo.SQLiteJournal,
+) -> None:
+    """Many tasks claiming while outcomes are written behind all finish (group commit)."""
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for _ in range(30):
+            person = uuid.uuid4()
+            await sqlite_journal.claim(JOB, person, "run", first_sight=True)
+            await sqlite_journal.succeeded(JOB, person, uuid.uuid4())
+            done += 1
+
+    with anyio.fail_after(60):  # a hang guard
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(worker)
+    assert done == 240
+    claim = await sqlite_journal.claim(JOB, uuid.uuid4(), "other", first_sight=True)
+    assert claim.state is ClaimState.NEW
+
+
+class RenewSignallingJournal(oo.SQLiteJournal):
+    """Sets `renewed` after each renewal."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.renewed = anyio.Event()
+
+    async def renew(self, job: JobKey, recipients: Iterable[uuid.UUID], run: str) -> set[uuid.UUID]:
+        lost = await super().renew(job, recipients, run)
+        self.renewed.set()
+        return lost
+
+
+async def test_a_slow_share_keeps_its_claim_by_renewing_it(
+    tmp_path: Path, manual_clock: ManualClock
+) -> None:
+    """A share in flight longer than the lease is not taken over: its claim is renewed."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    arrived, answer = anyio.Event(), anyio.Event()
+    original = server.handler
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            arrived.set()
+            await answer.wait()
+        return await original(request)
+
+    server.handler = handler  # type: ignore[method-assign]
+    path = tmp_path / "j.sqlite"
+    journal = RenewSignallingJournal(path, clock=manual_clock, lease=3.0)
+    transport = httpx.MockTransport(server.handler)
+    async with fast_client(transport=transport) as client, anyio.create_task_group() as tg:
+
+        async def run() -> None:
+            await client.network.share_all(
+                CARD, sender_id=SENDER, recipient_ids=[person], journal=journal
+            )
+
+        tg.start_soon(run)
+        await arrived.wait()
+        manual_clock.now += 2.7
+        journal.renewed = anyio.Event()
+        await journal.renewed.wait()  # renewed after the clock moved
+        manual_clock.now += 2.7  # 5.4 s after the claim, 2.7 s after the renewal
+        async with oo.SQLiteJournal(path, clock=manual_clock, lease=3.0) as other:
+            claim = await other.claim(JOB, person, "other-worker", first_sight=True)
+        assert claim.state is ClaimState.BUSY
+        answer.set()
+    assert server.count_for(person) == 1

@@ -68,8 +68,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "accept": "ids",
         "decline": "ids",
         "revoke": "ids",
-        "share_many": "card_id * sender_id recipient_ids concurrency on_progress",
-        "share_all": "card_id * sender_id recipient_ids concurrency on_progress report",
+        "share_many": (
+            "card_id * sender_id recipient_ids concurrency on_progress journal skip_existing"
+        ),
+        "share_all": (
+            "card_id * sender_id recipient_ids concurrency on_progress report journal skip_existing"
+        ),
     },
     "dictionaries": {"list": "field_definition_name"},
     "files": {
