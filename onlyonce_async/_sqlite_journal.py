@@ -176,7 +176,7 @@ class SQLiteJournal:
         try:
             # Refuse a foreign database before changing anything in it (WAL mode included).
             self._check_or_create(connection, create=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            self._wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -196,6 +196,22 @@ class SQLiteJournal:
             connection.close()
             raise
         return connection
+
+    def _wal(self, connection: sqlite3.Connection) -> None:
+        # Switching a new file to WAL needs it to itself, and SQLite answers "database is
+        # locked" at once, without its busy handler, while another process opens it too.
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
+            else:
+                return
 
     def _check_or_create(self, connection: sqlite3.Connection, *, create: bool = True) -> None:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}

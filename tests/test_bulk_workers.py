@@ -24,6 +24,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 import pytest
+from redis import Redis as SyncRedis
 
 from onlyonce_async.testing import Sandbox
 
@@ -226,6 +227,16 @@ def in_flight_claims(path: Path) -> int:
     return int(count)
 
 
+def redis_claims(journal: dict[str, str], the_job: Job) -> int:
+    client = SyncRedis.from_url(journal["redis"])
+    try:
+        key = f"{{{journal['key']}}}:shares:{the_job.owner.profile_id}:{the_job.card}"
+        values: list[bytes] = client.hvals(key)  # type: ignore[assignment]
+    finally:
+        client.close()
+    return len([v for v in values if v.startswith(b"F:") and not v.startswith(b"F::")])
+
+
 @pytest.mark.parametrize("store", ["sqlite", "redis"])
 async def test_sigkill_then_resume_takes_over_the_claims(
     tmp_path: Path, redis_server: RedisServer, store: str
@@ -242,8 +253,11 @@ async def test_sigkill_then_resume_takes_over_the_claims(
         first.kill()
         before = sum(the_job.shares().values())
         assert 10 <= before < 80
+        # The killed worker left live claims for the resumed one to take over.
         if store == "sqlite":
-            assert in_flight_claims(tmp_path / "job.sqlite") > 0  # claims left to take over
+            assert in_flight_claims(tmp_path / "job.sqlite") > 0
+        else:
+            assert redis_claims(journal, the_job) > 0
         the_job.sandbox.faults()
         (summary,) = await run_together([config])
         assert the_job.duplicates() == 0

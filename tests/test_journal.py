@@ -370,3 +370,15 @@ async def test_a_slow_share_keeps_its_claim_by_renewing_it(
         assert claim.state is ClaimState.BUSY
         answer.set()
     assert server.count_for(person) == 1
+
+
+async def test_many_processes_may_create_the_journal_at_once(tmp_path: Path) -> None:
+    """Journals opened at the same moment on a new file all open (WAL set once, no lock error)."""
+    for attempt in range(10):
+        path = tmp_path / f"new-{attempt}.sqlite"
+        journals = [oo.SQLiteJournal(path) for _ in range(6)]
+        async with anyio.create_task_group() as tg:
+            for journal in journals:
+                tg.start_soon(journal.open)
+        for journal in journals:
+            await journal.aclose()
