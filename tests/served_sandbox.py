@@ -9,6 +9,7 @@ coroutines there, and `ServedSandbox.requests` reads the state through it too.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import subprocess
 import time
@@ -24,7 +25,15 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from onlyonce_async.testing import Sandbox, SandboxUser
 from onlyonce_async.testing._records import ShareRequestRecord
 
-__all__ = ["Job", "ServedSandbox", "finish", "served_sandbox", "start", "wait_for"]
+__all__ = [
+    "Job",
+    "ServedSandbox",
+    "create_job",
+    "finish",
+    "served_sandbox",
+    "start",
+    "wait_for",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 _T = TypeVar("_T")
@@ -49,7 +58,7 @@ class ServedSandbox:
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run ``function(*args)`` (sync or async) in the sandbox's thread."""
-        if _is_coroutine_function(function):
+        if inspect.iscoroutinefunction(function):
             return self.portal.call(function, *args)
         return self.portal.call(_sync, function, *args)
 
@@ -67,7 +76,7 @@ class ServedSandbox:
 
     def make_job(self, recipients: int) -> Job:
         """A sender with a card and ``recipients`` recipient profiles."""
-        job: Job = self.call(_make_job, self.sandbox, recipients)
+        job: Job = self.call(create_job, self.sandbox, recipients)
         return job
 
     def env(self, job: Job) -> dict[str, str]:
@@ -87,13 +96,8 @@ async def _sync(function: Callable[..., _T], *args: Any) -> _T:
     return function(*args)
 
 
-def _is_coroutine_function(function: Any) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(function)
-
-
-async def _make_job(sandbox: Sandbox, count: int) -> Job:
+async def create_job(sandbox: Sandbox, count: int) -> Job:
+    """A sender with a card and ``count`` recipient profiles in ``sandbox``."""
     tag = uuid.uuid4().hex[:8]  # several jobs in one sandbox
     sender = sandbox.create_user(
         email=f"sender-{tag}@example.com", password="sender-pw-1", pass_phrase="sender pp"

@@ -20,7 +20,7 @@ from onlyonce_async._cli import main
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async._cli._share import default_journal, resume_command
 from onlyonce_async.testing import BASE_URL, Sandbox
-from tests.served_sandbox import Job, _make_job
+from tests.served_sandbox import Job, create_job
 
 
 class World:
@@ -28,7 +28,7 @@ class World:
 
     def __init__(self, directory: Path, recipients: int = 6) -> None:
         self.sandbox = Sandbox(rate_limit=None)
-        self.job: Job = anyio.run(_make_job, self.sandbox, recipients)
+        self.job: Job = anyio.run(create_job, self.sandbox, recipients)
         self.directory = directory
         self.recipients_file = directory / "recipients.csv"
         self.write_recipients(self.job.recipients)
