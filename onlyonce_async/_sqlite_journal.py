@@ -5,6 +5,7 @@ Why the standard library's ``sqlite3`` through ``anyio.to_thread``: it runs on a
 alike, needs no dependency, and each call is short (one small transaction), so a worker thread
 per call costs microseconds next to a network round trip. The async wrappers read (aiosqlite,
 asqlite) are asyncio-only or keep a thread of their own per connection for the same effect.
+Concurrent calls share one transaction and one trip to the thread (`GroupCommit`).
 
 Outcomes are written behind: `SQLiteJournal.succeeded` and `SQLiteJournal.failed` return
 at once and are committed with the next transaction (the next claim, a renewal, the end of
@@ -15,8 +16,10 @@ in-flight claim itself is always committed before the share is sent.
 Durability: the file is in WAL mode with ``synchronous=NORMAL``: a committed transaction
 survives the process being killed (SIGKILL, OOM), which is what a bulk job meets; an operating
 system crash or power loss may lose the last commits, and then the sweep of the sender's
-requests on the rerun still finds every share the server created. Several processes may use
-one file at once (SQLite's locks, ``busy_timeout``); it must be on a local disk, not NFS.
+requests on the rerun (``skip_existing``, on by default) still finds every share the server
+created. Several processes may use one file at once (SQLite's locks, ``busy_timeout``); it
+must be on a local disk, not NFS. A run's duplicate detection is a temporary table (on disk,
+gone with the connection), so nothing of it is left behind, even by a killed process.
 """
 
 from __future__ import annotations
@@ -281,20 +284,19 @@ class SQLiteJournal:
             )
             if cursor.rowcount == 0:
                 return Claim(ClaimState.DUPLICATE)
-        row = connection.execute(
+        now = self._clock()
+        inserted = connection.execute(
+            "INSERT OR IGNORE INTO shares (sender, card, recipient, state, owner, lease_until)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*key, _IN_FLIGHT, run, now + lease),
+        )
+        if inserted.rowcount == 1:  # the common case of a first run: one statement
+            return Claim(ClaimState.NEW)
+        state, owner, lease_until, request_id = connection.execute(
             "SELECT state, owner, lease_until, request_id FROM shares"
             " WHERE sender = ? AND card = ? AND recipient = ?",
             key,
         ).fetchone()
-        now = self._clock()
-        if row is None:
-            connection.execute(
-                "INSERT INTO shares (sender, card, recipient, state, owner, lease_until)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (*key, _IN_FLIGHT, run, now + lease),
-            )
-            return Claim(ClaimState.NEW)
-        state, owner, lease_until, request_id = row
         if state == _SUCCEEDED:
             found = None if request_id is None else uuid.UUID(bytes=request_id)
             return Claim(ClaimState.SUCCEEDED, found)

@@ -437,7 +437,11 @@ async def test_negative_penalty_is_refused(redis: Redis) -> None:
 def test_module_exports() -> None:
     """The module's __all__ names what it defines, and the error is the top-level one."""
     module = onlyonce_async.redis
-    assert sorted(module.__all__) == ["RateLimiterUnavailableError", "RedisRateLimiter"]
+    assert sorted(module.__all__) == [
+        "RateLimiterUnavailableError",
+        "RedisJournal",
+        "RedisRateLimiter",
+    ]
     assert module.RateLimiterUnavailableError is onlyonce_async.RateLimiterUnavailableError
     assert issubclass(RateLimiterUnavailableError, OnlyOnceError)
     assert "RateLimiterUnavailableError" in onlyonce_async.__all__

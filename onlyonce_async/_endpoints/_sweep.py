@@ -5,6 +5,10 @@ Every recipient with a PENDING or ACCEPTED request for the card counts as alread
 a rerun sends nobody a second request even without a journal, for one ``GET`` per 100
 existing shares (the largest page). The finds go to the journal (on disk for a durable one,
 a dict of ints in memory for a run without one), never into a second in-memory copy.
+
+The pages are read by offset, oldest request first, so requests created meanwhile only add
+to the end; a request declined or revoked during the sweep shifts the later ones back by
+one, and one of them may then be missed (a journal still knows its own shares).
 """
 
 from __future__ import annotations
