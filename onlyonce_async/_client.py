@@ -16,7 +16,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 if sys.version_info >= (3, 11):
     from typing import Self, Unpack
@@ -30,6 +30,7 @@ from ._access import ProfileAccess, expired_profile
 from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
 from ._auth import BASE_URL_EXTENSION
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
+from ._convert import structure
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
@@ -76,6 +77,8 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
 #: The default ``deadline`` of a call, every retry and wait included: five minutes.
 DEFAULT_DEADLINE: Final = 300.0
+
+T = TypeVar("T")
 
 
 class _DefaultLimiter(enum.Enum):
@@ -570,33 +573,79 @@ class Client:
                 self._calls.pop(closing, None)
         raise ClientClosedError("the client was closed during this call")
 
-    async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """
-        Send a request and return its decoded JSON body (``None`` for an empty body).
+    @overload
+    async def request(
+        self, method: str, path: str, *, cast_to: type[T], **options: Unpack[RequestOptions]
+    ) -> T: ...
 
-        Every typed method goes through here: auth, the rate limiter, retries and error
-        mapping are the same for a custom endpoint.
+    @overload
+    async def request(
+        self, method: str, path: str, *, cast_to: None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """
+        Send a request and return its JSON body, decoded into ``cast_to`` when given.
+
+        Every typed method goes through here: auth, the rate limiter, retries, error
+        mapping and decoding are the same for a custom endpoint.
 
         Args:
             method: Any HTTP method (custom endpoints welcome).
             path: Relative to ``base_url`` (``"/heartbeat"`` and ``"heartbeat"`` are the
                 same), or an absolute URL of the same origin.
+            cast_to: The type to decode the body into (an attrs model, ``list[Model]``,
+                ``str``...); ``None`` returns the JSON as is (``None`` for an empty body).
             **options: See `RequestOptions`.
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
 
         Raises:
-            DecodeError: A 2xx body that is not valid JSON.
+            DecodeError: A 2xx body that is not valid JSON, or not a valid ``cast_to``;
+                its ``response`` is the response it came in.
             APIError: A non-2xx answer (the most specific subclass).
             TransportError: The network failed after all retries (`RequestTimeout` on a
                 timeout or past ``deadline``).
             ValueError: ``path`` points at another origin, or the options conflict.
         """
-        return decode_json(await self.request_raw(method, path, **options))
+        response = await self._send_within_deadline(method, path, options)
+        return _decode(response, cast_to)
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def get(
-        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[SendOptions],
     ) -> Any:
         """
         ``request("GET", path, params=params, ...)``.
@@ -605,15 +654,41 @@ class Client:
             path: Relative to ``base_url``, as for `request`.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("GET", path, params=params, **options)
+        return await self.request("GET", path, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def delete(
-        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[SendOptions],
     ) -> Any:
         """
         ``request("DELETE", path, params=params, ...)``.
@@ -622,18 +697,43 @@ class Client:
             path: Relative to ``base_url``, as for `request`.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("DELETE", path, params=params, **options)
+        return await self.request("DELETE", path, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def post(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -644,18 +744,45 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("POST", path, json=json, params=params, **options)
+        return await self.request(
+            "POST", path, json=json, params=params, cast_to=cast_to, **options
+        )
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def put(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -666,18 +793,43 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("PUT", path, json=json, params=params, **options)
+        return await self.request("PUT", path, json=json, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def patch(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -688,12 +840,15 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("PATCH", path, json=json, params=params, **options)
+        return await self.request(
+            "PATCH", path, json=json, params=params, cast_to=cast_to, **options
+        )
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -725,6 +880,19 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+def _decode(response: httpx.Response, cast_to: type[Any] | None) -> Any:
+    """
+    The response's JSON body, structured into ``cast_to`` when given.
+
+    Raises:
+        DecodeError: Not JSON, or not a valid ``cast_to``; it carries ``response``.
+    """
+    data = decode_json(response)
+    if cast_to is None:
+        return data
+    return structure(data, cast_to, response=response)
 
 
 _HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
