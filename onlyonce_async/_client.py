@@ -179,8 +179,11 @@ class Client:
                 f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
             )
         self._retry_policy = retry_policy or RetryPolicy()
+        checked = _check_headers(headers)
+        # Kept for with_options, which passes them to the constructor again.
+        self._extra_headers = {name.decode("ascii"): value for name, value in checked}
         self._headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self._headers.update(_check_headers(headers))
+        self._headers.update(checked)
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
@@ -270,30 +273,29 @@ class Client:
         Raises:
             ValueError: A setting the constructor would refuse (the same checks).
         """
-        # The constructor's checks, for exactly the settings given (one validation for both).
-        if not isinstance(max_retries, UseClientDefault):
-            max_retries = _check_max_retries(max_retries)
-        if not isinstance(timeout, UseClientDefault):
-            timeout = _check_timeout(timeout)
-        if not isinstance(deadline, UseClientDefault):
-            deadline = _check_deadline(deadline)
-        other = Client.__new__(Client)
-        other.__dict__.update(self.__dict__)
-        other._owns_http_client = False
-        other._closed = False
-        if not isinstance(auth, UseClientDefault):
-            other._auth = auth
-            # Another identity: pass phrases remembered for this one's profiles do not apply.
-            other._profile_access = ProfileAccess()
-        if not isinstance(rate_limiter, UseClientDefault):
-            other._rate_limiter = rate_limiter
-        if not isinstance(timeout, UseClientDefault):
-            other._timeout = timeout
-        if not isinstance(deadline, UseClientDefault):
-            other._deadline = deadline
-        if not isinstance(max_retries, UseClientDefault):
-            other._max_retries = max_retries
-        other._init_namespaces()
+
+        def given(value: Any, current: Any) -> Any:
+            return current if isinstance(value, UseClientDefault) else value
+
+        # Through the constructor (openai's copy()): one validation for both.
+        other = type(self)(
+            base_url=self._base_url,
+            auth=given(auth, self._auth),
+            rate_limiter=given(rate_limiter, self._rate_limiter),
+            max_retries=given(max_retries, self._max_retries),
+            timeout=given(timeout, self._timeout),
+            headers=self._extra_headers,
+            http_client=self._http,
+            allow_insecure_http=True,  # base_url was checked when this client was built
+            retry_policy=self._retry_policy,
+            deadline=given(deadline, self._deadline),
+            max_response_size=self._max_response_size,
+        )
+        other._calls = self._calls  # one pool: closing its owner ends every call on it
+        if isinstance(auth, UseClientDefault):
+            # The same identity: the pass phrases remembered for it apply (another
+            # identity's would not).
+            other._profile_access = self._profile_access
         return other
 
     # -- lifecycle ------------------------------------------------------------------------
