@@ -13,20 +13,10 @@ import attrs
 from .. import _auth
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
 from .._convert import structure
-from .._enums import ApiEnum
+from .._wire import AccountLevel
 from ._base import EndpointArea
 
 __all__ = ["Account", "AccountAPI", "AccountLevel"]
-
-
-class AccountLevel(ApiEnum):
-    """
-    An account's subscription level.
-
-    The reference shows only ``FREE``; any other level decodes to a pseudo-member.
-    """
-
-    FREE = "FREE"
 
 
 @attrs.frozen(kw_only=True)

@@ -14,25 +14,12 @@ import attrs
 
 from .._args import non_empty, path, uuid_arg, uuid_list
 from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
+from .._wire import CardScope, DataSetType
 from ._base import EndpointArea, IdBody
 from .datastore import FieldValue
 
 __all__ = ["Card", "CardContent", "CardScope", "CardsAPI", "DataSetType"]
-
-
-class CardScope(ApiEnum):
-    """Which cards ``cards.list`` returns."""
-
-    MINE = "MINE"
-    ACCEPTED = "ACCEPTED"
-
-
-class DataSetType(ApiEnum):
-    """A card's kind."""
-
-    PUBLIC_CARD = "PUBLIC_CARD"
-    SHAREABLE_CARD = "SHAREABLE_CARD"
 
 
 @attrs.frozen(kw_only=True)

@@ -14,30 +14,15 @@ import attrs
 
 from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
 from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
+from .._wire import RequestStatus, RequestType
 from ._base import EndpointArea
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
 
 __all__ = ["NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"]
-
-
-class RequestType(ApiEnum):
-    """Which side of share requests ``network.list_requests`` lists."""
-
-    INCOMING = "INCOMING"
-    OUTGOING = "OUTGOING"
-
-
-class RequestStatus(ApiEnum):
-    """A share request's state."""
-
-    PENDING = "PENDING"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
-    REVOKED = "REVOKED"
 
 
 @attrs.frozen(kw_only=True)

@@ -20,8 +20,9 @@ import attrs
 from .. import _access
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_list, uuid_arg
 from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
 from .._paging import AsyncPaginator
+from .._wire import ProfileScope, ProfileType, SortDirection
 from .notes import NotesMethods
 from .settings import SettingsMethods
 
@@ -34,41 +35,6 @@ __all__ = [
     "SortDirection",
     "Tag",
 ]
-
-
-class ProfileType(ApiEnum):
-    """A profile's kind."""
-
-    PERSONAL = "PERSONAL"
-    ORGANIZATION = "ORGANIZATION"
-
-
-class ProfileScope(ApiEnum):
-    """
-    Which profiles ``profiles.list`` returns, relative to ``profile_id``.
-
-    The reference spells ``CONNETIONS``: that spelling is accepted as `CONNECTIONS`
-    (``ProfileScope("CONNETIONS") is ProfileScope.CONNECTIONS``); the SDK sends
-    ``CONNECTIONS``.
-    """
-
-    MINE = "MINE"
-    BOOKMARKS = "BOOKMARKS"
-    CONNECTIONS = "CONNECTIONS"
-    FLEX_WORKERS = "FLEX_WORKERS"
-    REGULAR_WORKERS = "REGULAR_WORKERS"
-
-    @classmethod
-    def _missing_(cls, value: object) -> ProfileScope | None:
-        # The reference's own spelling of CONNECTIONS.
-        return cls.CONNECTIONS if value == "CONNETIONS" else None
-
-
-class SortDirection(ApiEnum):
-    """The order of a sorted list."""
-
-    ASC = "asc"
-    DESC = "desc"
 
 
 @attrs.frozen(kw_only=True)

@@ -12,6 +12,7 @@ import attrs
 from .._args import path, uuid_arg
 from .._convert import converter, structure
 from .._enums import ApiEnum, coerce_enum
+from .._wire import AvatarVisibility, CommunicationChannel, EmailNotificationType
 from ._base import EndpointArea
 
 __all__ = [
@@ -21,41 +22,6 @@ __all__ = [
     "ProfileSettings",
     "SettingsMethods",
 ]
-
-
-class AvatarVisibility(ApiEnum):
-    """Who sees a profile's avatar."""
-
-    NOBODY = "NOBODY"
-    CONNECTED_USERS = "CONNECTED_USERS"
-    ALL = "ALL"
-
-
-class EmailNotificationType(ApiEnum):
-    """The emails a profile may receive."""
-
-    NEW_MESSAGE = "NEW_MESSAGE"
-    WEEKLY_SUMMARY = "WEEKLY_SUMMARY"
-    OO_NEWSLETTER = "OO_NEWSLETTER"
-    PRODUCT_UPDATES = "PRODUCT_UPDATES"
-    PRODUCT_USER_SURVEYS = "PRODUCT_USER_SURVEYS"
-
-
-class CommunicationChannel(ApiEnum):
-    """A communication channel: the datastore field that holds it."""
-
-    LANDLINE1 = "communication_landline1_field"
-    LANDLINE2 = "communication_landline2_field"
-    LANDLINE3 = "communication_landline3_field"
-    MOBTEL1 = "communication_mobtel1_field"
-    MOBTEL2 = "communication_mobtel2_field"
-    EMAIL1 = "communication_email1_field"
-    EMAIL2 = "communication_email2_field"
-    EMAIL3 = "communication_email3_field"
-    EMAIL4 = "communication_email4_field"
-    HANGOUT = "communication_hangout_field"
-    FACETIME = "communication_facetime_field"
-    SKYPE = "communication_skype_field"
 
 
 @attrs.frozen(kw_only=True)
