@@ -53,6 +53,8 @@ class DictionaryEntry:
     """
     A predefined value of a fixed field (a country, a gender, a legal entity type).
 
+    The one class for both sides: ``onlyonce_async.testing.DictionaryEntry`` is this class.
+
     Attributes:
         id: The entry's id (what ``country=``, ``gender=`` and the like take).
         order: Its position in the list.
@@ -62,6 +64,16 @@ class DictionaryEntry:
     id: uuid.UUID
     order: int
     value: str
+
+    def to_wire(self) -> dict[str, Any]:
+        """
+        The entry's JSON form, ``{"id", "order", "value"}`` (what the sandbox sends).
+
+        Returns:
+            The unstructured entry.
+        """
+        wire: dict[str, Any] = converter.unstructure(self)
+        return wire
 
 
 @attrs.frozen(kw_only=True)
