@@ -9,7 +9,7 @@ renderers both import them from here, so the two cannot drift apart silently.
 from __future__ import annotations
 
 import urllib.parse
-from typing import Final
+from typing import Any, Final, TypeAlias
 
 from ._enums import ApiEnum
 
@@ -26,6 +26,7 @@ __all__ = [
     "CommunicationChannel",
     "DataSetType",
     "EmailNotificationType",
+    "FieldData",
     "ProfileScope",
     "ProfileType",
     "RequestStatus",
@@ -39,6 +40,9 @@ __all__ = [
 DEFAULT_PAGE_SIZE: Final = 20
 #: The largest ``size`` a paginated request may ask for.
 MAX_PAGE_SIZE: Final = 100
+#: A datastore field value's ``value``: text, an object such as
+#: ``{"id": "<dictionary entry uuid>"}`` for dictionary fields, or ``None``.
+FieldData: TypeAlias = str | dict[str, Any] | None
 #: RFC 3986's unreserved characters: left as they are in a canonical query.
 _UNRESERVED: Final = "-._~"
 

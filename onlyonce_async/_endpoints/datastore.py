@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, TypeAlias
+from typing import Any
 
 import attrs
 
 from .._args import path, uuid_arg
 from .._convert import converter, structure
+from .._wire import FieldData
 from ._base import EndpointArea
 
 __all__ = ["DatastoreAPI", "FieldData", "FieldValue"]
-
-#: A field value's ``value``: text, an object such as ``{"id": "<dictionary entry uuid>"}``
-#: for dictionary fields, or ``None``.
-FieldData: TypeAlias = str | dict[str, Any] | None
-
-
-def _structure_field_data(value: Any, _: Any) -> FieldData:
-    if value is None or isinstance(value, (str, dict)):
-        return value
-    raise TypeError(f"a field value is a string, an object or null, not {type(value).__name__}")
-
-
-converter.register_structure_hook(FieldData, _structure_field_data)
 
 
 @attrs.frozen(kw_only=True)

@@ -39,6 +39,8 @@ class ShareRequest:
         connected: Whether the two profiles are connected.
         requested: When it was sent.
         completed: When it was accepted, declined or revoked.
+        reversed: ``True`` for a card request (``network.request_card``), ``False`` for a
+            share; ``None`` when the server does not say.
     """
 
     id: uuid.UUID
@@ -49,6 +51,7 @@ class ShareRequest:
     connected: bool | None = None
     requested: dt.datetime | None = None
     completed: dt.datetime | None = None
+    reversed: bool | None = None
 
 
 class NetworkAPI(EndpointArea):
