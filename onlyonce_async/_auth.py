@@ -26,11 +26,55 @@ from ._logging import log_request, log_response
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "sign_in", "sign_out"]
+__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay", "sign_in", "sign_out"]
 
 #: The request extension in which a `Client` tells auth flows its own ``base_url``.
 BASE_URL_EXTENSION: Final = "onlyonce_async.base_url"
 _SIGN_IN: Final = "signIn"
+
+
+class FlowRelay:
+    """
+    Drives an inner ``httpx.Auth`` flow from an outer one, whose ``yield`` sends its requests.
+
+    ``outgoing = await relay.start(request)``, then ``while outgoing is not None: outgoing =
+    await relay.send((yield outgoing))``; `response` is then the inner flow's final
+    response. Call `aclose` when the outer flow ends (the inner one may record an attempt
+    that got no response).
+
+    Args:
+        auth: The inner auth, or ``None`` to send each request as is.
+    """
+
+    def __init__(self, auth: httpx.Auth | None) -> None:
+        self._auth = auth or httpx.Auth()
+        self._flow: AsyncGenerator[httpx.Request, httpx.Response] | None = None
+        self.response: httpx.Response | None = None
+
+    async def start(self, request: httpx.Request) -> httpx.Request | None:
+        """Start the inner flow for ``request``; its first request to send."""
+        await self.aclose()
+        self.response = None
+        self._flow = self._auth.async_auth_flow(request)
+        return await self.send(None)
+
+    async def send(self, response: httpx.Response | None) -> httpx.Request | None:
+        """Hand the inner flow ``response``; its next request, or ``None`` when it is done."""
+        assert self._flow is not None
+        if response is not None:
+            self.response = response
+        try:
+            return await (
+                self._flow.__anext__() if response is None else self._flow.asend(response)
+            )
+        except StopAsyncIteration:
+            return None
+
+    async def aclose(self) -> None:
+        """Close the inner flow, if one is running."""
+        if self._flow is not None:
+            await self._flow.aclose()
+            self._flow = None
 
 
 class BearerAuth(httpx.Auth):
