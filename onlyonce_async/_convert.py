@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import enum
 import re
+import types
 import typing
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,6 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import httpx
-from cattrs._compat import is_union_type
 from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -111,7 +111,7 @@ def _structure_uuid(value: Any, _: type) -> uuid.UUID:
         made = _new(uuid.UUID)
         _set(made, "int", int(digits, 16))
         _set(made, "is_safe", _UNKNOWN_SAFETY)
-        return made  # type: ignore[no-any-return]
+        return made
     return uuid.UUID(value)
 
 
@@ -180,7 +180,7 @@ def _wire_name(field: attrs.Attribute[Any]) -> str:
 
 def _optional_inner(t: Any) -> Any:
     """``X`` of ``X | None`` (exactly one other member), else ``None``."""
-    if not is_union_type(t):
+    if typing.get_origin(t) not in (typing.Union, types.UnionType):
         return None
     members = [m for m in typing.get_args(t) if m is not type(None)]
     if len(members) != 1 or len(typing.get_args(t)) != 2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 import uuid
 from typing import Any
 
@@ -152,8 +153,8 @@ def _sample(tp: Any) -> Any:
     """A wire value of type ``tp`` with every field present."""
     if tp is type(None):
         return None
-    origin = getattr(tp, "__origin__", None)
-    args = getattr(tp, "__args__", ())
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
     if origin is list:
         return [_sample(args[0])]
     if origin is dict:

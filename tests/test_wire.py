@@ -15,7 +15,7 @@ import onlyonce_async as oo
 import onlyonce_async.testing as sandbox_package
 from onlyonce_async import _wire
 from onlyonce_async._jwt import canonical_target
-from onlyonce_async.testing import _query, _records, _routes_network, _routes_profiles
+from onlyonce_async.testing import _records, _routes_network, _routes_profiles, _validate
 
 _SANDBOX = pathlib.Path(sandbox_package.__file__).parent
 _VALUES = {enumeration: set(_wire.values(enumeration)) for enumeration in _wire.ENUMERATIONS}
@@ -26,9 +26,13 @@ def _string_collections(tree: ast.AST) -> list[tuple[int, set[str]]]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and len(node.elts) >= 2:
-            texts = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-            if len(texts) == len(node.elts) and all(isinstance(t, str) for t in texts):
-                found.append((node.lineno, set(texts)))
+            texts = {
+                e.value
+                for e in node.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+            if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+                found.append((node.lineno, texts))
     return found
 
 
@@ -60,7 +64,10 @@ def test_sandbox_enumerations_are_the_vocabulary() -> None:
     assert set(_routes_profiles.SCOPES) == {s.value for s in oo.ProfileScope}
     assert set(_records.CHANNELS) == {c.value for c in oo.CommunicationChannel}
     assert set(_records.NOTIFICATION_TYPES) == {n.value for n in oo.EmailNotificationType}
-    assert (_query.DEFAULT_SIZE, _query.MAX_SIZE) == (_wire.DEFAULT_PAGE_SIZE, _wire.MAX_PAGE_SIZE)
+    assert (_validate.DEFAULT_SIZE, _validate.MAX_SIZE) == (
+        _wire.DEFAULT_PAGE_SIZE,
+        _wire.MAX_PAGE_SIZE,
+    )
 
 
 def test_public_enumerations_are_the_vocabulary() -> None:

@@ -12,7 +12,6 @@ import attrs
 
 from .. import _auth
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
-from .._convert import structure
 from .._wire import AccountLevel
 from ._base import EndpointArea
 
@@ -142,7 +141,7 @@ class AccountAPI(EndpointArea):
         Returns:
             The `Account`.
         """
-        return structure(await self._client.get("/account"), Account)
+        return await self._client.get("/account", cast_to=Account)
 
     async def delete(self) -> None:
         """

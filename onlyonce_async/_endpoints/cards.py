@@ -13,7 +13,6 @@ from typing import Any
 import attrs
 
 from .._args import non_empty, path, uuid_arg, uuid_list
-from .._convert import structure
 from .._enums import coerce_enum
 from .._wire import CardScope, DataSetType
 from ._base import EndpointArea, IdBody
@@ -89,7 +88,7 @@ class CardsAPI(EndpointArea):
         """
         url = path("/profiles/{id}/cards", id=uuid_arg(profile_id, "profile_id"))
         params = {"scope": coerce_enum(CardScope, scope, name="scope")}
-        return structure(await self._client.get(url, params=params), list[Card])
+        return await self._client.get(url, params=params, cast_to=list[Card])
 
     async def get(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> CardContent:
         """
@@ -106,7 +105,7 @@ class CardsAPI(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
             WrongSecretKeyError: Access to the profile is not enabled.
         """
-        return structure(await self._client.get(_card_path(profile_id, card_id)), CardContent)
+        return await self._client.get(_card_path(profile_id, card_id), cast_to=CardContent)
 
     async def create(
         self,
@@ -131,8 +130,8 @@ class CardsAPI(EndpointArea):
             ValidationError: The name is taken or a value is not in the datastore.
         """
         url = path("/profiles/{id}/cards", id=uuid_arg(profile_id, "profile_id"))
-        body = await self._client.post(url, json=_card_body(name, fields))
-        return structure(body, IdBody).id
+        body = await self._client.post(url, json=_card_body(name, fields), cast_to=IdBody)
+        return body.id
 
     async def clone(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> uuid.UUID:
         """
@@ -148,8 +147,8 @@ class CardsAPI(EndpointArea):
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).
         """
-        body = await self._client.post(_card_path(profile_id, card_id) + "/clone")
-        return structure(body, IdBody).id
+        body = await self._client.post(_card_path(profile_id, card_id) + "/clone", cast_to=IdBody)
+        return body.id
 
     async def update(
         self,

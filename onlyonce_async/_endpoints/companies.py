@@ -9,7 +9,6 @@ import builtins
 import attrs
 
 from .._args import non_empty
-from .._convert import structure
 from ._base import EndpointArea
 
 __all__ = ["CompaniesAPI", "Company"]
@@ -50,4 +49,4 @@ class CompaniesAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string name (nothing is sent).
         """
         params = {"employerName": non_empty(employer_name, "employer_name")}
-        return structure(await self._client.get("/companies", params=params), list[Company])
+        return await self._client.get("/companies", params=params, cast_to=list[Company])

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter, structure
+from .._convert import converter
 from .._wire import FieldData
 from ._base import EndpointArea
 
@@ -68,7 +68,7 @@ class DatastoreAPI(EndpointArea):
             WrongSecretKeyError: Access to the profile is not enabled.
         """
         url = path("/profiles/{id}/dataStore", id=uuid_arg(profile_id, "profile_id"))
-        return structure(await self._client.get(url), list[FieldValue])
+        return await self._client.get(url, cast_to=list[FieldValue])
 
     async def add_fields(
         self, profile_id: uuid.UUID | str, fields: Iterable[FieldValue]
@@ -91,7 +91,7 @@ class DatastoreAPI(EndpointArea):
         """
         url = path("/profiles/{id}/dataStore/addFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=True)
-        return structure(await self._client.post(url, json=body), list[FieldValue])
+        return await self._client.post(url, json=body, cast_to=list[FieldValue])
 
     async def save_fields(
         self, profile_id: uuid.UUID | str, fields: Iterable[FieldValue]
@@ -114,7 +114,7 @@ class DatastoreAPI(EndpointArea):
         """
         url = path("/profiles/{id}/dataStore/saveFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=False)
-        return structure(await self._client.post(url, json=body), list[FieldValue])
+        return await self._client.post(url, json=body, cast_to=list[FieldValue])
 
     async def delete_field(self, profile_id: uuid.UUID | str, field_id: uuid.UUID | str) -> None:
         """

@@ -22,7 +22,6 @@ import anyio.to_thread
 import attrs
 
 from .._args import flag, optional_str, path, uuid_arg
-from .._convert import structure
 from .._json import encode_json
 from ._base import EndpointArea
 
@@ -191,8 +190,7 @@ class FilesAPI(EndpointArea):
                 "file": (name, content, ctype),
                 "metadata": (None, metadata_part, "application/json"),
             }
-            body = await self._client.post(url, files=files)
-        return structure(body, FileInfo)
+            return await self._client.post(url, files=files, cast_to=FileInfo)
 
     async def delete(self, profile_id: uuid.UUID | str, file_id: uuid.UUID | str) -> None:
         """

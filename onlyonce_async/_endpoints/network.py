@@ -13,7 +13,6 @@ from typing import Any
 import attrs
 
 from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
-from .._convert import structure
 from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
@@ -317,7 +316,7 @@ class NetworkAPI(EndpointArea):
             "sender": {"id": uuid_arg(sender_id, "sender_id")},
             "reversed": reversed,
         }
-        return structure(await self._client.post("/requests", json=body), ShareRequest)
+        return await self._client.post("/requests", json=body, cast_to=ShareRequest)
 
     async def _act(self, action: str, ids: Iterable[uuid.UUID | str]) -> None:
         # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.

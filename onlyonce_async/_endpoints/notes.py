@@ -9,7 +9,7 @@ import uuid
 import attrs
 
 from .._args import non_empty, path, uuid_arg
-from .._convert import converter, structure
+from .._convert import converter
 from ._base import EndpointArea
 
 __all__ = ["Note", "NotesMethods"]
@@ -65,7 +65,7 @@ class NotesMethods(EndpointArea):
             "text": non_empty(text, "text"),
             "ownerId": uuid_arg(owner_id, "owner_id"),
         }
-        return structure(await self._client.post(url, json=body), uuid.UUID)
+        return await self._client.post(url, json=body, cast_to=uuid.UUID)
 
     async def list_notes(
         self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
@@ -84,8 +84,8 @@ class NotesMethods(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
-        body = await self._client.get(url, params={"ownerId": uuid_arg(owner_id, "owner_id")})
-        return structure(body, list[Note])
+        params = {"ownerId": uuid_arg(owner_id, "owner_id")}
+        return await self._client.get(url, params=params, cast_to=list[Note])
 
     async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
         """

@@ -19,7 +19,6 @@ import attrs
 
 from .. import _access
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_list, uuid_arg
-from .._convert import structure
 from .._enums import coerce_enum
 from .._paging import AsyncPaginator
 from .._wire import ProfileScope, ProfileType, SortDirection
@@ -195,7 +194,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         url = path("/profiles/{id}", id=uuid_arg(profile_id, "profile_id"))
         current = current_profile_id
         params = {"currentProfileId": None if current is None else uuid_arg(current, "current")}
-        return structure(await self._client.get(url, params=params), Profile)
+        return await self._client.get(url, params=params, cast_to=Profile)
 
     async def create_organization(
         self,

@@ -10,7 +10,7 @@ import uuid
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter, structure
+from .._convert import converter
 from .._enums import ApiEnum, coerce_enum
 from .._wire import AvatarVisibility, CommunicationChannel, EmailNotificationType
 from ._base import EndpointArea
@@ -70,7 +70,7 @@ class SettingsMethods(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/settings", id=uuid_arg(profile_id, "profile_id"))
-        return structure(await self._client.get(url), ProfileSettings)
+        return await self._client.get(url, cast_to=ProfileSettings)
 
     async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
         """

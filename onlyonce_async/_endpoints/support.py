@@ -174,6 +174,4 @@ class DictionariesAPI(EndpointArea):
             NotFoundError: The field has no dictionary.
         """
         params = {"fieldDefinitionName": non_empty(field_definition_name, "field_definition_name")}
-        return structure(
-            await self._client.get("/dictionaries", params=params), list[DictionaryEntry]
-        )
+        return await self._client.get("/dictionaries", params=params, cast_to=list[DictionaryEntry])
