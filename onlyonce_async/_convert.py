@@ -308,7 +308,8 @@ def encode_value(value: Any) -> Any:
     """
     A query value or JSON scalar as the API expects it, by the converter's rules.
 
-    UUIDs, datetimes and enumerations become strings; booleans ``"true"``/``"false"`` in a
+    UUIDs, datetimes and enumerations become strings, a request body (an attrs class) its
+    camelCase object; booleans ``"true"``/``"false"`` in a
     query are the URL layer's concern. Anything else is returned unchanged.
 
     Args:
@@ -317,7 +318,7 @@ def encode_value(value: Any) -> Any:
     Returns:
         Its wire form.
     """
-    if isinstance(value, (uuid.UUID, dt.date, enum.Enum)):
+    if isinstance(value, (uuid.UUID, dt.date, enum.Enum)) or attrs.has(type(value)):
         return converter.unstructure(value)
     return value
 

@@ -38,7 +38,8 @@ class EndpointArea:
 @attrs.frozen(kw_only=True)
 class IdBody:
     """
-    The ``{"id": "<uuid>"}`` answer of the create and clone operations.
+    The ``{"id": "<uuid>"}`` object: the answer of the create and clone operations, and
+    a reference to a profile in a request body.
     """
 
     id: uuid.UUID

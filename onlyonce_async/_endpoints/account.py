@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 import attrs
 
@@ -34,6 +33,40 @@ class Account:
     account_level: AccountLevel | None = None
     created_date: dt.datetime | None = None
     email_verified: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignUpBody:
+    """
+    The body of ``POST /signUp`` (optional fields left ``None`` are not sent).
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False)
+    email: str
+    first_name: str
+    last_name: str
+    country: uuid.UUID
+    mail_pass_phrase: bool
+    middle_name: str | None = None
+    avatar: str | None = None
+    personal_email: str | None = None
+    personal_phone: str | None = None
+    employer: str | None = None
+    job_title: str | None = None
+    business_email: str | None = None
+    business_phone: str | None = None
+    gender: uuid.UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PasswordChangeBody:
+    """
+    The body of ``GET /account/changePassword``.
+    """
+
+    old_password: str = attrs.field(repr=False)
+    new_password: str = attrs.field(repr=False)
 
 
 class AccountAPI(EndpointArea):
@@ -88,28 +121,25 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: A bad argument (nothing is sent).
             RegistrationFailedError: The server refused fields (``.fields`` names them).
         """
-        optional = {
-            "middleName": middle_name,
-            "avatar": avatar,
-            "personalEmail": personal_email,
-            "personalPhone": personal_phone,
-            "employer": employer,
-            "jobTitle": job_title,
-            "businessEmail": business_email,
-            "businessPhone": business_phone,
-        }
-        body: dict[str, Any] = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "password": password_arg(password, "password"),
-            "email": non_empty(email, "email"),
-            "firstName": non_empty(first_name, "first_name"),
-            "lastName": non_empty(last_name, "last_name"),
-            "country": uuid_arg(country, "country"),
-            **{key: optional_str(value, key) for key, value in optional.items()},
-            "gender": None if gender is None else uuid_arg(gender, "gender"),
-            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
-        }
-        await self._client.post("/signUp", json={k: v for k, v in body.items() if v is not None})
+        body = SignUpBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            password=password_arg(password, "password"),
+            email=non_empty(email, "email"),
+            first_name=non_empty(first_name, "first_name"),
+            last_name=non_empty(last_name, "last_name"),
+            country=uuid_arg(country, "country"),
+            middle_name=optional_str(middle_name, "middleName"),
+            avatar=optional_str(avatar, "avatar"),
+            personal_email=optional_str(personal_email, "personalEmail"),
+            personal_phone=optional_str(personal_phone, "personalPhone"),
+            employer=optional_str(employer, "employer"),
+            job_title=optional_str(job_title, "jobTitle"),
+            business_email=optional_str(business_email, "businessEmail"),
+            business_phone=optional_str(business_phone, "businessPhone"),
+            gender=None if gender is None else uuid_arg(gender, "gender"),
+            mail_pass_phrase=flag(mail_pass_phrase, "mail_pass_phrase"),
+        )
+        await self._client.post("/signUp", json=body)
 
     async def sign_in(self, username: str, password: str) -> str:
         """
@@ -178,8 +208,8 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string password (nothing is sent).
             AuthenticationFailedError: ``old_password`` is wrong.
         """
-        body = {
-            "oldPassword": password_arg(old_password, "old_password"),
-            "newPassword": password_arg(new_password, "new_password"),
-        }
+        body = PasswordChangeBody(
+            old_password=password_arg(old_password, "old_password"),
+            new_password=password_arg(new_password, "new_password"),
+        )
         await self._client.request("GET", "/account/changePassword", json=body)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
@@ -198,11 +197,18 @@ def _card_path(profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> str:
     )
 
 
-def _card_body(name: str, fields: Iterable[uuid.UUID | str]) -> dict[str, Any]:
+@attrs.frozen(kw_only=True)
+class CardBody:
+    """
+    The body of creating or updating a card: its name and the datastore value ids it shows.
+    """
+
+    name: str
+    fields: list[uuid.UUID]
+
+
+def _card_body(name: str, fields: Iterable[uuid.UUID | str]) -> CardBody:
     if isinstance(fields, (str, uuid.UUID)):
         raise TypeError("fields must be an iterable of ids, not a single id")
     ids = list(fields)
-    return {
-        "name": non_empty(name, "name"),
-        "fields": uuid_list(ids, "fields") if ids else [],
-    }
+    return CardBody(name=non_empty(name, "name"), fields=uuid_list(ids, "fields") if ids else [])

@@ -17,7 +17,7 @@ from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
 from .._wire import RequestStatus, RequestType
-from ._base import EndpointArea
+from ._base import EndpointArea, IdBody
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
 
@@ -51,6 +51,27 @@ class ShareRequest:
     requested: dt.datetime | None = None
     completed: dt.datetime | None = None
     reversed: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ShareBody:
+    """
+    The body of ``POST /requests``: a share, or (``reversed``) a card request.
+    """
+
+    card_id: uuid.UUID
+    recipient: IdBody
+    sender: IdBody
+    reversed: bool
+
+
+@attrs.frozen(kw_only=True)
+class IdsBody:
+    """
+    The body of ``POST /requests/{accept,decline,revoke}``.
+    """
+
+    ids: list[uuid.UUID]
 
 
 class NetworkAPI(EndpointArea):
@@ -310,17 +331,17 @@ class NetworkAPI(EndpointArea):
     async def _send(
         self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool
     ) -> ShareRequest:
-        body = {
-            "cardId": uuid_arg(card_id, "card_id"),
-            "recipient": {"id": uuid_arg(recipient_id, "recipient_id")},
-            "sender": {"id": uuid_arg(sender_id, "sender_id")},
-            "reversed": reversed,
-        }
+        body = ShareBody(
+            card_id=uuid_arg(card_id, "card_id"),
+            recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
+            sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
+            reversed=reversed,
+        )
         return await self._client.post("/requests", json=body, cast_to=ShareRequest)
 
     async def _act(self, action: str, ids: Iterable[uuid.UUID | str]) -> None:
         # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.
-        body = {"ids": uuid_list(ids, "ids")}
+        body = IdsBody(ids=uuid_list(ids, "ids"))
         await self._client.post(path("/requests/{action}", action=action), json=body)
 
 

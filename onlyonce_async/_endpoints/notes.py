@@ -33,6 +33,17 @@ class Note:
     owner_id: uuid.UUID
 
 
+@attrs.frozen(kw_only=True)
+class NoteBody:
+    """
+    The body of ``POST /profiles/{id}/notes``.
+    """
+
+    type: str
+    text: str
+    owner_id: uuid.UUID
+
+
 class NotesMethods(EndpointArea):
     """
     The ``/profiles/{id}/notes`` operations of `ProfilesAPI`.
@@ -60,11 +71,11 @@ class NotesMethods(EndpointArea):
             DecodeError: The answer is not a UUID string.
         """
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
-        body = {
-            "type": non_empty(type, "type"),
-            "text": non_empty(text, "text"),
-            "ownerId": uuid_arg(owner_id, "owner_id"),
-        }
+        body = NoteBody(
+            type=non_empty(type, "type"),
+            text=non_empty(text, "text"),
+            owner_id=uuid_arg(owner_id, "owner_id"),
+        )
         return await self._client.post(url, json=body, cast_to=uuid.UUID)
 
     async def list_notes(

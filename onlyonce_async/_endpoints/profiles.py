@@ -22,6 +22,7 @@ from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_li
 from .._enums import coerce_enum
 from .._paging import AsyncPaginator
 from .._wire import ProfileScope, ProfileType, SortDirection
+from ._base import IdBody
 from .notes import NotesMethods
 from .settings import SettingsMethods
 
@@ -223,19 +224,16 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             ValueError, TypeError: A bad argument (nothing is sent).
             ValidationError: The trade name is taken or a field is invalid.
         """
-        optional = {
-            "legalEntityType": None
+        body = OrganizationBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            email=non_empty(email, "email"),
+            trade_name=non_empty(trade_name, "trade_name"),
+            legal_entity_type=None
             if legal_entity_type is None
             else uuid_arg(legal_entity_type, "legal_entity_type"),
-            "country": None if country is None else uuid_arg(country, "country"),
-        }
-        body = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "email": non_empty(email, "email"),
-            "tradeName": non_empty(trade_name, "trade_name"),
-            **{name: value for name, value in optional.items() if value is not None},
-            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
-        }
+            country=None if country is None else uuid_arg(country, "country"),
+            mail_pass_phrase=flag(mail_pass_phrase, "mail_pass_phrase"),
+        )
         await self._client.post("/profiles", json=body)
 
     async def delete(self, profile_id: uuid.UUID | str) -> None:
@@ -286,10 +284,10 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             WrongSecretKeyError: ``pass_phrase`` is wrong.
         """
         url = path("/profiles/{id}/chagePassPhrase", id=uuid_arg(profile_id, "profile_id"))
-        body = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "newPassPhrase": pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
-        }
+        body = PassPhraseChangeBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            new_pass_phrase=pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
+        )
         await self._client.post(url, json=body)
 
     async def add_bookmark(self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str) -> None:
@@ -304,7 +302,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/bookmarks", id=uuid_arg(profile_id, "profile_id"))
-        await self._client.post(url, json={"id": uuid_arg(target_id, "target_id")})
+        await self._client.post(url, json=IdBody(id=uuid_arg(target_id, "target_id")))
 
     async def remove_bookmark(
         self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str
@@ -360,12 +358,47 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         await self._client.request("DELETE", "/profiles/tags", json=body)
 
 
-def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -> dict[str, Any]:
-    return {
-        "ownerId": uuid_arg(owner_id, "owner_id"),
-        "targetId": uuid_arg(target_id, "target_id"),
-        "tag": non_empty(tag, "tag"),
-    }
+@attrs.frozen(kw_only=True)
+class OrganizationBody:
+    """
+    The body of ``POST /profiles`` (optional ids left ``None`` are not sent).
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    email: str
+    trade_name: str
+    mail_pass_phrase: bool
+    legal_entity_type: uuid.UUID | None = None
+    country: uuid.UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PassPhraseChangeBody:
+    """
+    The body of ``POST /profiles/{id}/chagePassPhrase``.
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    new_pass_phrase: str = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class TagBody:
+    """
+    The body of ``POST``/``DELETE /profiles/tags``.
+    """
+
+    owner_id: uuid.UUID
+    target_id: uuid.UUID
+    tag: str
+
+
+def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -> TagBody:
+    return TagBody(
+        owner_id=uuid_arg(owner_id, "owner_id"),
+        target_id=uuid_arg(target_id, "target_id"),
+        tag=non_empty(tag, "tag"),
+    )
 
 
 def _ooid(ooid: object) -> str:
