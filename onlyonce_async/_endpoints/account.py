@@ -9,8 +9,8 @@ import uuid
 
 import attrs
 
-from .. import _auth
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
+from .._auth import BearerAuth
 from .._wire import AccountLevel
 from ._base import EndpointArea
 
@@ -57,6 +57,16 @@ class SignUpBody:
     business_email: str | None = None
     business_phone: str | None = None
     gender: uuid.UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignInBody:
+    """
+    The body of ``POST /signIn``.
+    """
+
+    username: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -156,13 +166,30 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string argument (nothing is sent).
             UnauthorizedError: Invalid credentials.
         """
-        return await _auth.sign_in(self._client, username, password)
+        body = SignInBody(
+            username=password_arg(username, "username"),
+            password=password_arg(password, "password"),
+        )
+        response = await self._client.request_raw("POST", "/signIn", json=body)
+        client = self._client
+        auth = client.auth if isinstance(client.auth, BearerAuth) else BearerAuth()
+        token = auth.accept_sign_in(response)
+        client.auth = auth
+        return token
 
     async def sign_out(self) -> None:
         """
         Sign out (``GET /signOut``): the token is invalidated and cleared from the client.
+
+        With a `BearerAuth` that holds no token there is nothing to invalidate, and nothing
+        is sent (a `BearerAuth.with_credentials` would otherwise sign in just to sign out).
         """
-        await _auth.sign_out(self._client)
+        auth = self._client.auth
+        if isinstance(auth, BearerAuth) and auth.token is None:
+            return
+        await self._client.request("GET", "/signOut")
+        if isinstance(auth, BearerAuth):
+            auth.token = None
 
     async def get(self) -> Account:
         """
