@@ -12,7 +12,7 @@ import attrs
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
 from .._auth import BearerAuth
 from .._wire import AccountLevel
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["Account", "AccountAPI", "AccountLevel"]
 
@@ -79,7 +79,7 @@ class PasswordChangeBody:
     new_password: str = attrs.field(repr=False)
 
 
-class AccountAPI(EndpointArea):
+class AccountAPI(Namespace):
     """
     ``client.account``: the account operations.
     """

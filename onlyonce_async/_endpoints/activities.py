@@ -13,7 +13,7 @@ from .._args import uuid_arg
 from .._enums import coerce_enum
 from .._paging import AsyncPaginator
 from .._wire import ActivityScope, ActivityType
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["ActivitiesAPI", "Activity", "ActivityArguments", "ActivityScope", "ActivityType"]
 
@@ -80,7 +80,7 @@ class Activity:
     arguments: ActivityArguments | None = None
 
 
-class ActivitiesAPI(EndpointArea):
+class ActivitiesAPI(Namespace):
     """
     ``client.activities``: the activity log.
     """

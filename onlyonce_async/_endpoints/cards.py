@@ -14,7 +14,7 @@ import attrs
 from .._args import non_empty, path, uuid_arg, uuid_list
 from .._enums import coerce_enum
 from .._wire import CardScope, DataSetType
-from ._base import EndpointArea, IdBody
+from ._base import IdBody, Namespace
 from .datastore import FieldValue
 
 __all__ = ["Card", "CardContent", "CardScope", "CardsAPI", "DataSetType"]
@@ -61,7 +61,7 @@ class CardContent(Card):
     fields: list[FieldValue] = attrs.field(factory=list)
 
 
-class CardsAPI(EndpointArea):
+class CardsAPI(Namespace):
     """
     ``client.cards``: ``/profiles/{id}/cards...`` (most operations need profile access).
     """

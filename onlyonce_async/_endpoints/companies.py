@@ -9,7 +9,7 @@ import builtins
 import attrs
 
 from .._args import non_empty
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["CompaniesAPI", "Company"]
 
@@ -28,7 +28,7 @@ class Company:
     name: str
 
 
-class CompaniesAPI(EndpointArea):
+class CompaniesAPI(Namespace):
     """
     ``client.companies``: looking organisations up.
     """

@@ -16,7 +16,7 @@ import attrs
 from .._args import path, uuid_arg
 from .._convert import converter
 from .._wire import FieldData
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["DatastoreAPI", "FieldData", "FieldValue"]
 
@@ -44,7 +44,7 @@ class FieldValue:
     id: uuid.UUID | None = None
 
 
-class DatastoreAPI(EndpointArea):
+class DatastoreAPI(Namespace):
     """
     ``client.datastore``: ``/profiles/{id}/dataStore...`` (access required, see
     ``profiles.enable_access``).

@@ -23,7 +23,7 @@ import attrs
 
 from .._args import flag, optional_str, path, uuid_arg
 from .._json import encode_json
-from ._base import EndpointArea
+from ._base import Namespace
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -54,7 +54,7 @@ class FileInfo:
     description: str | None = None
 
 
-class FilesAPI(EndpointArea):
+class FilesAPI(Namespace):
     """
     ``client.files``: files of a profile.
     """

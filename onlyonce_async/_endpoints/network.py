@@ -17,7 +17,7 @@ from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
 from .._wire import RequestStatus, RequestType
-from ._base import EndpointArea, IdBody
+from ._base import IdBody, Namespace
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
 
@@ -74,7 +74,7 @@ class IdsBody:
     ids: list[uuid.UUID]
 
 
-class NetworkAPI(EndpointArea):
+class NetworkAPI(Namespace):
     """
     ``client.network``: listing, sending and answering share requests.
     """

@@ -10,7 +10,7 @@ import attrs
 
 from .._args import non_empty, path, uuid_arg
 from .._convert import converter
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["Note", "NotesMethods"]
 
@@ -44,7 +44,7 @@ class NoteBody:
     owner_id: uuid.UUID
 
 
-class NotesMethods(EndpointArea):
+class NotesMethods(Namespace):
     """
     The ``/profiles/{id}/notes`` operations of `ProfilesAPI`.
     """

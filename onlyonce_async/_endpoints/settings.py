@@ -13,7 +13,7 @@ from .._args import path, uuid_arg
 from .._convert import converter
 from .._enums import ApiEnum, coerce_enum
 from .._wire import AvatarVisibility, CommunicationChannel, EmailNotificationType
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = [
     "AvatarVisibility",
@@ -49,7 +49,7 @@ class ProfileSettings:
     communication_channels_order: list[CommunicationChannel] | None = None
 
 
-class SettingsMethods(EndpointArea):
+class SettingsMethods(Namespace):
     """
     The ``/profiles/{id}/settings`` operations of `ProfilesAPI`.
     """

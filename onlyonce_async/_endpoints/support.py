@@ -20,7 +20,7 @@ from .._errors import ApiDownError, is_api_down
 from .._json import decode_json
 from .._paging import AsyncPaginator
 from .._wire import FieldData
-from ._base import EndpointArea
+from ._base import Namespace
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -151,7 +151,7 @@ def consolidated(
     )
 
 
-class DictionariesAPI(EndpointArea):
+class DictionariesAPI(Namespace):
     """
     ``client.dictionaries``: the predefined values of fixed fields.
     """
