@@ -9,7 +9,8 @@ renderers both import them from here, so the two cannot drift apart silently.
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Final, TypeAlias
+from collections.abc import Mapping
+from typing import Any, Final, NamedTuple, TypeAlias
 
 from ._enums import ApiEnum
 
@@ -18,6 +19,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "ENUMERATIONS",
     "MAX_PAGE_SIZE",
+    "REQUEST_ACTIONS",
     "AccountLevel",
     "ActivityScope",
     "ActivityType",
@@ -29,6 +31,7 @@ __all__ = [
     "FieldData",
     "ProfileScope",
     "ProfileType",
+    "RequestAction",
     "RequestStatus",
     "RequestType",
     "SortDirection",
@@ -206,6 +209,41 @@ DEFAULT_CHANNEL_ORDER: Final = (
     CommunicationChannel.FACETIME,
     CommunicationChannel.SKYPE,
 )
+
+
+class RequestAction(NamedTuple):
+    """
+    One answer to share requests (``POST /requests/{action}``).
+
+    Attributes:
+        outcome: The status it moves a request to.
+        movable: The statuses a request may have for it to apply.
+        side: Whose requests it answers: ``"received"`` (the recipient's) or ``"sent"``.
+        summary: What it does, in a few words.
+    """
+
+    outcome: RequestStatus
+    movable: tuple[RequestStatus, ...]
+    side: str
+    summary: str
+
+
+#: Every answer to share requests, by the name in its path: the one table behind
+#: ``network.accept``/``decline``/``revoke`` and the sandbox's ``/requests/{action}``.
+REQUEST_ACTIONS: Final[Mapping[str, RequestAction]] = {
+    "accept": RequestAction(
+        RequestStatus.ACCEPTED, (RequestStatus.PENDING,), "received", "Accept share requests"
+    ),
+    "decline": RequestAction(
+        RequestStatus.DECLINED, (RequestStatus.PENDING,), "received", "Decline share requests"
+    ),
+    "revoke": RequestAction(
+        RequestStatus.REVOKED,
+        (RequestStatus.PENDING, RequestStatus.ACCEPTED),
+        "sent",
+        "Withdraw share requests",
+    ),
+}
 
 
 def values(enumeration: type[ApiEnum]) -> tuple[str, ...]:

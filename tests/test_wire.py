@@ -91,3 +91,13 @@ def test_htu_is_one_rule_for_client_and_server(url: str, htu: str) -> None:
     parsed = httpx.URL(url)
     assert canonical_target(parsed) == htu
     assert _wire.canonical_target(parsed.raw_path.partition(b"?")[0], parsed.query) == htu
+
+
+@pytest.mark.parametrize("name", sorted(_wire.REQUEST_ACTIONS))
+def test_request_actions_come_from_one_table(name: str) -> None:
+    """Each row of the action table is a network method and a sandbox action with its rule."""
+    action = _wire.REQUEST_ACTIONS[name]
+    method = getattr(oo.NetworkAPI, name)
+    assert f"POST /requests/{name}" in (method.__doc__ or "")
+    assert _routes_network._OUTCOME[name] == action.outcome.value
+    assert set(_routes_network._MOVABLE[name]) == {status.value for status in action.movable}

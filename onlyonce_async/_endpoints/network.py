@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
 from typing import Any
 
@@ -16,7 +16,7 @@ from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
 from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
-from .._wire import RequestStatus, RequestType
+from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType
 from ._base import IdBody, Namespace
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
@@ -51,6 +51,33 @@ class ShareRequest:
     requested: dt.datetime | None = None
     completed: dt.datetime | None = None
     reversed: bool | None = None
+
+
+_Answer = Callable[["NetworkAPI", Iterable[uuid.UUID | str]], Coroutine[Any, Any, None]]
+
+
+def _answer(name: str) -> _Answer:
+    """``network.<name>``, made from its row of `REQUEST_ACTIONS`."""
+    action = REQUEST_ACTIONS[name]
+    movable = " or ".join(status.value for status in action.movable)
+
+    async def answer(self: NetworkAPI, ids: Iterable[uuid.UUID | str]) -> None:
+        await self._act(name, ids)
+
+    answer.__name__ = answer.__qualname__ = name
+    answer.__doc__ = f"""
+        {action.summary} {action.side} (``POST /requests/{name}``; all or nothing).
+
+        Args:
+            ids: The share requests to {name} (`ShareRequest.id`), at least one; each must
+                be a {movable} request the caller {action.side}.
+
+        Raises:
+            ValueError, TypeError: No ids or a bad id (nothing is sent).
+            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
+                to {name}, or not {movable}.
+        """
+    return answer
 
 
 @attrs.frozen(kw_only=True)
@@ -283,50 +310,9 @@ class NetworkAPI(Namespace):
                 report.add(outcome)
         return report
 
-    async def accept(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Accept share requests received (``POST /requests/accept``; all or nothing).
-
-        Args:
-            ids: The share requests to accept (`ShareRequest.id`), at least one; all must be
-                pending requests the caller received.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to accept, or not pending.
-        """
-        await self._act("accept", ids)
-
-    async def decline(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Decline share requests received (``POST /requests/decline``; all or nothing).
-
-        Args:
-            ids: The share requests to decline (`ShareRequest.id`), at least one; all must be
-                pending requests the caller received.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to decline, or not pending.
-        """
-        await self._act("decline", ids)
-
-    async def revoke(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Withdraw share requests sent (``POST /requests/revoke``; all or nothing).
-
-        Args:
-            ids: The share requests to revoke (`ShareRequest.id`), at least one; all must be
-                pending requests the caller sent.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to revoke, or not pending.
-        """
-        await self._act("revoke", ids)
+    accept = _answer("accept")
+    decline = _answer("decline")
+    revoke = _answer("revoke")
 
     async def _send(
         self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._wire import RequestStatus, RequestType, SortDirection, values
+from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType, SortDirection, values
 from ._context import Context, empty, endpoint, json_response
 from ._errors import not_found, status_error
 from ._records import ShareRequest
@@ -25,12 +25,11 @@ from ._validate import Fields, paginate, path_uuid, present
 __all__ = ["NetworkRoutes"]
 
 STATUSES: Final = values(RequestStatus)
-_OUTCOME: Final = {"accept": "ACCEPTED", "decline": "DECLINED", "revoke": "REVOKED"}
+_OUTCOME: Final = {name: action.outcome.value for name, action in REQUEST_ACTIONS.items()}
 #: The statuses each action moves a request from.
 _MOVABLE: Final = {
-    "accept": ("PENDING",),
-    "decline": ("PENDING",),
-    "revoke": ("PENDING", "ACCEPTED"),
+    name: tuple(status.value for status in action.movable)
+    for name, action in REQUEST_ACTIONS.items()
 }
 _SORT: Final[dict[str, Callable[[ShareRequest], Any]]] = {
     "requested": lambda r: r.requested,
