@@ -4,6 +4,7 @@ Notes one profile keeps about another: `Note` and the note methods of ``client.p
 
 from __future__ import annotations
 
+import builtins
 import uuid
 
 import attrs
@@ -12,7 +13,7 @@ from .._args import non_empty, path, uuid_arg
 from .._convert import converter
 from ._base import Namespace
 
-__all__ = ["Note", "NotesMethods"]
+__all__ = ["Note", "NotesAPI"]
 
 
 @attrs.frozen(kw_only=True)
@@ -44,14 +45,14 @@ class NoteBody:
     owner_id: uuid.UUID
 
 
-class NotesMethods(Namespace):
+class NotesAPI(Namespace):
     """
-    The ``/profiles/{id}/notes`` operations of `ProfilesAPI`.
+    ``client.profiles.notes``: the ``/profiles/{id}/notes`` operations.
     """
 
     __slots__ = ()
 
-    async def add_note(
+    async def add(
         self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str, type: str, text: str
     ) -> uuid.UUID:
         """
@@ -78,9 +79,9 @@ class NotesMethods(Namespace):
         )
         return await self._client.post(url, json=body, cast_to=uuid.UUID)
 
-    async def list_notes(
+    async def list(
         self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
-    ) -> list[Note]:
+    ) -> builtins.list[Note]:
         """
         The notes ``owner_id`` wrote about ``profile_id`` (``GET /profiles/{id}/notes``).
 
@@ -98,7 +99,7 @@ class NotesMethods(Namespace):
         params = {"ownerId": uuid_arg(owner_id, "owner_id")}
         return await self._client.get(url, params=params, cast_to=list[Note])
 
-    async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
+    async def update(self, profile_id: uuid.UUID | str, note: Note) -> None:
         """
         Replace a note's type and text (``PUT /profiles/{id}/notes``).
 
@@ -115,7 +116,7 @@ class NotesMethods(Namespace):
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
         await self._client.put(url, json=converter.unstructure(note))
 
-    async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
+    async def delete(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
         """
         Delete a note (``DELETE /profiles/{id}/notes/{noteId}``).
 

@@ -10,10 +10,11 @@ wrong JSON type raises `DecodeError`.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,9 +23,12 @@ from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_li
 from .._enums import coerce_enum
 from .._paging import AsyncPaginator
 from .._wire import ProfileScope, ProfileType, SortDirection
-from ._base import IdBody
-from .notes import NotesMethods
-from .settings import SettingsMethods
+from ._base import IdBody, Namespace
+from .notes import Note, NotesAPI
+from .settings import ProfileSettings, SettingsAPI
+
+if TYPE_CHECKING:
+    from .._client import Client
 
 __all__ = [
     "FlexWorkerInfo",
@@ -110,12 +114,92 @@ class Profile:
     tags: list[Tag] | None = None
 
 
-class ProfilesAPI(NotesMethods, SettingsMethods):
+class ProfilesAPI(Namespace):
     """
-    ``client.profiles``: profiles, access, bookmarks, tags, notes and settings.
+    ``client.profiles``: profiles, access, bookmarks and tags, with the sub-namespaces
+    ``notes`` (`NotesAPI`) and ``settings`` (`SettingsAPI`).
+
+    ``add_note``, ``list_notes``, ``update_note``, ``delete_note``, ``get_settings`` and
+    ``update_settings`` are the design's flat names for the sub-namespaces' methods.
     """
 
-    __slots__ = ()
+    __slots__ = ("notes", "settings")
+
+    def __init__(self, client: Client) -> None:
+        """
+        Bind the namespace and its sub-namespaces to a client.
+
+        Args:
+            client: The `Client` whose requests this namespace sends.
+        """
+        super().__init__(client)
+        self.notes = NotesAPI(client)
+        self.settings = SettingsAPI(client)
+
+    async def add_note(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str, type: str, text: str
+    ) -> uuid.UUID:
+        """
+        `NotesAPI.add`: write a note about ``profile_id``.
+
+        Args:
+            profile_id: The profile the note is about.
+            owner_id: The caller's profile writing it.
+            type: The note's kind.
+            text: The note.
+        """
+        return await self.notes.add(profile_id, owner_id=owner_id, type=type, text=text)
+
+    async def list_notes(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
+    ) -> builtins.list[Note]:
+        """
+        `NotesAPI.list`: the notes ``owner_id`` wrote about ``profile_id``.
+
+        Args:
+            profile_id: The profile the notes are about.
+            owner_id: The caller's profile that wrote them.
+        """
+        return await self.notes.list(profile_id, owner_id=owner_id)
+
+    async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
+        """
+        `NotesAPI.update`: replace a note's type and text.
+
+        Args:
+            profile_id: The profile the note is about.
+            note: The note, its ``id`` naming the one to replace.
+        """
+        await self.notes.update(profile_id, note)
+
+    async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
+        """
+        `NotesAPI.delete`: delete a note.
+
+        Args:
+            profile_id: The profile the note is about.
+            note_id: The note (`Note.id`).
+        """
+        await self.notes.delete(profile_id, note_id)
+
+    async def get_settings(self, profile_id: uuid.UUID | str) -> ProfileSettings:
+        """
+        `SettingsAPI.get`: a profile's settings.
+
+        Args:
+            profile_id: The caller's profile.
+        """
+        return await self.settings.get(profile_id)
+
+    async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
+        """
+        `SettingsAPI.update`: replace a profile's settings.
+
+        Args:
+            profile_id: The caller's profile.
+            settings: The whole settings object.
+        """
+        await self.settings.update(profile_id, settings)
 
     def list(
         self,

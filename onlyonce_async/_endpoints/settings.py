@@ -20,7 +20,7 @@ __all__ = [
     "CommunicationChannel",
     "EmailNotificationType",
     "ProfileSettings",
-    "SettingsMethods",
+    "SettingsAPI",
 ]
 
 
@@ -49,14 +49,14 @@ class ProfileSettings:
     communication_channels_order: list[CommunicationChannel] | None = None
 
 
-class SettingsMethods(Namespace):
+class SettingsAPI(Namespace):
     """
-    The ``/profiles/{id}/settings`` operations of `ProfilesAPI`.
+    ``client.profiles.settings``: the ``/profiles/{id}/settings`` operations.
     """
 
     __slots__ = ()
 
-    async def get_settings(self, profile_id: uuid.UUID | str) -> ProfileSettings:
+    async def get(self, profile_id: uuid.UUID | str) -> ProfileSettings:
         """
         Get a profile's settings (``GET /profiles/{id}/settings``).
 
@@ -72,14 +72,14 @@ class SettingsMethods(Namespace):
         url = path("/profiles/{id}/settings", id=uuid_arg(profile_id, "profile_id"))
         return await self._client.get(url, cast_to=ProfileSettings)
 
-    async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
+    async def update(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
         """
         Replace a profile's settings (``PUT /profiles/{id}/settings``).
 
         Args:
             profile_id: The caller's profile.
             settings: The whole settings object (the API replaces every setting): read it with
-                `get_settings`, change it with ``attrs.evolve``, write it back.
+                `get`, change it with ``attrs.evolve``, write it back.
 
         Raises:
             ValueError, TypeError: A bad id, ``settings`` is not a `ProfileSettings`, or it

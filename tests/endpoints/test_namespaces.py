@@ -149,3 +149,22 @@ def test_each_namespace_is_made_once_per_client() -> None:
     """A namespace is made on first use and the same object afterwards."""
     client = Client()
     assert client.profiles is client.profiles
+
+
+@pytest.mark.parametrize(
+    ("flat", "sub", "method"),
+    [
+        pytest.param("add_note", "notes", "add", id="add_note"),
+        pytest.param("list_notes", "notes", "list", id="list_notes"),
+        pytest.param("update_note", "notes", "update", id="update_note"),
+        pytest.param("delete_note", "notes", "delete", id="delete_note"),
+        pytest.param("get_settings", "settings", "get", id="get_settings"),
+        pytest.param("update_settings", "settings", "update", id="update_settings"),
+    ],
+)
+def test_profiles_sub_namespaces_back_the_flat_names(flat: str, sub: str, method: str) -> None:
+    """profiles.notes and profiles.settings take what the designed flat names take."""
+    profiles = Client().profiles
+    assert _signature(getattr(getattr(profiles, sub), method)) == _signature(
+        getattr(profiles, flat)
+    )
