@@ -12,11 +12,12 @@ import contextlib
 import datetime as dt
 import enum
 import re
+import sys
 import types
 import typing
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -47,6 +48,10 @@ WIRE = "wire"
 _FRACTION = re.compile(r"^(?P<head>[^.]*T\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<frac>\d+))?(?P<tz>.*)$")
 
 
+#: Whether datetime.fromisoformat takes any ISO 8601 timestamp (1 to 9 fraction digits, Z).
+_FROMISOFORMAT_TAKES_ALL: Final = sys.version_info >= (3, 11)
+
+
 def to_camel(name: str) -> str:
     """``onlyonce_id`` -> ``onlyonceId``."""
     head, *rest = name.split("_")
@@ -75,6 +80,13 @@ def parse_datetime(value: Any) -> dt.datetime:
             raise ValueError(f"timestamp out of range: {value!r}") from exc
     if not isinstance(value, str):
         raise TypeError(f"not a timestamp: {type(value).__name__}")
+    if _FROMISOFORMAT_TAKES_ALL:
+        # Python 3.11+ reads every form the reference uses as it is, ten times faster than
+        # the normalising below (which stays for what it refuses, and for Python 3.10).
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
     text = value.strip()
     match = _FRACTION.match(text)
     if match:
@@ -118,6 +130,10 @@ def _structure_uuid(value: Any, _: type) -> uuid.UUID:
 def _structure_enum(value: Any, cls: type[ApiEnum]) -> ApiEnum:
     if not isinstance(value, str):
         raise TypeError(f"not a {cls.__name__} string: {type(value).__name__}")
+    # A documented value by a dictionary lookup; cls(value) only for aliases and the rest.
+    member = cls._value2member_map_.get(value)
+    if member is not None:
+        return member  # type: ignore[return-value]
     try:
         return cls(value)
     except ValueError:
