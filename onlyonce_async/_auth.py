@@ -10,8 +10,9 @@ rate limiter sees it like any other request.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Final
 
 import anyio
@@ -236,57 +237,51 @@ class BearerAuth(httpx.Auth):
         """
         origin = _origin_of(request.url)
         sign_in_url = self._sign_in_url(request)
-        if sign_in_url is not None and _same_target(request, sign_in_url):
-            # A sign-in is sent as is: never with a token, never re-authenticated.
+        if sign_in_url is None or _same_target(request, sign_in_url):
+            # A fixed token; or a sign-in, sent as is (never with a token, never re-signed).
+            if sign_in_url is None:
+                self._authorize(request, self._token_for(origin))
             yield request
             return
-        if sign_in_url is None:
-            self._authorize(request, self._token_for(origin))
-            yield request
-            return
-        # The body may be sent twice (the replay): read it once now.
-        await request.aread()
-        seen, token = self._seq, self._token_for(origin)
-        if token is None:
+        await request.aread()  # the body may be sent twice (the replay): read it once now
+        seen = self._seq
+        if self._token_for(origin) is None:
             async with self._sign_in_lock:
                 if self._token_for(origin) is None:
-                    self._raise_failure_since(seen)
-                    attempt = self._begin_attempt()
-                    answered = False
-                    try:
+                    with self._sign_in_attempt(seen) as attempt:
                         response = yield self._sign_in_request(request, sign_in_url)
-                        answered = True
-                    finally:
-                        if not answered:
-                            self._failure = (attempt, _sign_in_incomplete)
                     if not await self._accept_sign_in(response, origin, attempt):
                         return  # The failed sign-in response becomes the final response.
-                seen, token = self._seq, self._token_for(origin)
-        self._authorize(request, token)
+                seen = self._seq
+        self._authorize(request, self._token_for(origin))
         response = yield request
         if not await _token_rejected(response):
             return
         async with self._sign_in_lock:
-            token = self._token_for(origin)
-            if token is None or self._token_seq <= seen:
-                self._raise_failure_since(seen)
-                attempt = self._begin_attempt()
-                answered = False
-                try:
+            if self._token_for(origin) is None or self._token_seq <= seen:
+                with self._sign_in_attempt(seen) as attempt:
                     response = yield self._sign_in_request(request, sign_in_url)
-                    answered = True
-                finally:
-                    if not answered:
-                        self._failure = (attempt, _sign_in_incomplete)
                 if not await self._accept_sign_in(response, origin, attempt):
                     return
-                token = self._token
-        self._authorize(request, token)
+        self._authorize(request, self._token_for(origin))
         yield request
 
-    def _begin_attempt(self) -> int:
+    @contextlib.contextmanager
+    def _sign_in_attempt(self, seen: int) -> Iterator[int]:
+        """
+        Number a sign-in attempt (under the lock); one that gets no response is recorded.
+
+        Raises:
+            OnlyOnceError: A concurrent call's sign-in, made after ``seen``, failed.
+        """
+        self._raise_failure_since(seen)
         self._seq += 1
-        return self._seq
+        attempt = self._seq
+        try:
+            yield attempt
+        except BaseException:  # GeneratorExit included: the flow was closed at the yield
+            self._failure = (attempt, _sign_in_incomplete)
+            raise
 
     def _raise_failure_since(self, seen: int) -> None:
         """Fail like the sign-in a concurrent call attempted after ``seen``, if it failed."""

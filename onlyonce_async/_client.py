@@ -2,8 +2,21 @@
 `Client`: the core request layer every endpoint module stands on.
 
 `Client.request` does everything once — URL joining and origin checks, default headers,
-JSON encoding, auth, the rate limiter, sending, retries, error mapping and decoding — and
-``get``/``post``/``put``/``patch``/``delete`` are one-line shortcuts over it.
+JSON encoding, auth, the rate limiter, sending, retries, error mapping and decoding (into
+``cast_to``) — and ``get``/``post``/``put``/``patch``/``delete`` are one-line shortcuts
+over it.
+
+The send stack, one concern a layer (as httpx layers send → auth → redirects → single
+request):
+
+1. `Client._send_within_deadline` — closing and the call's ``deadline``.
+2. `Client._send_with_retries` — the retry loop: one `retry_context` attempt per
+   `_send_once`; `Client._retry_wait` is the wait of each retry decision.
+3. `Client._auth_stack` — limiter and auth: `LimitedAuth` (quota, per request an auth
+   flow sends) over `AccessRenewal` (expired profile access) over the client's auth
+   (`BearerAuth` sign-in, `SignedJWTAuth`).
+4. `Client._send_once` — one attempt through httpx's transport, its timer and body read.
+5. `Client._raise_for_status` — error mapping (and the shared pause after a 429).
 """
 
 from __future__ import annotations
@@ -145,22 +158,17 @@ class Client:
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
         self._auth = auth
-        self._rate_limiter: RateLimiter | None = (
-            SlidingWindowRateLimiter(60, 60.0)
-            if rate_limiter is _DefaultLimiter.DEFAULT
-            else rate_limiter
-        )
+        self._rate_limiter = _limiter_or_default(rate_limiter)
         self._max_retries = _check_max_retries(max_retries)
         self._timeout = _check_timeout(timeout)
         self._deadline = _check_deadline(deadline)
         self._max_response_size = _check_max_response_size(max_response_size)
-        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
-            raise TypeError(
-                f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
-            )
-        self._retry_policy = retry_policy or RetryPolicy()
+        self._retry_policy = _check_retry_policy(retry_policy)
+        checked = _check_headers(headers)
+        # Kept for with_options, which passes them to the constructor again.
+        self._extra_headers = {name.decode("ascii"): value for name, value in checked}
         self._headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self._headers.update(_check_headers(headers))
+        self._headers.update(checked)
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
@@ -251,30 +259,29 @@ class Client:
         Raises:
             ValueError: A setting the constructor would refuse (the same checks).
         """
-        # The constructor's checks, for exactly the settings given (one validation for both).
-        if not isinstance(max_retries, UseClientDefault):
-            max_retries = _check_max_retries(max_retries)
-        if not isinstance(timeout, UseClientDefault):
-            timeout = _check_timeout(timeout)
-        if not isinstance(deadline, UseClientDefault):
-            deadline = _check_deadline(deadline)
-        other = Client.__new__(Client)
-        other.__dict__.update(self.__dict__)
-        other._owns_http_client = False
-        other._closed = False
-        if not isinstance(auth, UseClientDefault):
-            other._auth = auth
-            # Another identity: pass phrases remembered for this one's profiles do not apply.
-            other._profile_access = ProfileAccess()
-        if not isinstance(rate_limiter, UseClientDefault):
-            other._rate_limiter = rate_limiter
-        if not isinstance(timeout, UseClientDefault):
-            other._timeout = timeout
-        if not isinstance(deadline, UseClientDefault):
-            other._deadline = deadline
-        if not isinstance(max_retries, UseClientDefault):
-            other._max_retries = max_retries
-        other._init_namespaces()
+
+        def given(value: Any, current: Any) -> Any:
+            return current if isinstance(value, UseClientDefault) else value
+
+        # Through the constructor (openai's copy()): one validation for both.
+        other = type(self)(
+            base_url=self._base_url,
+            auth=given(auth, self._auth),
+            rate_limiter=given(rate_limiter, self._rate_limiter),
+            max_retries=given(max_retries, self._max_retries),
+            timeout=given(timeout, self._timeout),
+            headers=self._extra_headers,
+            http_client=self._http,
+            allow_insecure_http=True,  # base_url was checked when this client was built
+            retry_policy=self._retry_policy,
+            deadline=given(deadline, self._deadline),
+            max_response_size=self._max_response_size,
+        )
+        other._calls = self._calls  # one pool: closing its owner ends every call on it
+        if isinstance(auth, UseClientDefault):
+            # The same identity: the pass phrases remembered for it apply (another
+            # identity's would not).
+            other._profile_access = self._profile_access
         return other
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -628,6 +635,13 @@ class Client:
     async def _send_within_deadline(
         self, method: str, path: str, options: RequestOptions, *, stream: bool = False
     ) -> httpx.Response:
+        """
+        The outer layer: the call's ``deadline`` over every attempt and wait, and closing.
+
+        Raises:
+            RequestTimeout: The deadline passed.
+            ClientClosedError: The client is closed, or was closed during the call.
+        """
         if self.is_closed:
             raise ClientClosedError("this client is closed: nothing was sent")
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
@@ -1006,6 +1020,20 @@ def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[byte
             )
         checked.append((name.encode("ascii"), raw))
     return checked
+
+
+def _limiter_or_default(limiter: RateLimiter | _DefaultLimiter | None) -> RateLimiter | None:
+    if limiter is _DefaultLimiter.DEFAULT:
+        return SlidingWindowRateLimiter(60, 60.0)
+    return limiter
+
+
+def _check_retry_policy(policy: object) -> RetryPolicy:
+    if policy is None:
+        return RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
+        raise TypeError(f"retry_policy must be a RetryPolicy, not {type(policy).__name__}")
+    return policy
 
 
 def _check_max_response_size(size: object) -> int | None:

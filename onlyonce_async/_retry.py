@@ -197,14 +197,21 @@ class RetryPolicy:
         *,
         retries: int,
         wait: Callable[[int, OnlyOnceError], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> Retrying:
         """
         The retry loop for a ``method`` request under this policy.
+
+        ``async for attempt in policy.retry_context("GET", retries=2): with attempt: ...``
+        runs the block until it succeeds, raises an error `should_retry` refuses, or has
+        run ``retries + 1`` times; between attempts it waits `delay` (``Retry-After``
+        first, else backoff).
 
         Args:
             method: The request's HTTP method (see `should_retry`).
             retries: Attempts after the first.
             wait: Seconds before retry number ``n`` after an error; `delay` when ``None``.
+            sleep: How to wait (``anyio.sleep``).
 
         Returns:
             A `Retrying` to ``async for`` over.
@@ -213,6 +220,7 @@ class RetryPolicy:
             attempts=retries + 1,
             retry_on=lambda error: self.should_retry(method, error),
             wait=wait or self._delay_for,
+            sleep=sleep,
         )
 
     def _delay_for(self, retries: int, error: OnlyOnceError) -> float:
