@@ -179,13 +179,6 @@ class Client:
         # closing the pool's owner can end them all; each maps to the client making it.
         self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
-        self._init_namespaces()
-
-    def _init_namespaces(self) -> None:
-        # Namespaces are made on first use; a copy of another client must not keep that
-        # client's (they would send through it).
-        for name in NAMESPACES:
-            self.__dict__.pop(name, None)
 
     # -- configuration -------------------------------------------------------------------
 
