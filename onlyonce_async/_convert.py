@@ -38,6 +38,7 @@ __all__ = [
     "parse_datetime",
     "structure",
     "to_camel",
+    "wire_names",
 ]
 
 T = TypeVar("T")
@@ -192,6 +193,19 @@ def _strict_list_factory(
 
 def _wire_name(field: attrs.Attribute[Any]) -> str:
     return str(field.metadata.get(WIRE, to_camel(field.name)))
+
+
+def wire_names(model: type[Any]) -> frozenset[str]:
+    """
+    The wire names of a model's fields (what the converter reads and writes).
+
+    Args:
+        model: An attrs model of the SDK.
+
+    Returns:
+        Each field's camelCase (or ``metadata["wire"]``) name.
+    """
+    return frozenset(_wire_name(field) for field in attrs.fields(model))
 
 
 def _optional_inner(t: Any) -> Any:
