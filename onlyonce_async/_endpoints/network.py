@@ -64,7 +64,8 @@ def _answer(name: str) -> _Answer:
     async def answer(self: NetworkAPI, ids: Iterable[uuid.UUID | str]) -> None:
         await self._act(name, ids)
 
-    answer.__name__ = answer.__qualname__ = name
+    answer.__name__ = name
+    answer.__qualname__ = f"NetworkAPI.{name}"
     answer.__doc__ = f"""
         {action.summary} {action.side} (``POST /requests/{name}``; all or nothing).
 
