@@ -565,7 +565,7 @@ class Client:
         Raises:
             RateLimitError: The server asked for a wait longer than ``MAX_RETRY_AFTER``.
         """
-        delay = self._retry_policy._delay_for(retries, error)
+        delay = self._retry_policy.delay(retries, error)
         if isinstance(error, RateLimitError) and self._rate_limiter is not None:
             return 0.0
         return delay

@@ -129,11 +129,7 @@ class Sharer:
 
     async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # The lookup decides whether a resend is safe, so it gets more chances than a call.
-        retrying = retry_context(
-            attempts=LOOKUP_TRIES,
-            retry_on=lambda error: self._policy.should_retry("GET", error),
-            wait=self._backoff,
-        )
+        retrying = self._policy.retry_context("GET", retries=LOOKUP_TRIES - 1, wait=self._backoff)
         async for attempt in retrying:
             with attempt:
                 return await self._lookup(recipient_id)
