@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from . import (
+    decode,
     import_time,
     journal,
     limiter_efficiency,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "import": import_time.main,
     "response-cap": response_cap.main,
     "journal": journal.main,
+    "decode": decode.main,
 }
 
 

@@ -29,7 +29,7 @@ if typing.TYPE_CHECKING:
     from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
     from ._endpoints.files import FileInfo, FilesAPI, UploadSource
     from ._endpoints.network import NetworkAPI, RequestStatus, RequestType, ShareRequest
-    from ._endpoints.notes import Note
+    from ._endpoints.notes import Note, NotesAPI
     from ._endpoints.profiles import (
         FlexWorkerInfo,
         Profile,
@@ -44,6 +44,7 @@ if typing.TYPE_CHECKING:
         CommunicationChannel,
         EmailNotificationType,
         ProfileSettings,
+        SettingsAPI,
     )
     from ._endpoints.support import ConsolidatedEntry, DictionariesAPI, DictionaryEntry, Heartbeat
     from ._enums import ApiEnum
@@ -119,7 +120,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "._endpoints.datastore": ("DatastoreAPI", "FieldData", "FieldValue"),
     "._endpoints.files": ("FileInfo", "FilesAPI", "UploadSource"),
     "._endpoints.network": ("NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"),
-    "._endpoints.notes": ("Note",),
+    "._endpoints.notes": ("Note", "NotesAPI"),
     "._endpoints.profiles": (
         "FlexWorkerInfo",
         "Profile",
@@ -134,6 +135,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "CommunicationChannel",
         "EmailNotificationType",
         "ProfileSettings",
+        "SettingsAPI",
     ),
     "._endpoints.support": ("ConsolidatedEntry", "DictionariesAPI", "DictionaryEntry", "Heartbeat"),
     "._enums": ("ApiEnum",),
@@ -243,6 +245,7 @@ __all__ = [
     "NetworkAPI",
     "NotFoundError",
     "Note",
+    "NotesAPI",
     "OnlyOnceError",
     "Page",
     "PayloadTooLargeError",
@@ -264,6 +267,7 @@ __all__ = [
     "RetryPolicy",
     "SQLiteJournal",
     "ServerError",
+    "SettingsAPI",
     "ShareJournal",
     "ShareOutcome",
     "ShareOutcomeUnknownError",
