@@ -84,7 +84,12 @@ if count >= limit then
   end
 end
 redis.call('ZADD', starts, start, ticket)
-redis.call('PEXPIRE', starts, math.ceil((start - now + window) / 1000))
+-- Only ever lengthen the key's life: a slot freed by a cancelled caller lets this start come
+-- before a later one already handed out, which must stay in the window until it passes.
+local ttl = math.ceil((start - now + window) / 1000)
+if redis.call('PTTL', starts) < ttl then
+  redis.call('PEXPIRE', starts, ttl)
+end
 return {0, start, now}
 """
 

@@ -578,3 +578,42 @@ async def test_a_waiter_holding_a_slot_waits_out_its_limiters_pause(redis: Redis
     assert raw is not None
     assert len(granted) == 1
     assert granted[0] >= int(raw) / 1_000_000
+
+
+@pytest.mark.anyio
+async def test_window_key_outlives_every_slot_handed_out(redis: Redis) -> None:
+    """When cancelled callers free slots, a later caller may get a slot before one already
+    handed out; the window's key must still live until the latest slot leaves the window."""
+    limiter = RedisRateLimiter(redis, "outlive", 2, 10.0)
+    key = "onlyonce:ratelimit:{outlive}:starts"
+    await limiter.acquire()
+    await limiter.acquire()
+    base = await reservations(redis)
+    scopes = [anyio.CancelScope() for _ in range(4)]
+
+    async def waiter(scope: anyio.CancelScope) -> None:
+        with scope:
+            await limiter.acquire()
+
+    with anyio.fail_after(15):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiter, scopes[0])
+            tg.start_soon(waiter, scopes[1])
+            await wait_for_reservations(redis, base + 2)  # both one window ahead
+            tg.start_soon(waiter, scopes[2])
+            await wait_for_reservations(redis, base + 3)  # two windows ahead
+            scopes[0].cancel()
+            scopes[1].cancel()
+            while await redis.zcard(key) > 3:  # noqa: ASYNC110 - given back in Redis
+                await anyio.sleep(0.01)
+            tg.start_soon(waiter, scopes[3])
+            await wait_for_reservations(redis, base + 4)  # a freed slot, one window ahead
+            slots: list[Any] = await redis.zrange(key, 0, -1, withscores=True)
+            latest = max(float(slot[1]) for slot in slots) / 1_000_000
+            now = await server_seconds(redis)
+            window = limiter.period + limiter.margin
+            ttl = await redis.pttl(key)
+            scopes[2].cancel()
+            scopes[3].cancel()
+    assert len(slots) == 4
+    assert ttl >= (latest - now + window) * 1000 - 50
