@@ -13,8 +13,7 @@ import pytest
 
 from onlyonce_async import BearerAuth, Client, DecodeError, UnauthorizedError
 from onlyonce_async._auth import sign_in, sign_out
-
-from .helpers import CountingLimiter, Gate
+from tests._support.helpers import CountingLimiter, Gate
 
 BASE = "https://api.example.test/v2/"
 USER = "ada@example.test"

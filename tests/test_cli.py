@@ -23,7 +23,7 @@ import pytest
 from onlyonce_async._cli import main
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
-from tests.redis_server import free_port
+from tests._support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

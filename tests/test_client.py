@@ -14,8 +14,7 @@ import pytest
 import respx
 
 import onlyonce_async as oo
-
-from .helpers import BASE, CountingLimiter, fast_client
+from tests._support.helpers import BASE, CountingLimiter, fast_client
 
 pytestmark = pytest.mark.anyio
 

@@ -17,8 +17,8 @@ import pytest
 import onlyonce_async as oo
 from onlyonce_async._cli import main
 from onlyonce_async.testing import Sandbox
-
-from .helpers import BASE, fast_client
+from tests._support.backends import asyncio_only
+from tests._support.helpers import BASE, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -197,13 +197,9 @@ async def test_a_non_ascii_pass_phrase_works_against_the_sandbox() -> None:
         await client.datastore.get(user.profile_id)
 
 
+@asyncio_only
 class TestOverTCP:
     """The header cases over a real socket (uvicorn's h11 parser; asyncio only)."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn runs on asyncio."""
-        return "asyncio"
 
     async def test_non_ascii_pass_phrase_round_trips(self) -> None:
         """Through httpx/h11 and uvicorn, the UTF-8 pass phrase arrives intact and enables

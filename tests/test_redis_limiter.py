@@ -33,17 +33,11 @@ from onlyonce_async import (
 )
 from onlyonce_async._ratelimit import MAX_PAUSE
 from onlyonce_async.redis import RedisRateLimiter
-
-from .redis_server import RedisServer, running_redis_server
+from tests._support.backends import asyncio_backend  # noqa: F401 (redis-py's asyncio client)
+from tests._support.redis_server import RedisServer, running_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "redis_limiter_worker.py"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """redis-py's asyncio client runs on asyncio only."""
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")

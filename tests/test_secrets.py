@@ -23,8 +23,8 @@ from onlyonce_async import (
 from onlyonce_async._access import enable_access
 from onlyonce_async._auth import sign_in, sign_out
 from onlyonce_async._logging import REDACTED, redact_url
-
-from .jwt_server import API_KEY, pem, rsa_key
+from tests._support.jwt_server import API_KEY
+from tests._support.keys import pem, rsa_key
 
 BASE = "https://api.example.test/v2/"
 USER = "grace@example.test"

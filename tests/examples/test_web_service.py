@@ -24,7 +24,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.redis_server import free_port, running_redis_server
+from tests._support.redis_server import free_port, running_redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 QUOTA = (20, 1.0)

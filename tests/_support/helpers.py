@@ -1,5 +1,5 @@
 """
-Small helpers shared by the tests: fast clients and counting limiters.
+Small helpers shared by the tests: fast clients, counting limiters, a gate for fake servers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import anyio
 import httpx
 
 from onlyonce_async import Client, RetryPolicy, SlidingWindowRateLimiter
+
+from .clocks import SwitchableClock
 
 BASE = "https://api.onlyonce.com/v2/"
 FAST_RETRIES = RetryPolicy(initial=0.001, maximum=0.005, rate_limit_default=0.001)
@@ -52,8 +54,6 @@ class Gate:
     """
 
     def __init__(self, count: int) -> None:
-        import anyio
-
         self._count = count
         self._arrived = 0
         self._all_here = anyio.Event()
@@ -66,38 +66,6 @@ class Gate:
         if self._arrived == self._count:
             self._all_here.set()
         await self._all_here.wait()
-
-
-class Clock:
-    """A settable clock injected into the sandbox or a limiter; counts its reads."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-        self.reads = 0
-
-    def __call__(self) -> float:
-        self.reads += 1
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
-
-
-class SwitchableClock:
-    """
-    A limiter clock that follows real time until frozen.
-
-    Frozen, no window ages out: a slot still held by a cancelled call makes an acquisition
-    wait for ever (caught by a hang guard) instead of the check depending on speed.
-    """
-
-    def __init__(self) -> None:
-        self._now = anyio.current_time
-        self.frozen: float | None = None
-
-    def __call__(self) -> float:
-        return self._now() if self.frozen is None else self.frozen
 
 
 async def assert_whole_quota_free(
