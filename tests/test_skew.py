@@ -92,4 +92,6 @@ def test_correct_makes_progress_and_adds_margin() -> None:
     for _ in range(10):
         server.correct(dated(None))  # no Date to restart from: one second lower each time
     assert server.offset == pytest.approx(-41.0)
-    assert server._margin == MAX_MARGIN
+    # The margin stopped growing at MAX_MARGIN: a later Date is trusted less by exactly that.
+    server.observe(dated(clock.now + 100))
+    assert server.offset == pytest.approx(100.0 - MAX_MARGIN)
