@@ -154,7 +154,6 @@ async def test_no_secret_in_logs_or_reprs(caplog: pytest.LogCaptureFixture) -> N
             bearer,
             jwt_auth,
             client.profile_access,
-            jwt_auth._server_clock,
             *errors,
         ]
         texts = texts_of(objects)
