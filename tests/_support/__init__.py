@@ -8,5 +8,6 @@ Shared test support, one copy of each (STYLE.md item 20): import from here, neve
 - `helpers`: fast clients, a counting limiter, JSON responses, a gate for fake servers.
 - `jwt_server`: an independent JWT API verifier.
 - `keys`: RSA/EC keys generated at test time, as PEM.
+- `processes`: subprocesses (a served sandbox, an example service) stopped with their group.
 - `redis_server`: a throw-away ``redis-server``.
 """
