@@ -18,7 +18,7 @@ import onlyonce_async as oo
 from onlyonce_async._cli import main
 from onlyonce_async.testing import Sandbox
 from tests._support.backends import asyncio_only
-from tests._support.helpers import BASE, fast_client
+from tests._support.helpers import BASE, Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -48,22 +48,6 @@ PHRASE_VALUES = [
     pytest.param(" " + MARK, id="leading-space"),
     pytest.param(MARK + " ", id="trailing-space"),
 ]
-
-
-class Recorder:
-    """A transport that records requests and answers 200 ``{}``."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def transport(self) -> httpx.MockTransport:
-        """The mock transport."""
-
-        def handle(request: httpx.Request) -> httpx.Response:
-            self.requests.append(request)
-            return httpx.Response(200, json={})
-
-        return httpx.MockTransport(handle)
 
 
 Entry = Callable[[oo.Client, str], Awaitable[Any]]

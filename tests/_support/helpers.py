@@ -1,5 +1,6 @@
 """
-Small helpers shared by the tests: fast clients, counting limiters, a gate for fake servers.
+Small helpers shared by the tests: fast clients, a recording transport, counting limiters,
+JSON responses, a gate for fake servers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,27 @@ def fast_client(**kwargs: Any) -> Client:
     kwargs.setdefault("rate_limiter", None)
     kwargs.setdefault("retry_policy", FAST_RETRIES)
     return Client(**kwargs)
+
+
+class Recorder:
+    """
+    A fake server for transport-level tests: records requests, answers from a script.
+
+    Args:
+        *responses: The answers, in order; the last one repeats. None given: 200 ``{}``.
+    """
+
+    def __init__(self, *responses: httpx.Response) -> None:
+        self.requests: list[httpx.Request] = []
+        self._responses = list(responses) or [httpx.Response(200, json={})]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._responses[min(len(self.requests), len(self._responses)) - 1]
+
+    def transport(self) -> httpx.MockTransport:
+        """A mock transport answering through this recorder."""
+        return httpx.MockTransport(self)
 
 
 class CountingLimiter:
