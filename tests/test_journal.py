@@ -26,7 +26,7 @@ from tests._support.clocks import Clock
 from tests._support.helpers import fast_client
 from tests._support.redis_server import RedisServer, running_redis_server
 
-from .test_bulk import CARD, SENDER, NetworkServer, ids
+from .endpoints.test_bulk import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio
 

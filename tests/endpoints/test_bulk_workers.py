@@ -28,12 +28,12 @@ from redis import Redis as SyncRedis
 
 from onlyonce_async.testing import Sandbox
 from tests._support.backends import asyncio_backend  # noqa: F401 (uvicorn, redis-py's asyncio client)
+from tests._support.processes import ROOT
 from tests._support.redis_server import RedisServer, running_redis_server
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKER = Path(__file__).resolve().parent / "bulk_journal_worker.py"
+WORKER = ROOT / "tests" / "bulk_journal_worker.py"
 PASSWORD, PASS_PHRASE = "owner-pw-1", "owner-phrase"
 
 
