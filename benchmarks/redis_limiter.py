@@ -138,7 +138,7 @@ async def run(url: str, setting: dict[str, float]) -> list[object]:
 
 
 async def main() -> str:
-    from tests.redis_server import running_redis_server
+    from tests._support.redis_server import running_redis_server
 
     with running_redis_server() as server:
         rows = [await run(server.url, setting) for setting in (UNCONTENDED, CONTENDED, QUEUED)]

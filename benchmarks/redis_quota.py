@@ -147,7 +147,7 @@ def run_workers(base_url: str, token: str, mode: str, redis_url: str) -> tuple[i
 
 
 async def main() -> str:
-    from tests.redis_server import free_port, running_redis_server
+    from tests._support.redis_server import free_port, running_redis_server
 
     rows = []
     with running_redis_server() as redis:

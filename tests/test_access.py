@@ -13,8 +13,7 @@ import pytest
 
 from onlyonce_async import BearerAuth, Client, WrongSecretKeyError
 from onlyonce_async._access import ProfileAccess, enable_access, expired_profile
-
-from .helpers import FAST_RETRIES, CountingLimiter, Gate
+from tests._support.helpers import FAST_RETRIES, CountingLimiter, Gate
 
 BASE = "https://api.example.test/v2/"
 PID = uuid.UUID("6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f")

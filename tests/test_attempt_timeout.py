@@ -16,8 +16,8 @@ from starlette.types import Receive, Scope, Send
 
 import onlyonce_async as oo
 from onlyonce_async.testing._server import serve_tcp
-
-from .helpers import fast_client
+from tests._support.backends import asyncio_only
+from tests._support.helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -73,13 +73,9 @@ async def test_waiting_in_the_rate_limiter_is_not_part_of_the_timeout() -> None:
             assert await client.get("b") == {"ok": True}  # waited ~0.6 s for quota
 
 
+@asyncio_only
 class TestOverTCP:
     """The dripping server on a real socket (uvicorn; asyncio only)."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn runs on asyncio."""
-        return "asyncio"
 
     async def test_a_dripping_server_times_out_per_attempt(self) -> None:
         """Over TCP, httpx's read timeout never fires on a dripping body; the per-attempt

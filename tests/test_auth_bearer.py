@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from onlyonce_async import BearerAuth, Client, DecodeError, UnauthorizedError
-
-from .helpers import CountingLimiter, Gate
+from tests._support.helpers import CountingLimiter, Gate
 
 BASE = "https://api.example.test/v2/"
 USER = "ada@example.test"

@@ -13,8 +13,8 @@ import pytest
 
 import onlyonce_async as oo
 from onlyonce_async.testing import BASE_URL, Sandbox
-
-from .helpers import Clock, Gate, fast_client
+from tests._support.clocks import Clock
+from tests._support.helpers import Gate, fast_client
 
 pytestmark = pytest.mark.anyio
 

@@ -22,9 +22,9 @@ from onlyonce_async import (
     __version__,
 )
 from onlyonce_async._jwt import canonical_target
-
-from .helpers import FAST_RETRIES, CountingLimiter
-from .jwt_server import API_KEY, JWTServer, decode_and_verify, ec_key, pem, rsa_key
+from tests._support.helpers import FAST_RETRIES, CountingLimiter
+from tests._support.jwt_server import API_KEY, JWTServer, decode_and_verify
+from tests._support.keys import ec_key, pem, rsa_key
 
 BASE = "https://api.example.test/v2/"
 

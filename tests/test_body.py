@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
+from tests._support.helpers import fast_client
 
 from .endpoints._data import FILE, P1
-from .helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
-
-from .helpers import fast_client
+from tests._support.helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 

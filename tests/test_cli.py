@@ -23,7 +23,8 @@ import pytest
 from onlyonce_async._cli import main
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
-from tests.redis_server import free_port
+from tests._support.processes import running, sandbox_serve
+from tests._support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -345,34 +346,12 @@ def test_sandbox_serve_without_testing_extra(
 def served_sandbox() -> Iterator[str]:
     """``python -m onlyonce_async sandbox serve --port 0`` running; yields its base URL."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        "-m",
-        "onlyonce_async",
-        "sandbox",
-        "serve",
-        "--port",
-        "0",
-        "--rate-limit",
-        "off",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
+    command = sandbox_serve("--rate-limit", "off")
+    with running(command, env, stderr=subprocess.DEVNULL) as process:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), url
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_subprocess_api_against_served_sandbox(served_sandbox: str) -> None:

@@ -22,7 +22,7 @@ from onlyonce_async._cli._recipients import RESULT_COLUMNS, ResultWriter
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async._cli._text import printable
 from onlyonce_async.testing import BASE_URL, Sandbox
-from tests.redis_server import free_port
+from tests._support.redis_server import free_port
 
 from .test_cli import World, _set_up
 

@@ -23,8 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import running_redis_server
-from tests.served_sandbox import Job, ServedSandbox, finish, served_sandbox, start, wait_for
+from tests._support.redis_server import running_redis_server
+from tests._support.served_sandbox import (
+    Job,
+    ServedSandbox,
+    finish,
+    served_sandbox,
+    start,
+    wait_for,
+)
 
 RECIPIENTS = 80
 #: Shares that exist when the test signals the first run (of at most 57 in its first minute).

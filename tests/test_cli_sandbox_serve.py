@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from onlyonce_async._cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests._support.processes import ROOT, running, sandbox_serve
 
 
 def test_help_describes_every_option_with_default_and_format(
@@ -38,23 +36,14 @@ def test_help_describes_every_option_with_default_and_format(
 
 def _serve(args: list[str], env: dict[str, str]) -> tuple[list[str], str]:
     """Start the sandbox server; its start-up lines up to the URL, and its stderr."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onlyonce_async", "sandbox", "serve", "--port", "0", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     lines: list[str] = []
-    try:
+    with running(sandbox_serve(*args), environment, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line.strip())
             if line.startswith("http://"):
                 break
-    finally:
         process.terminate()
         _, err = process.communicate(timeout=30)
     return lines, err

@@ -20,7 +20,7 @@ from onlyonce_async._cli import main
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async._cli._share import default_journal, resume_command
 from onlyonce_async.testing import BASE_URL, Sandbox
-from tests.served_sandbox import Job, create_job
+from tests._support.served_sandbox import Job, create_job
 
 
 class World:
@@ -244,7 +244,7 @@ def test_unreachable_redis_is_an_error_before_any_share(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A Redis that does not answer exits with a clear error, and nothing is sent."""
-    from tests.redis_server import free_port
+    from tests._support.redis_server import free_port
 
     status, _ = world.share("--redis-url", f"redis://127.0.0.1:{free_port()}/0")
     assert status in (2, 3)

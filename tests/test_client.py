@@ -14,25 +14,9 @@ import pytest
 import respx
 
 import onlyonce_async as oo
-
-from .helpers import BASE, CountingLimiter, fast_client
+from tests._support.helpers import BASE, CountingLimiter, Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
-
-
-class Recorder:
-    """An httpx transport handler that records requests and answers from a script."""
-
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.requests: list[httpx.Request] = []
-        self._responses = list(responses) or [httpx.Response(200, json={"ok": True})]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self._responses[min(len(self.requests), len(self._responses)) - 1]
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self)
 
 
 @pytest.mark.parametrize("path", ["/heartbeat", "heartbeat", "//heartbeat"])

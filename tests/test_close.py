@@ -13,8 +13,8 @@ from starlette.types import Receive, Scope, Send
 
 import onlyonce_async as oo
 from onlyonce_async.testing._server import serve_tcp
-
-from .helpers import fast_client
+from tests._support.backends import asyncio_only
+from tests._support.helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -117,13 +117,9 @@ async def test_closing_a_with_options_client_spares_its_parent() -> None:
     assert child.is_closed  # its pool is closed too
 
 
+@asyncio_only
 class TestOverTCP:
     """Real sockets: nothing leaks (a ResourceWarning fails the suite); asyncio only."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn runs on asyncio."""
-        return "asyncio"
 
     async def test_close_with_calls_in_flight_and_queued_leaks_nothing(self) -> None:
         """With one call held at the server and others queued in the limiter, aclose()

@@ -17,8 +17,8 @@ import pytest
 import onlyonce_async as oo
 from onlyonce_async._cli import main
 from onlyonce_async.testing import Sandbox
-
-from .helpers import BASE, fast_client
+from tests._support.backends import asyncio_only
+from tests._support.helpers import BASE, Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -48,22 +48,6 @@ PHRASE_VALUES = [
     pytest.param(" " + MARK, id="leading-space"),
     pytest.param(MARK + " ", id="trailing-space"),
 ]
-
-
-class Recorder:
-    """A transport that records requests and answers 200 ``{}``."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def transport(self) -> httpx.MockTransport:
-        """The mock transport."""
-
-        def handle(request: httpx.Request) -> httpx.Response:
-            self.requests.append(request)
-            return httpx.Response(200, json={})
-
-        return httpx.MockTransport(handle)
 
 
 Entry = Callable[[oo.Client, str], Awaitable[Any]]
@@ -197,13 +181,9 @@ async def test_a_non_ascii_pass_phrase_works_against_the_sandbox() -> None:
         await client.datastore.get(user.profile_id)
 
 
+@asyncio_only
 class TestOverTCP:
     """The header cases over a real socket (uvicorn's h11 parser; asyncio only)."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn runs on asyncio."""
-        return "asyncio"
 
     async def test_non_ascii_pass_phrase_round_trips(self) -> None:
         """Through httpx/h11 and uvicorn, the UTF-8 pass phrase arrives intact and enables

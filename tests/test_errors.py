@@ -12,8 +12,7 @@ import respx
 
 import onlyonce_async as oo
 from onlyonce_async._errors import error_from_response
-
-from .helpers import BASE, fast_client
+from tests._support.helpers import BASE, fast_client
 
 pytestmark = pytest.mark.anyio
 

@@ -22,36 +22,25 @@ from redis.asyncio import Redis
 import onlyonce_async as oo
 from onlyonce_async._journal import Claim, ClaimState, JobKey
 from onlyonce_async.redis import RedisJournal
+from tests._support.clocks import Clock
+from tests._support.helpers import fast_client
+from tests._support.redis_server import RedisServer, running_redis_server
 
-from .helpers import fast_client
-from .redis_server import RedisServer, running_redis_server
-from .test_bulk import CARD, SENDER, NetworkServer, ids
+from .endpoints.test_bulk import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio
 
 JOB = JobKey(SENDER, CARD)
 
 
-class ManualClock:
-    """Wall-clock seconds that move only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def manual_clock() -> ManualClock:
+def manual_clock() -> Clock:
     """A clock for SQLite leases."""
-    return ManualClock()
+    return Clock(1_000_000.0)
 
 
 @pytest.fixture
-async def sqlite_journal(
-    tmp_path: Path, manual_clock: ManualClock
-) -> AsyncIterator[oo.SQLiteJournal]:
+async def sqlite_journal(tmp_path: Path, manual_clock: Clock) -> AsyncIterator[oo.SQLiteJournal]:
     """An open SQLite journal on the manual clock, lease 60 s."""
     async with oo.SQLiteJournal(tmp_path / "j.sqlite", clock=manual_clock) as journal:
         yield journal
@@ -85,7 +74,7 @@ async def test_jobs_are_kept_apart(sqlite_journal: oo.SQLiteJournal) -> None:
 
 
 async def test_lapsed_lease_is_taken_over_and_renewal_keeps_it(
-    sqlite_journal: oo.SQLiteJournal, manual_clock: ManualClock
+    sqlite_journal: oo.SQLiteJournal, manual_clock: Clock
 ) -> None:
     """A claim renewed stays held; once its lease runs out another run resumes it."""
     journal = sqlite_journal
@@ -147,7 +136,7 @@ class SignallingJournal(oo.SQLiteJournal):
 
 
 async def test_share_all_waits_for_a_live_claim_then_takes_it_over(
-    tmp_path: Path, manual_clock: ManualClock
+    tmp_path: Path, manual_clock: Clock
 ) -> None:
     """A recipient held by a dead worker is put aside, then taken over and looked up first."""
     server = NetworkServer()
@@ -334,7 +323,7 @@ class RenewSignallingJournal(oo.SQLiteJournal):
 
 
 async def test_a_slow_share_keeps_its_claim_by_renewing_it(
-    tmp_path: Path, manual_clock: ManualClock
+    tmp_path: Path, manual_clock: Clock
 ) -> None:
     """A share in flight longer than the lease is not taken over: its claim is renewed."""
     server = NetworkServer()

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
+from tests._support.helpers import fast_client
 
 from .endpoints._data import P1, SHARE_REQUEST_BODY
-from .helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 

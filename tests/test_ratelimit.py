@@ -9,8 +9,7 @@ import pytest
 
 import onlyonce_async as oo
 from onlyonce_async._ratelimit import MAX_PAUSE
-
-from .helpers import Clock
+from tests._support.clocks import Clock
 
 pytestmark = pytest.mark.anyio
 

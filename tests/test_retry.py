@@ -15,8 +15,8 @@ import respx
 
 import onlyonce_async as oo
 from onlyonce_async._retry import MAX_RETRY_AFTER, RetryPolicy, outcome_unknown
-
-from .helpers import BASE, Clock, CountingLimiter, fast_client
+from tests._support.clocks import Clock
+from tests._support.helpers import BASE, CountingLimiter, fast_client
 
 pytestmark = pytest.mark.anyio
 

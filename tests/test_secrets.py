@@ -22,8 +22,8 @@ from onlyonce_async import (
 )
 from onlyonce_async._access import enable_access
 from onlyonce_async._logging import REDACTED, redact_url
-
-from .jwt_server import API_KEY, pem, rsa_key
+from tests._support.jwt_server import API_KEY
+from tests._support.keys import pem, rsa_key
 
 BASE = "https://api.example.test/v2/"
 USER = "grace@example.test"
@@ -153,7 +153,6 @@ async def test_no_secret_in_logs_or_reprs(caplog: pytest.LogCaptureFixture) -> N
             bearer,
             jwt_auth,
             client.profile_access,
-            jwt_auth._server_clock,
             *errors,
         ]
         texts = texts_of(objects)

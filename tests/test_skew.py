@@ -10,16 +10,7 @@ import httpx
 import pytest
 
 from onlyonce_async._skew import MAX_MARGIN, UNKNOWN_MARGIN, WINDOW, ServerClock
-
-
-class FakeClock:
-    """A settable local wall clock."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests._support.clocks import Clock
 
 
 def dated(server_time: float | None) -> httpx.Response:
@@ -32,7 +23,7 @@ def dated(server_time: float | None) -> httpx.Response:
 
 def test_unknown_server_uses_local_clock_minus_margin() -> None:
     """Before any Date is seen, now() is the local clock less UNKNOWN_MARGIN."""
-    clock = FakeClock(1_000_000.5)
+    clock = Clock(1_000_000.5)
     assert ServerClock(clock).now() == int(1_000_000.5 - UNKNOWN_MARGIN)
 
 
@@ -48,7 +39,7 @@ def test_unknown_server_uses_local_clock_minus_margin() -> None:
 @pytest.mark.parametrize("fraction", [0.0, 0.3, 0.999])
 def test_never_in_the_servers_future(skew: float, fraction: float) -> None:
     """Whatever the skew and sub-second phase, now() <= the server's integer time, within 2 s."""
-    clock = FakeClock(1_700_000_000.0 + fraction)
+    clock = Clock(1_700_000_000.0 + fraction)
     server = ServerClock(clock)
     server.observe(dated(clock.now + skew))  # received with no transit time
     for step in (0.0, 0.4, 0.6, 1.0, 17.3):
@@ -59,7 +50,7 @@ def test_never_in_the_servers_future(skew: float, fraction: float) -> None:
 
 def test_tightest_recent_sample_wins() -> None:
     """A slow response (long transit) does not drag the estimate down."""
-    clock = FakeClock(2_000_000.0)
+    clock = Clock(2_000_000.0)
     server = ServerClock(clock)
     server.observe(dated(clock.now + 10))
     clock.now += 5.0  # this response sat 5 s in transit: its bound is 5 s too low
@@ -69,7 +60,7 @@ def test_tightest_recent_sample_wins() -> None:
 
 def test_only_recent_samples_count() -> None:
     """After WINDOW newer responses an old (server clock stepped back) sample is gone."""
-    clock = FakeClock(3_000_000.0)
+    clock = Clock(3_000_000.0)
     server = ServerClock(clock)
     server.observe(dated(clock.now + 100))
     for _ in range(WINDOW):
@@ -79,7 +70,7 @@ def test_only_recent_samples_count() -> None:
 
 def test_missing_date_is_ignored() -> None:
     """A response without a usable Date changes nothing."""
-    clock = FakeClock(4_000_000.0)
+    clock = Clock(4_000_000.0)
     server = ServerClock(clock)
     server.observe(dated(None))
     server.observe(httpx.Response(200, headers={"Date": "yesterday"}))
@@ -88,7 +79,7 @@ def test_missing_date_is_ignored() -> None:
 
 def test_correct_makes_progress_and_adds_margin() -> None:
     """correct() always lowers the estimate by >= 1 s; margin grows only for Date estimates."""
-    clock = FakeClock(5_000_000.0)
+    clock = Clock(5_000_000.0)
     server = ServerClock(clock)
     server.correct(dated(clock.now - 30))  # the local clock was off: no extra margin
     assert server.offset == pytest.approx(-30.0)
@@ -101,4 +92,6 @@ def test_correct_makes_progress_and_adds_margin() -> None:
     for _ in range(10):
         server.correct(dated(None))  # no Date to restart from: one second lower each time
     assert server.offset == pytest.approx(-41.0)
-    assert server._margin == MAX_MARGIN
+    # The margin stopped growing at MAX_MARGIN: a later Date is trusted less by exactly that.
+    server.observe(dated(clock.now + 100))
+    assert server.offset == pytest.approx(100.0 - MAX_MARGIN)

@@ -9,28 +9,11 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
-
-from .helpers import fast_client
+from tests._support.helpers import Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
 
 BASE = "https://api.onlyonce.com/v2/"
-
-
-class Recorder:
-    """A transport that records requests and answers 200 ``{}``."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def transport(self) -> httpx.MockTransport:
-        """The mock transport."""
-
-        def handle(request: httpx.Request) -> httpx.Response:
-            self.requests.append(request)
-            return httpx.Response(200, json={})
-
-        return httpx.MockTransport(handle)
 
 
 @pytest.mark.parametrize(

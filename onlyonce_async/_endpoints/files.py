@@ -229,17 +229,13 @@ def _guess_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def _open_binary(file_path: str | os.PathLike[str]) -> IO[bytes]:
-    return open(file_path, "rb")
-
-
 @contextlib.asynccontextmanager
 async def _opened(file: Any) -> AsyncIterator[tuple[bytes | IO[bytes], str]]:
     """The upload's content (bytes or an open binary file) and its default file name."""
     if isinstance(file, (bytes, bytearray, memoryview)):
         yield bytes(file), _DEFAULT_NAME
     elif isinstance(file, (str, os.PathLike)):
-        handle = await anyio.to_thread.run_sync(_open_binary, file)
+        handle = (await anyio.open_file(file, "rb")).wrapped  # opened in a worker thread
         try:
             yield handle, os.path.basename(os.fspath(handle.name)) or _DEFAULT_NAME
         finally:

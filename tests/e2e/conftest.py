@@ -55,12 +55,6 @@ async def bob_client(signed_in: SignedIn, bob: SandboxUser) -> Client:
     return client
 
 
-async def field_ids(client: Client, profile_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """definitionName -> field value id of a profile's datastore."""
-    values = await client.datastore.get(profile_id)
-    return {v.definition_name: v.id for v in values if v.id is not None}
-
-
 async def public_card(client: Client, profile_id: uuid.UUID) -> uuid.UUID:
     """The id of a profile's predefined public card."""
     return (await client.profiles.get(profile_id)).public_card_id or uuid.uuid4()

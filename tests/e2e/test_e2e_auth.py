@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async import (
     BearerAuth,
@@ -25,8 +24,9 @@ from onlyonce_async import (
     WrongSecretKeyError,
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
+from tests._support.clocks import Clock
+from tests._support.keys import pem, rsa_key
 
-from ..helpers import Clock
 from .conftest import SignedIn
 
 pytestmark = pytest.mark.anyio
@@ -38,12 +38,7 @@ PROJECT = "e2e-project"
 @pytest.fixture(scope="module")
 def private_pem() -> bytes:
     """A fresh RSA key (PEM), generated at test time."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    return pem(rsa_key())
 
 
 @pytest.fixture

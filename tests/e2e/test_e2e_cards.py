@@ -17,14 +17,15 @@ from onlyonce_async import (
     WrongSecretKeyError,
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
+from tests._support.datastore import field_ids
 
-from .conftest import SignedIn, field_ids
+from .conftest import SignedIn
 
 pytestmark = pytest.mark.anyio
 
 
 async def _card(client: Client, user: SandboxUser, name: str = "Work") -> uuid.UUID:
-    ids = await field_ids(client, user.profile_id)
+    ids = await field_ids(client.get, user.profile_id)
     return await client.cards.create(
         user.profile_id, name=name, fields=[ids["first_name_field"], ids["last_name_field"]]
     )
@@ -48,7 +49,7 @@ async def test_list_unknown_profile(alice_client: Client) -> None:
 
 async def test_create_get_update_clone_delete(alice_client: Client, alice: SandboxUser) -> None:
     """A card goes through create, get, update, clone and delete."""
-    ids = await field_ids(alice_client, alice.profile_id)
+    ids = await field_ids(alice_client.get, alice.profile_id)
     card_id = await _card(alice_client, alice)
     content = await alice_client.cards.get(alice.profile_id, card_id)
     assert content.name == "Work"
@@ -78,7 +79,7 @@ async def test_create_with_taken_name_or_foreign_field(
     with pytest.raises(ValidationError) as caught:
         await _card(alice_client, alice, "work")
     assert "name" in caught.value.errors
-    bobs = await field_ids(bob_client, bob.profile_id)
+    bobs = await field_ids(bob_client.get, bob.profile_id)
     with pytest.raises(ValidationError) as caught:
         await alice_client.cards.create(
             alice.profile_id, name="Other", fields=[bobs["first_name_field"]]

@@ -21,14 +21,15 @@ from onlyonce_async import (
     WrongSecretKeyError,
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
+from tests._support.datastore import field_ids
 
-from .conftest import SignedIn, field_ids
+from .conftest import SignedIn
 
 pytestmark = pytest.mark.anyio
 
 
 async def _work_card(client: Client, user: SandboxUser) -> uuid.UUID:
-    ids = await field_ids(client, user.profile_id)
+    ids = await field_ids(client.get, user.profile_id)
     return await client.cards.create(
         user.profile_id,
         name="Work",

@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import onlyonce_async as oo
 from onlyonce_async import Client
 from onlyonce_async.testing import Sandbox, SandboxUser
-
-from ..helpers import Clock
+from tests._support import keys
+from tests._support.clocks import Clock
 
 pytestmark = pytest.mark.anyio
 
@@ -66,11 +65,7 @@ async def test_expired_token_is_one_class(
     sandbox.register_api_client(
         api_key="k", public_key=public_pem, users=[user.user_id], projects=["p"]
     )
-    pem = rsa_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    pem = keys.pem(rsa_key)
     auth = oo.SignedJWTAuth("k", pem, user=user.user_id, project="p", lifetime=lifetime)
     async with sandbox.client(auth=auth, max_retries=0) as client:
         with pytest.raises(oo.TokenNotVerifiedError) as caught:

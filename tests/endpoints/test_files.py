@@ -4,9 +4,11 @@ File upload (bytes, path, file object; streamed) and download (to memory, a path
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -16,9 +18,8 @@ import pytest
 import respx
 
 from onlyonce_async import Client, FileInfo, NotFoundError, TransportError
-from onlyonce_async._endpoints import files as files_module
 
-from ._data import FIELD, FILE, P1
+from ._data import BASE_URL, FIELD, FILE, P1
 
 INFO_BODY = {"id": FILE, "name": "x", "size": 3}
 UPLOAD_PATH = f"/profiles/{P1}/files"
@@ -122,30 +123,44 @@ async def test_upload_bytes_defaults(client: Client, mock_api: respx.MockRouter)
     assert json.loads(got["metadata"][1]) == {"avatar": False}
 
 
+class StreamingRecorder(httpx.AsyncBaseTransport):
+    """A transport that reads each request body as it streams, recording the chunk sizes."""
+
+    def __init__(self) -> None:
+        self.chunks: list[int] = []
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = b""
+        async for chunk in cast(AsyncIterator[bytes], request.stream):
+            self.chunks.append(len(chunk))
+            body += chunk
+        self.requests.append(
+            httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        )
+        return httpx.Response(200, json=INFO_BODY)
+
+
 @pytest.mark.anyio
-async def test_upload_path_streams_and_closes(
-    client: Client, mock_api: respx.MockRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A path is opened, read in bounded chunks, named after itself, and closed afterwards."""
+async def test_upload_path_streams_and_closes(tmp_path: Path) -> None:
+    """A path is opened, streamed in bounded chunks, named after itself, and closed afterwards."""
     source = sized_file(tmp_path / "report.pdf", 3 * MIB)
-    opened: list[CountingReader] = []
-
-    def open_counting(path: Any) -> CountingReader:
-        reader = CountingReader(open(path, "rb"), name=os.fspath(path))  # noqa: SIM115
-        opened.append(reader)
-        return reader
-
-    monkeypatch.setattr(files_module, "_open_binary", open_counting)
-    route = mock_api.post(UPLOAD_PATH).respond(json=INFO_BODY)
-    await client.files.upload(P1, source)
-    got = parts(route.calls.last.request)
+    recorder = StreamingRecorder()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        async with Client(
+            base_url=BASE_URL, rate_limiter=None, max_retries=0, transport=recorder
+        ) as client:
+            await client.files.upload(P1, source)
+        gc.collect()  # an unclosed file would warn when collected
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    (request,) = recorder.requests
+    got = parts(request)
     assert 'filename="report.pdf"' in got["file"][0]["Content-Disposition"]
     assert got["file"][0]["Content-Type"] == "application/pdf"
     assert len(got["file"][1]) == 3 * MIB
-    (reader,) = opened
-    assert reader.total == 3 * MIB
-    assert reader.largest <= MIB
-    assert reader.closed
+    assert sum(recorder.chunks) > 3 * MIB  # the file and the multipart framing
+    assert max(recorder.chunks) <= MIB  # never the whole file in one piece
 
 
 @pytest.mark.anyio

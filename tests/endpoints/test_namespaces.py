@@ -7,9 +7,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import httpx
 import pytest
 
-from onlyonce_async import Client
+from onlyonce_async import BearerAuth, Client
+
+from ._data import P1
 
 # DESIGN.md §2.6, one entry per public method: its parameters, keyword-only ones after "*".
 EXPECTED: dict[str, dict[str, str]] = {
@@ -127,12 +130,22 @@ def test_client_level_operations(method: str) -> None:
     assert _signature(getattr(Client(), method)) == CLIENT_METHODS[method]
 
 
-def test_with_options_gets_its_own_namespaces() -> None:
+@pytest.mark.anyio
+async def test_with_options_gets_its_own_namespaces() -> None:
     """A with_options client's namespaces are bound to that client, not to the original."""
-    client = Client()
-    other = client.with_options(max_retries=0)
-    assert other.cards is not client.cards
-    assert other.cards._client is other
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["Authorization"])
+        return httpx.Response(200, json=[])
+
+    transport = httpx.MockTransport(answer)
+    async with Client(transport=transport, auth=BearerAuth("first"), rate_limiter=None) as client:
+        other = client.with_options(auth=BearerAuth("other"))
+        assert other.cards is not client.cards
+        await other.cards.list(P1, scope="MINE")
+        await client.cards.list(P1, scope="MINE")
+    assert sent == ["Bearer other", "Bearer first"]
 
 
 def test_with_options_does_not_inherit_namespaces_already_made() -> None:
@@ -141,7 +154,6 @@ def test_with_options_does_not_inherit_namespaces_already_made() -> None:
     original = client.cards
     other = client.with_options(max_retries=0)
     assert other.cards is not original
-    assert other.cards._client is other
     assert client.cards is original
 
 

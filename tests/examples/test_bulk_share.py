@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._support.redis_server import RedisServer, running_redis_server
 from tests.examples.test_examples import EXAMPLES, ROOT, example_env
-from tests.redis_server import RedisServer, running_redis_server
 
 #: A hang guard only: the demo takes about 15 s on an idle machine.
 TIMEOUT = 600

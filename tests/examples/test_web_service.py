@@ -13,20 +13,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import anyio
 import httpx
 import pytest
 
-from tests.redis_server import free_port, running_redis_server
+from tests._support.processes import ROOT, running
+from tests._support.redis_server import free_port, running_redis_server
 
-ROOT = Path(__file__).resolve().parents[2]
 QUOTA = (20, 1.0)
 #: The service's own setting: the same count over a longer window, so that delays between
 #: leaving the service and arriving at the sandbox (a loaded machine) cannot crowd more
@@ -41,33 +38,6 @@ def _env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
     return env
-
-
-@contextlib.contextmanager
-def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """A subprocess in its own process group, stopped with that group on exit."""
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _sandbox_output(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -125,7 +95,7 @@ def test_two_workers_share_the_upstream_quota() -> None:
     limit, period = QUOTA
     with (
         running_redis_server() as redis,
-        _process(
+        running(
             [
                 sys.executable,
                 "-m",
@@ -149,7 +119,7 @@ def test_two_workers_share_the_upstream_quota() -> None:
             ONLYONCE_MAX_RETRIES="0",
         )
         command = [sys.executable, "examples/web_service.py", "--workers", "2", "--port", str(port)]
-        with _process(command, service_env) as service:
+        with running(command, service_env) as service:
             url = f"http://127.0.0.1:{port}"
             _wait_until_healthy(f"{url}/health", service)
             started = time.monotonic()
@@ -173,7 +143,7 @@ def test_demo_mode_prints_where_it_listens_and_a_working_curl_line() -> None:
     prints (the real address, no placeholder) answers with the demo user's profile."""
     port = free_port()
     command = [sys.executable, "examples/web_service.py", "--port", str(port)]
-    with _process(command, _env()) as service:
+    with running(command, _env()) as service:
         assert service.stdout is not None
         lines = [service.stdout.readline().strip() for _ in range(3)]
         assert lines[0] == f"listening on http://127.0.0.1:{port} (1 worker); Ctrl-C stops"

@@ -18,8 +18,9 @@ from onlyonce_async import (
     SlidingWindowRateLimiter,
 )
 from onlyonce_async.testing import Sandbox
-
-from ..helpers import FAST_RETRIES, SwitchableClock, assert_whole_quota_free
+from tests._support.backends import asyncio_only
+from tests._support.clocks import SwitchableClock
+from tests._support.helpers import FAST_RETRIES, assert_whole_quota_free
 
 pytestmark = pytest.mark.anyio
 
@@ -98,13 +99,9 @@ async def test_deadline_bounds_a_slow_call_in_process() -> None:
     assert 1 <= sandbox.stats.requests - before <= 3
 
 
+@asyncio_only
 class TestOverTcp:
     """The same bounds with a real socket (uvicorn: asyncio only)."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn needs asyncio."""
-        return "asyncio"
 
     async def test_deadline_bounds_a_slow_call_over_tcp(self) -> None:
         """Over TCP a 5 s answer meets RequestTimeout after ~0.5 s, and the deadline bounds

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onlyonce_async import Client, OnlyOnceError
+from tests._support.helpers import FAST_RETRIES
 
 from ..endpoints._data import BASE_URL, P1
 from ..endpoints.test_wire import CASES, Case
-from ..helpers import FAST_RETRIES
 
 pytestmark = pytest.mark.anyio
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async import BearerAuth, Client, OnlyOnceError, SignedJWTAuth
 from onlyonce_async.testing import BASE_URL, Sandbox
+from tests._support import keys
+from tests._support.backends import asyncio_only
 
 pytestmark = pytest.mark.anyio
 
@@ -87,13 +87,9 @@ async def test_no_secret_escapes_any_auth_flow(
     await _exercise_every_auth_flow(world, caplog)
 
 
+@asyncio_only
 class TestOverTCP:
     """The same scan through uvicorn and httpx's real transport (asyncio only)."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """uvicorn runs on asyncio."""
-        return "asyncio"
 
     async def test_no_secret_in_httpcore_or_httpx_records(
         self, caplog: pytest.LogCaptureFixture
@@ -126,12 +122,7 @@ async def _exercise_every_auth_flow(
     new_phrase = "NewPhrase-ä-" + secrets.token_hex(8)
     wrong = "Wrong-" + secrets.token_hex(8)
     api_key = "Key-" + secrets.token_hex(12)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = keys.pem(keys.rsa_key()).decode()
     errors: list[BaseException] = []
     objects: list[object] = []
 
@@ -192,9 +183,7 @@ async def _exercise_every_auth_flow(
         objects += [failing, bad_auth]
 
     user = sandbox.create_user(email="jwt@example.com", password=password, pass_phrase=phrase)
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    public_pem = keys.public_pem(keys.rsa_key())
     sandbox.register_api_client(
         api_key=api_key, public_key=public_pem, users=[user.user_id], projects=["p"]
     )

@@ -29,8 +29,9 @@ from onlyonce_async import (
     SlidingWindowRateLimiter,
 )
 from onlyonce_async.testing import Sandbox, SandboxUser
-
-from ..helpers import FAST_RETRIES, SwitchableClock, assert_whole_quota_free
+from tests._support.backends import asyncio_backend  # noqa: F401 (uvicorn needs asyncio)
+from tests._support.clocks import SwitchableClock
+from tests._support.helpers import FAST_RETRIES, assert_whole_quota_free
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +40,6 @@ CONCURRENCY = 32
 RECIPIENTS = 1_000
 #: The client's own limiter: used on every attempt, but high enough not to throttle.
 LIMIT, PERIOD = 5_000, 1.0
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """uvicorn needs asyncio."""
-    return "asyncio"
 
 
 def client_connections(port: int) -> int:

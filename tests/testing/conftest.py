@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
+from tests._support import datastore
 
 
 @pytest.fixture
@@ -52,16 +54,19 @@ def unlock(http: httpx.AsyncClient, auth: Headers) -> Unlock:
     return run
 
 
-FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, str]]]
+FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, uuid.UUID]]]
 
 
 @pytest.fixture
 def field_ids(http: httpx.AsyncClient) -> FieldIds:
-    """definitionName -> field id of a profile's datastore."""
+    """definitionName -> field id of a profile's datastore, read with the given headers."""
 
-    async def run(headers: dict[str, str], profile_id: uuid.UUID) -> dict[str, str]:
-        response = await http.get(f"profiles/{profile_id}/dataStore", headers=headers)
-        assert response.status_code == 200
-        return {f["definitionName"]: f["id"] for f in response.json()}
+    async def run(headers: dict[str, str], profile_id: uuid.UUID) -> dict[str, uuid.UUID]:
+        async def get(path: str) -> Any:
+            response = await http.get(path, headers=headers)
+            assert response.status_code == 200
+            return response.json()
+
+        return await datastore.field_ids(get, profile_id)
 
     return run

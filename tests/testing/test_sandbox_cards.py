@@ -14,7 +14,7 @@ from onlyonce_async.testing import Sandbox, SandboxUser
 
 Headers = Callable[[SandboxUser], dict[str, str]]
 Unlock = Callable[[SandboxUser], Awaitable[dict[str, str]]]
-FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, str]]]
+FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, uuid.UUID]]]
 pytestmark = pytest.mark.anyio
 
 
@@ -132,7 +132,9 @@ async def test_cards_lifecycle(
     assert [c["dataSetType"] for c in listed] == ["PUBLIC_CARD"]
     assert listed[0]["predefined"] is True
     created = await http.post(
-        base, json={"name": "Work", "fields": [ids["communication_email1_field"]]}, headers=headers
+        base,
+        json={"name": "Work", "fields": [str(ids["communication_email1_field"])]},
+        headers=headers,
     )
     card_id = created.json()["id"]
     content = (await http.get(f"{base}/{card_id}", headers=headers)).json()

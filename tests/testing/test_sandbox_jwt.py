@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import jwt
@@ -16,16 +16,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async.testing import Sandbox, SandboxUser
+from tests._support.clocks import Clock
+from tests._support.keys import rsa_key as other_rsa_key
 
 pytestmark = pytest.mark.anyio
-
-
-class Clock(Protocol):
-    """The manual clock fixture."""
-
-    now: float
-
-    def advance(self, seconds: float) -> None: ...
 
 
 Mint = Callable[..., str]
@@ -143,7 +137,7 @@ async def test_other_key_and_future_iat(
     http: httpx.AsyncClient, client_key: str, mint: Mint, clock: Clock
 ) -> None:
     """A token signed by another key, or with iat one second ahead (zero leeway), is 101."""
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = other_rsa_key(name="unregistered")
     assert await _code(http, _headers(mint(key=other))) == 101
     assert await _code(http, _headers(mint(iat=int(clock.now) + 1))) == 101
     clock.advance(1)

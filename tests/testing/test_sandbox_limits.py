@@ -12,21 +12,14 @@ import pytest
 from onlyonce_async import Client, SlidingWindowRateLimiter
 from onlyonce_async.testing import BASE_URL, Sandbox
 from onlyonce_async.testing._limits import SlidingWindow
+from tests._support.clocks import Clock
 
 pytestmark = pytest.mark.anyio
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_rate_limit_429_and_retry_after() -> None:
     """Past the limit a credential gets 429 with a whole-second Retry-After; the window slides."""
-    clock = _Clock()
+    clock = Clock()
     sandbox = Sandbox(rate_limit=(3, 10.0), clock=clock)
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
         for _ in range(3):
@@ -44,7 +37,7 @@ async def test_rate_limit_429_and_retry_after() -> None:
 
 async def test_rate_limit_per_credential() -> None:
     """Each account has its own quota; anonymous callers count by address."""
-    sandbox = Sandbox(rate_limit=(2, 60.0), clock=_Clock())
+    sandbox = Sandbox(rate_limit=(2, 60.0), clock=Clock())
     users = [
         sandbox.create_user(email=f"u{i}@example.com", password="p", pass_phrase="q")
         for i in range(2)
@@ -158,7 +151,7 @@ async def test_sandbox_client() -> None:
 
 def test_rate_limit_table_is_bounded() -> None:
     """Idle keys are dropped as requests come; past max_keys the least recent goes."""
-    clock = _Clock()
+    clock = Clock()
     window = SlidingWindow(1, 10.0, clock, max_keys=3)
     for key in "abcd":
         assert window.hit(key) is None

@@ -15,7 +15,7 @@ from onlyonce_async.testing import Sandbox, SandboxUser
 
 Headers = Callable[[SandboxUser], dict[str, str]]
 Unlock = Callable[[SandboxUser], Awaitable[dict[str, str]]]
-FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, str]]]
+FieldIds = Callable[[dict[str, str], uuid.UUID], Awaitable[dict[str, uuid.UUID]]]
 pytestmark = pytest.mark.anyio
 
 
@@ -38,7 +38,7 @@ async def _work_card(
         f"profiles/{user.profile_id}/cards",
         json={
             "name": "Work",
-            "fields": [ids["first_name_field"], ids["communication_email1_field"]],
+            "fields": [str(ids["first_name_field"]), str(ids["communication_email1_field"])],
         },
         headers=headers,
     )

@@ -7,19 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
 
 from onlyonce_async.testing import Sandbox, SandboxUser
-
-
-class Clock(Protocol):
-    """The manual clock fixture."""
-
-    def advance(self, seconds: float) -> None: ...
-
+from tests._support.clocks import Clock
 
 Headers = Callable[[SandboxUser], dict[str, str]]
 Unlock = Callable[[SandboxUser], Awaitable[dict[str, str]]]

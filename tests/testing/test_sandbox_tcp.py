@@ -9,14 +9,9 @@ import httpx
 import pytest
 
 from onlyonce_async.testing import Sandbox
+from tests._support.backends import asyncio_backend  # noqa: F401 (uvicorn needs asyncio)
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """uvicorn needs asyncio."""
-    return "asyncio"
 
 
 async def test_serve_tcp_and_drop_after_commit() -> None:

@@ -21,8 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from onlyonce_async.testing import Sandbox
-
-from ..helpers import Clock
+from tests._support.clocks import Clock
 
 #: Where the in-process sandbox serves the API (the reference's ``/v2`` base path).
 BASE = "https://api.onlyonce.test/v2/"

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ..helpers import Clock
+from tests._support.clocks import Clock
+
 from .conftest import API_KEY, Account, Mint, jwt_headers, sign_in
 
 pytestmark = pytest.mark.anyio

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onlyonce_async.testing import Sandbox
+from tests._support.clocks import Clock
 
-from ..helpers import Clock
 from .conftest import BASE, PROJECT, b64url, jwt_headers, sign_in, sign_rs256
 
 pytestmark = pytest.mark.anyio

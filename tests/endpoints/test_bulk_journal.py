@@ -22,8 +22,8 @@ import pytest
 
 import onlyonce_async as oo
 from onlyonce_async._journal import Claim, JobKey
+from tests._support.helpers import fast_client
 
-from .helpers import fast_client
 from .test_bulk import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio

@@ -1,5 +1,7 @@
 """
-Test keys (generated at test time, never committed) and an independent JWT API verifier.
+An independent JWT API verifier (a fake JWT API server for the signed-JWT tests).
+
+Keys come from `tests._support.keys`.
 
 The verifier checks tokens the way JWTAPI.md's reference server does (zero leeway), with
 `cryptography` directly over the base64url ``header.payload`` — not with PyJWT, which the
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import functools
 import hashlib
 import json
 import math
@@ -19,38 +20,12 @@ from typing import Any
 
 import httpx
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from onlyonce_async._wire import canonical_target
 
 API_KEY = "ak_live_5f2c9e7d1b3a4c6e8f0a2b4d6c8e0f1a"
-
-
-@functools.cache
-def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
-    """A fresh RSA key, generated once per test session and size."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-
-
-@functools.cache
-def ec_key() -> ec.EllipticCurvePrivateKey:
-    """A fresh P-256 key (which the SDK must refuse)."""
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def pem(
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, password: bytes | None = None
-) -> bytes:
-    """``key`` as PKCS#8 PEM, encrypted when a password is given."""
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
 
 
 def b64decode(segment: str) -> bytes:

@@ -15,8 +15,7 @@ import pytest
 
 import onlyonce_async as oo
 from onlyonce_async.testing import Sandbox
-
-from .helpers import FAST_RETRIES
+from tests._support.helpers import FAST_RETRIES
 
 pytestmark = pytest.mark.anyio
 

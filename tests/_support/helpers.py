@@ -1,5 +1,6 @@
 """
-Small helpers shared by the tests: fast clients and counting limiters.
+Small helpers shared by the tests: fast clients, a recording transport, counting limiters,
+JSON responses, a gate for fake servers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import httpx
 
 from onlyonce_async import Client, RetryPolicy, SlidingWindowRateLimiter
 
+from .clocks import SwitchableClock
+
 BASE = "https://api.onlyonce.com/v2/"
 FAST_RETRIES = RetryPolicy(initial=0.001, maximum=0.005, rate_limit_default=0.001)
 
@@ -20,6 +23,27 @@ def fast_client(**kwargs: Any) -> Client:
     kwargs.setdefault("rate_limiter", None)
     kwargs.setdefault("retry_policy", FAST_RETRIES)
     return Client(**kwargs)
+
+
+class Recorder:
+    """
+    A fake server for transport-level tests: records requests, answers from a script.
+
+    Args:
+        *responses: The answers, in order; the last one repeats. None given: 200 ``{}``.
+    """
+
+    def __init__(self, *responses: httpx.Response) -> None:
+        self.requests: list[httpx.Request] = []
+        self._responses = list(responses) or [httpx.Response(200, json={})]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._responses[min(len(self.requests), len(self._responses)) - 1]
+
+    def transport(self) -> httpx.MockTransport:
+        """A mock transport answering through this recorder."""
+        return httpx.MockTransport(self)
 
 
 class CountingLimiter:
@@ -52,8 +76,6 @@ class Gate:
     """
 
     def __init__(self, count: int) -> None:
-        import anyio
-
         self._count = count
         self._arrived = 0
         self._all_here = anyio.Event()
@@ -66,38 +88,6 @@ class Gate:
         if self._arrived == self._count:
             self._all_here.set()
         await self._all_here.wait()
-
-
-class Clock:
-    """A settable clock injected into the sandbox or a limiter; counts its reads."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-        self.reads = 0
-
-    def __call__(self) -> float:
-        self.reads += 1
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
-
-
-class SwitchableClock:
-    """
-    A limiter clock that follows real time until frozen.
-
-    Frozen, no window ages out: a slot still held by a cancelled call makes an acquisition
-    wait for ever (caught by a hang guard) instead of the check depending on speed.
-    """
-
-    def __init__(self) -> None:
-        self._now = anyio.current_time
-        self.frozen: float | None = None
-
-    def __call__(self) -> float:
-        return self._now() if self.frozen is None else self.frozen
 
 
 async def assert_whole_quota_free(

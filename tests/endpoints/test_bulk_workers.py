@@ -27,20 +27,14 @@ import pytest
 from redis import Redis as SyncRedis
 
 from onlyonce_async.testing import Sandbox
-
-from .redis_server import RedisServer, running_redis_server
+from tests._support.backends import asyncio_backend  # noqa: F401 (uvicorn, redis-py's asyncio client)
+from tests._support.processes import ROOT
+from tests._support.redis_server import RedisServer, running_redis_server
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKER = Path(__file__).resolve().parent / "bulk_journal_worker.py"
+WORKER = ROOT / "tests" / "bulk_journal_worker.py"
 PASSWORD, PASS_PHRASE = "owner-pw-1", "owner-phrase"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """uvicorn and redis-py's asyncio client need asyncio."""
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +268,7 @@ async def test_bad_redis_journal_fails_before_any_share(tmp_path: Path) -> None:
 
     import onlyonce_async as oo
     from onlyonce_async.redis import RedisJournal
-
-    from .redis_server import free_port
+    from tests._support.redis_server import free_port
 
     async with job(tmp_path, 3) as the_job:
         redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
