@@ -20,6 +20,7 @@ import httpx
 from ._args import header_token, password_arg
 from ._body import read_body
 from ._errors import DecodeError, TransportError, UnauthorizedError, error_from_response
+from ._events import TRACE_EXTENSION, ReauthenticatedEvent
 from ._json import encode_json
 from ._logging import log_request, log_response
 
@@ -218,6 +219,9 @@ class BearerAuth(httpx.Auth):
                         self._failure = (attempt, _sign_in_incomplete)
                 if not await self._accept_sign_in(response, origin, attempt):
                     return
+                trace = request.extensions.get(TRACE_EXTENSION)
+                if trace is not None:
+                    trace.emit(ReauthenticatedEvent(call_id=trace.call_id))
                 token = self._token
         self._authorize(request, token)
         yield request

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import logging
 import math
 import re
 import sys
@@ -34,7 +35,9 @@ from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
+    APIError,
     ClientClosedError,
+    OnlyOnceError,
     RateLimitError,
     RequestTimeout,
     TransportError,
@@ -42,8 +45,24 @@ from ._errors import (
     error_from_response,
     map_transport_errors,
 )
+from ._events import (
+    TRACE_EXTENSION,
+    AccessRenewed,
+    CallTrace,
+    Listener,
+    RateLimited,
+    log_retry,
+    retry_reason,
+)
 from ._json import decode_json, encode_json
-from ._logging import install_redaction, log_request, log_response, sdk_call
+from ._logging import (
+    install_redaction,
+    log_request,
+    log_response,
+    logger,
+    redact_url,
+    sdk_call,
+)
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
 from ._retry import MAX_RETRY_AFTER, RetryPolicy
@@ -109,6 +128,8 @@ class Client:
             decode (inflate) to, 16 MiB by default; past it the call raises
             `ResponseTooLargeError` without reading further. ``None`` for no cap. Streamed
             bodies (`stream`, ``files.download``/``download_to``) are not capped.
+        listeners: Functions called with every `Event` of this client's calls (see
+            `add_listener`).
 
     Attributes:
         account: Sign-up, sign-in and the account (`AccountAPI`).
@@ -154,6 +175,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        listeners: Iterable[Listener] = (),
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -187,6 +209,7 @@ class Client:
         # closing the pool's owner can end them all; each maps to the client making it.
         self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
+        self._listeners: tuple[Listener, ...] = _check_listeners(listeners)
         self._init_namespaces()
 
     def _init_namespaces(self) -> None:
@@ -229,6 +252,41 @@ class Client:
     def http_client(self) -> httpx.AsyncClient:
         """The underlying ``httpx.AsyncClient`` (shared by `with_options` clients)."""
         return self._http
+
+    @property
+    def listeners(self) -> tuple[Listener, ...]:
+        """The functions called with every `Event` of this client's calls."""
+        return self._listeners
+
+    def add_listener(self, listener: Listener) -> None:
+        """
+        Call ``listener`` with every `Event` of this client's calls from now on.
+
+        A listener runs synchronously where the event happens, so it should return quickly;
+        one that raises is logged and the call goes on. `with_options` clients made after
+        this inherit it (their own listeners are theirs alone).
+
+        Args:
+            listener: A function taking one `Event`.
+
+        Raises:
+            TypeError: ``listener`` is not callable.
+        """
+        self._listeners = (*self._listeners, *_check_listeners((listener,)))
+
+    def remove_listener(self, listener: Listener) -> None:
+        """
+        Stop calling ``listener``.
+
+        Args:
+            listener: A listener added before.
+
+        Raises:
+            ValueError: ``listener`` is not registered on this client.
+        """
+        listeners = list(self._listeners)
+        listeners.remove(listener)
+        self._listeners = tuple(listeners)
 
     def __repr__(self) -> str:
         return f"<Client base_url={str(self._base_url)!r} auth={type(self._auth).__name__}>"
@@ -377,6 +435,7 @@ class Client:
         url: httpx.URL,
         options: RequestOptions,
         content: bytes | str | None,
+        trace: CallTrace | None = None,
     ) -> httpx.Request:
         timeout = options.get("timeout", USE_CLIENT_DEFAULT)
         timeout = (
@@ -386,7 +445,7 @@ class Client:
         if "json" in options and options["json"] is not None:
             headers["Content-Type"] = "application/json"
         headers.update(_check_headers(options.get("headers")))
-        return self._http.build_request(
+        request = self._http.build_request(
             method,
             url,
             params=clean_params(options.get("params")),
@@ -404,8 +463,26 @@ class Client:
                 ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
+        if trace is not None:
+            # Seen by the limiter (quota waits) and auth flows (re-authentication).
+            request.extensions[TRACE_EXTENSION] = trace
+        return request
 
     async def _send_once(
+        self, request: httpx.Request, attempt: int, *, stream: bool, trace: CallTrace | None
+    ) -> httpx.Response:
+        if trace is None:
+            return await self._send_attempt(request, attempt, stream=stream)
+        trace.sent(attempt)
+        try:
+            response = await self._send_attempt(request, attempt, stream=stream)
+        except TransportError as error:
+            trace.failed(attempt, error)
+            raise
+        trace.received(attempt, response.status_code)
+        return response
+
+    async def _send_attempt(
         self, request: httpx.Request, attempt: int, *, stream: bool
     ) -> httpx.Response:
         # No auth of ours: let a caller-supplied http_client's own auth apply.
@@ -449,12 +526,14 @@ class Client:
             raise ClientClosedError("the client was closed during this call") from exc
 
     async def _send_with_retries(
-        self, method: str, path: str | httpx.URL, options: RequestOptions, *, stream: bool = False
+        self,
+        method: str,
+        url: httpx.URL,
+        options: RequestOptions,
+        *,
+        stream: bool = False,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
-        if not isinstance(method, str) or not _TOKEN.match(method):
-            raise ValueError(f"not an HTTP method: {method!r}")
-        method = method.upper()
-        url = self._url(path)
         content = options.get("content")
         if options.get("json") is not None:
             if content is not None or options.get("data") or options.get("files"):
@@ -463,16 +542,18 @@ class Client:
         attempt = 0
         renewed_access = False
         while True:
-            request = self._build(method, url, options, content)
+            request = self._build(method, url, options, content, trace)
             access_epoch = self._profile_access.epoch
             try:
-                response = await self._send_once(request, attempt, stream=stream)
+                response = await self._send_once(request, attempt, stream=stream, trace=trace)
             except TransportError as error:
                 if attempt >= self._max_retries or not self._retry_policy.should_retry(
                     method, error
                 ):
                     raise
-                await anyio.sleep(self._retry_policy.delay(attempt, error))
+                delay = self._retry_policy.delay(attempt, error)
+                self._retry_scheduled(trace, method, url, attempt, error, delay)
+                await anyio.sleep(delay)
                 attempt += 1
                 continue
             if response.is_success:
@@ -482,40 +563,67 @@ class Client:
                 isinstance(api_error, WrongSecretKeyError)
                 and api_error.expired
                 and not renewed_access
-                and await self._renew_access(api_error, request, access_epoch)
+                and await self._renew_access(api_error, request, access_epoch, trace)
             ):
                 renewed_access = True  # Replay once; this is not a retry attempt.
                 continue
             if isinstance(api_error, RateLimitError):
-                await self._pause_everyone(api_error)
+                await self._pause_everyone(api_error, trace)
             if attempt >= self._max_retries or not self._retry_policy.should_retry(
                 method, api_error
             ):
                 raise api_error
             delay = self._retry_policy.delay(attempt, api_error)
+            self._retry_scheduled(trace, method, url, attempt, api_error, delay)
             if not (isinstance(api_error, RateLimitError) and self._rate_limiter is not None):
                 # With a limiter the pause is already in it; the next acquire waits it out.
                 await anyio.sleep(delay)
             attempt += 1
 
+    @staticmethod
+    def _retry_scheduled(
+        trace: CallTrace | None,
+        method: str,
+        url: httpx.URL,
+        attempt: int,
+        error: OnlyOnceError,
+        delay: float,
+    ) -> None:
+        if trace is not None:
+            trace.retry(url, attempt, error, delay)
+        elif logger.isEnabledFor(logging.INFO):
+            log_retry(method, redact_url(url), attempt, retry_reason(error), delay)
+
     async def _renew_access(
-        self, error: WrongSecretKeyError, request: httpx.Request, since: int
+        self,
+        error: WrongSecretKeyError,
+        request: httpx.Request,
+        since: int,
+        trace: CallTrace | None,
     ) -> bool:
         """Re-enable a remembered profile's expired access; whether to replay the call."""
         profile_id = expired_profile(error, request, self._base_url)
         if profile_id is None:
             return False
-        return await self._profile_access.renew(self, profile_id, since)
+        renewed = await self._profile_access.renew(self, profile_id, since)
+        if renewed and trace is not None:
+            trace.emit(AccessRenewed(call_id=trace.call_id, profile_id=profile_id))
+        return renewed
 
-    async def _pause_everyone(self, error: RateLimitError) -> None:
-        if self._rate_limiter is None:
-            return
-        seconds = error.retry_after
-        if seconds is None:
-            seconds = self._retry_policy.rate_limit_default
-        # Never pause everyone longer than the cap: a longer Retry-After fails this call at
-        # once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
-        await self._rate_limiter.penalize(min(seconds, MAX_RETRY_AFTER))
+    async def _pause_everyone(self, error: RateLimitError, trace: CallTrace | None) -> None:
+        pause = 0.0
+        if self._rate_limiter is not None:
+            seconds = error.retry_after
+            if seconds is None:
+                seconds = self._retry_policy.rate_limit_default
+            # Never pause everyone longer than the cap: a longer Retry-After fails this call
+            # at once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
+            pause = min(seconds, MAX_RETRY_AFTER)
+            await self._rate_limiter.penalize(pause)
+        if trace is not None:
+            trace.emit(
+                RateLimited(call_id=trace.call_id, retry_after=error.retry_after, pause=pause)
+            )
 
     async def request_raw(
         self, method: str, path: str, **options: Unpack[RequestOptions]
@@ -553,6 +661,32 @@ class Client:
         deadline = _check_deadline(
             self._deadline if isinstance(deadline, UseClientDefault) else deadline
         )
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
+        method = method.upper()
+        url = self._url(path)
+        if not self._listeners:
+            return await self._send_in_scope(method, url, options, deadline, stream, None)
+        trace = CallTrace(self._listeners, method, url, getattr(path, "template", None), str(path))
+        try:
+            response = await self._send_in_scope(method, url, options, deadline, stream, trace)
+        except BaseException as exc:
+            if isinstance(exc, APIError):
+                trace.status = exc.status_code
+            trace.finished(exc)
+            raise
+        trace.finished(None)
+        return response
+
+    async def _send_in_scope(
+        self,
+        method: str,
+        url: httpx.URL,
+        options: RequestOptions,
+        deadline: float | None,
+        stream: bool,
+        trace: CallTrace | None,
+    ) -> httpx.Response:
         # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
         # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
         # httpcore's log records made meanwhile are redacted (see _logging).
@@ -560,10 +694,14 @@ class Client:
             self._calls[closing] = self
             try:
                 if deadline is None:
-                    return await self._send_with_retries(method, path, options, stream=stream)
+                    return await self._send_with_retries(
+                        method, url, options, stream=stream, trace=trace
+                    )
                 try:
                     with anyio.fail_after(deadline):
-                        return await self._send_with_retries(method, path, options, stream=stream)
+                        return await self._send_with_retries(
+                            method, url, options, stream=stream, trace=trace
+                        )
                 except TimeoutError as exc:
                     raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
             finally:
@@ -759,6 +897,14 @@ def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[byte
                 "or begin or end with white space"
             )
         checked.append((name.encode("ascii"), raw))
+    return checked
+
+
+def _check_listeners(listeners: Iterable[Listener]) -> tuple[Listener, ...]:
+    checked = tuple(listeners)
+    for listener in checked:
+        if not callable(listener):
+            raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
     return checked
 
 

@@ -22,6 +22,7 @@ import anyio
 import attrs
 
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
+from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._retry import outcome_unknown
 
 if TYPE_CHECKING:
@@ -142,12 +143,28 @@ class Sharer:
     ) -> ShareOutcome | ShareRequest | None:
         """The request found, ``None`` when absent, or an unknown outcome if the lookup failed."""
         try:
-            return await self._lookup_patiently(recipient_id)
+            found = await self._lookup_patiently(recipient_id)
         except OnlyOnceError as lookup_error:
+            self._looked_up(recipient_id, None)
             outcome = unknown_outcome(recipient_id, f"the lookup failed ({lookup_error})", attempts)
             assert outcome.error is not None
             outcome.error.__cause__ = lookup_error
             return outcome
+        self._looked_up(recipient_id, found is not None)
+        return found
+
+    def _looked_up(self, recipient_id: uuid.UUID, found: bool | None) -> None:
+        listeners = self._network._client.listeners
+        if listeners:
+            emit(
+                listeners,
+                ReconciliationLookup(
+                    card_id=self._card_id,
+                    sender_id=self._sender_id,
+                    recipient_id=recipient_id,
+                    found=found,
+                ),
+            )
 
     async def share(
         self,
@@ -220,6 +237,18 @@ class Sharer:
                     return failed(error)
                 if attempts >= MAX_SENDS:
                     return failed(error)
-                await anyio.sleep(self._policy.backoff(attempts - 1))
+                delay = self._policy.backoff(attempts - 1)
+                retry_scheduled(
+                    self._network._client.listeners,
+                    None,
+                    "POST",
+                    "/requests (bulk share, resend)",
+                    "/requests",
+                    "/requests",
+                    attempts - 1,
+                    error,
+                    delay,
+                )
+                await anyio.sleep(delay)
                 continue
             return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)

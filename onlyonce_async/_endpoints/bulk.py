@@ -31,6 +31,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 on
     from exceptiongroup import BaseExceptionGroup
 
 from .._args import flag, uuid_arg
+from .._events import BulkProgress, ShareCompleted, emit
 from .._journal import Claim, ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
 from ._sharer import (
     InvalidRecipientError,
@@ -176,6 +177,7 @@ class _Run:
         total: int | None,
     ) -> None:
         self.sharer = Sharer(network, job.card_id, job.sender_id)
+        self.listeners = network._client.listeners
         self.job = job
         self.journal = journal
         self.token = uuid.uuid4().hex
@@ -200,8 +202,23 @@ class _Run:
 
     def progress(self) -> None:
         self.done += 1
+        if self.listeners:
+            emit(
+                self.listeners,
+                BulkProgress(
+                    card_id=self.job.card_id,
+                    sender_id=self.job.sender_id,
+                    done=self.done,
+                    total=self.total,
+                ),
+            )
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
+
+    def completed(self, outcome: ShareOutcome) -> None:
+        """Emit `ShareCompleted` for an outcome yielded or abandoned."""
+        if self.listeners:
+            emit(self.listeners, share_completed(self.job, outcome))
 
     def signal(self) -> None:
         self.changed.set()
@@ -326,6 +343,28 @@ class _Run:
         return outcomes
 
 
+def share_completed(job: JobKey, outcome: ShareOutcome) -> ShareCompleted:
+    """The `ShareCompleted` event of ``outcome``."""
+    if outcome.unknown:
+        kind = "unknown"
+    elif not outcome.ok:
+        kind = "failed"
+    elif outcome.skipped:
+        kind = "skipped"
+    elif outcome.reconciled:
+        kind = "reconciled"
+    else:
+        kind = "ok"
+    return ShareCompleted(
+        card_id=job.card_id,
+        sender_id=job.sender_id,
+        recipient_id=outcome.recipient_id,
+        outcome=kind,
+        attempts=outcome.attempts,
+        error=None if outcome.error is None else type(outcome.error).__name__,
+    )
+
+
 async def share_many(
     network: NetworkAPI,
     card_id: Any,
@@ -363,6 +402,7 @@ async def share_many(
                 tg.start_soon(run.renew, run.renew_every)
             try:
                 async for outcome in run.receive_out:
+                    run.completed(outcome)
                     run.progress()
                     yield outcome
                 tg.cancel_scope.cancel()  # every worker is done; stop renewing
@@ -381,7 +421,9 @@ async def share_many(
             with anyio.move_on_after(_TEARDOWN_SECONDS):
                 await run.give_back()
             await store.aclose()
-        if on_abandoned is not None:
+        if on_abandoned is not None or run.listeners:
             for outcome in run.abandoned():
-                on_abandoned(outcome)
+                run.completed(outcome)
+                if on_abandoned is not None:
+                    on_abandoned(outcome)
         run.receive_out.close()
