@@ -20,7 +20,7 @@ from collections import Counter
 
 import anyio
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -97,11 +97,11 @@ async def main() -> None:
         for scope in resource.scope_metrics:
             for metric in scope.metrics:
                 for point in metric.data.data_points:
-                    value = getattr(point, "value", None)
-                    if value is None:  # a histogram
+                    if isinstance(point, NumberDataPoint):
+                        value = str(point.value)
+                    else:  # a histogram
                         value = f"count={point.count} sum={point.sum:.3f}"
-                    labels = {k: v for k, v in (point.attributes or {}).items()}
-                    print(f"  {metric.name} {labels} {value}")
+                    print(f"  {metric.name} {dict(point.attributes or {})} {value}")
     print("\nevents seen by a plain listener:")
     for name, number in sorted(counts.items()):
         print(f"  {name:<22} {number}")
