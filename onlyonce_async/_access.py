@@ -3,32 +3,46 @@ Profile access for the "Access Required" endpoints (``POST /profiles/{id}/access
 
 `enable_access` sends the pass phrase in the ``Secret-Key`` header. With ``remember`` the
 client keeps the pass phrase, and when a later call is refused because the access expired
-(``WrongSecretKeyError(expired=True)``) the client renews the access once and replays the
-call (`Client` calls `ProfileAccess.renew`). Many calls meeting the same expiry cause one
-renewal between them.
+(``WrongSecretKeyError(expired=True)``) the renewal is an auth-flow step (`AccessRenewal`,
+the way httpx's ``DigestAuth`` answers a challenge): the flow sends the access request,
+then replays the call once. Many calls meeting the same expiry cause one renewal between
+them, and share its outcome.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
 
 from ._args import pass_phrase_arg, path, uuid_arg
+from ._auth import BASE_URL_EXTENSION, FlowRelay
+from ._body import read_body
 from ._errors import APIError, OnlyOnceError, WrongSecretKeyError, error_from_response
+from ._events import TRACE_EXTENSION, AccessRenewed
+from ._logging import log_request, log_response
 
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["ProfileAccess", "enable_access", "expired_profile"]
+__all__ = ["AccessRenewal", "ProfileAccess", "enable_access", "expired_profile"]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ACCESS_PATH = re.compile(r"^profiles/[^/]+/access/?$")
+
+
+class _Verdict(enum.Enum):
+    """What a call that met an expiry does, decided under the profile's lock."""
+
+    REPLAY = "replay"  # renewed since the call started
+    RENEW = "renew"  # this call sends the access request
+    GIVE_UP = "give-up"  # no pass phrase remembered: the expiry is the answer
 
 
 class ProfileAccess:
@@ -76,9 +90,52 @@ class ProfileAccess:
         self._epoch += 1
         self._granted[profile_id] = self._epoch
 
+    @property
+    def remembers_any(self) -> bool:
+        """Whether any pass phrase is remembered (renewal is possible at all)."""
+        return bool(self._phrases)
+
+    def lock(self, profile_id: uuid.UUID) -> anyio.Lock:
+        """The lock one renewal episode of ``profile_id`` holds."""
+        lock = self._locks.get(profile_id)
+        if lock is None:
+            lock = self._locks[profile_id] = anyio.Lock()
+        return lock
+
+    def verdict(self, profile_id: uuid.UUID, since: int) -> _Verdict:
+        """
+        Under `lock`: replay (renewed since ``since``), renew, or give up (no pass phrase).
+
+        Raises:
+            OnlyOnceError: A renewal attempted since ``since`` failed: this call fails alike.
+        """
+        if self._granted.get(profile_id, 0) > since:
+            return _Verdict.REPLAY
+        failed = self._failed.get(profile_id)
+        if failed is not None and failed[0] > since:
+            raise failed[1]()
+        if profile_id not in self._phrases:
+            return _Verdict.GIVE_UP
+        return _Verdict.RENEW
+
+    def begin(self) -> int:
+        """Start a renewal attempt; its number goes to `settle`."""
+        self._epoch += 1
+        return self._epoch
+
+    def settle(self, profile_id: uuid.UUID, attempt: int, error: OnlyOnceError | None) -> None:
+        """Record a renewal's outcome for the calls waiting on it (``None``: success)."""
+        if error is None:
+            self.granted(profile_id)
+        else:
+            self._failed[profile_id] = (attempt, functools.partial(_same_failure, error))
+
     async def renew(self, client: Client, profile_id: uuid.UUID, since: int) -> bool:
         """
         Re-enable access to ``profile_id`` after it expired, once for all waiting callers.
+
+        The `Client` renews inside its auth flow (`AccessRenewal`); this is the same
+        episode logic for a caller holding a profile id.
 
         Args:
             client: The client to send ``POST /profiles/{id}/access`` with.
@@ -93,28 +150,131 @@ class ProfileAccess:
             OnlyOnceError: The renewal failed (e.g. the pass phrase was changed): this
                 call's own attempt, or the one a concurrent call made since ``since``.
         """
-        lock = self._locks.get(profile_id)
-        if lock is None:
-            lock = self._locks[profile_id] = anyio.Lock()
-        async with lock:
-            if self._granted.get(profile_id, 0) > since:
-                return True
-            failed = self._failed.get(profile_id)
-            if failed is not None and failed[0] > since:
-                raise failed[1]()
-            pass_phrase = self._phrases.get(profile_id)
-            if pass_phrase is None:
-                return False
-            self._epoch += 1
-            attempt = self._epoch
+        async with self.lock(profile_id):
+            verdict = self.verdict(profile_id, since)
+            if verdict is not _Verdict.RENEW:
+                return verdict is _Verdict.REPLAY
+            attempt = self.begin()
             try:
-                await _post_access(client, profile_id, pass_phrase)
+                await _post_access(client, profile_id, self._phrases[profile_id])
             except OnlyOnceError as error:
                 # Cancellation is not an outcome: the next waiter tries for itself.
-                self._failed[profile_id] = (attempt, functools.partial(_same_failure, error))
+                self.settle(profile_id, attempt, error)
                 raise
-            self.granted(profile_id)
+            self.settle(profile_id, attempt, None)
             return True
+
+
+class AccessRenewal(httpx.Auth):
+    """
+    An auth-flow step: renew a remembered profile's expired access, then replay once.
+
+    Wraps the client's own auth (whose flow every request here goes through, the access
+    request included, so a bearer token or a sign-in applies to it too).
+
+    Args:
+        inner: The client's ``httpx.Auth``, or ``None``.
+        access: The client's remembered pass phrases.
+    """
+
+    def __init__(self, inner: httpx.Auth | None, access: ProfileAccess) -> None:
+        self._inner = inner
+        self._access = access
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """
+        Send ``request``; on an expired access with a remembered pass phrase, renew and replay.
+
+        Args:
+            request: The request httpx is about to send.
+
+        Raises:
+            OnlyOnceError: The renewal a concurrent call made for this one failed (this
+                call's own failed renewal is its final response instead).
+        """
+        since = self._access.epoch
+        await request.aread()  # the replay sends the body again
+        relay = FlowRelay(self._inner)
+        try:
+            outgoing = await relay.start(request)
+            while outgoing is not None:
+                outgoing = await relay.send((yield outgoing))
+            profile_id = await _expired_in(relay.response, request)
+            if profile_id is None:
+                return
+            async with self._access.lock(profile_id):
+                verdict = self._access.verdict(profile_id, since)
+                if verdict is _Verdict.GIVE_UP:
+                    return  # the expiry is the final response
+                if verdict is _Verdict.RENEW:
+                    attempt = self._access.begin()
+                    renewal = _access_request(request, profile_id, self._access)
+                    outgoing = await relay.start(renewal)
+                    while outgoing is not None:
+                        outgoing = await relay.send((yield outgoing))
+                    if not await self._settle(profile_id, attempt, relay.response):
+                        return  # the refused renewal's response is the final response
+                    trace = request.extensions.get(TRACE_EXTENSION)
+                    if trace is not None:
+                        trace.emit(AccessRenewed(call_id=trace.call_id, profile_id=profile_id))
+            outgoing = await relay.start(request)  # the replay, once
+            while outgoing is not None:
+                outgoing = await relay.send((yield outgoing))
+        finally:
+            await relay.aclose()
+
+    async def _settle(
+        self, profile_id: uuid.UUID, attempt: int, response: httpx.Response | None
+    ) -> bool:
+        """
+        Record the access renewal's outcome for the waiting calls; whether it succeeded.
+        """
+        assert response is not None
+        await read_body(response)
+        log_response(response)
+        error = None if response.is_success else error_from_response(response)
+        self._access.settle(profile_id, attempt, error)
+        return error is None
+
+
+async def _expired_in(response: httpx.Response | None, request: httpx.Request) -> uuid.UUID | None:
+    """The profile whose access expired, if ``response`` says so; else ``None``."""
+    if response is None or response.is_success or response.status_code >= 500:
+        return None
+    await read_body(response)
+    error = error_from_response(response)
+    if not (isinstance(error, WrongSecretKeyError) and error.expired):
+        return None
+    base = request.extensions.get(BASE_URL_EXTENSION)
+    if base is None:
+        return None
+    return expired_profile(error, request, httpx.URL(str(base)))
+
+
+def _access_request(
+    request: httpx.Request, profile_id: uuid.UUID, access: ProfileAccess
+) -> httpx.Request:
+    """``POST /profiles/{id}/access`` below the call's base URL, as `_post_access` sends it."""
+    pass_phrase = access.pass_phrase(profile_id)
+    assert pass_phrase is not None
+    base = httpx.URL(str(request.extensions[BASE_URL_EXTENSION]))
+    # The Secret-Key header carries the pass phrase as its UTF-8 bytes (see _post_access).
+    headers = [
+        (name, value)
+        for name, value in request.headers.raw
+        if name.lower() in (b"user-agent", b"accept")
+    ]
+    headers.append((b"Secret-Key", pass_phrase.encode("utf-8")))
+    renewal = httpx.Request(
+        "POST",
+        base.join(path("/profiles/{id}/access", id=profile_id).lstrip("/")),
+        headers=headers,
+        extensions=dict(request.extensions),
+    )
+    log_request(renewal, 0)
+    return renewal
 
 
 def _same_failure(error: OnlyOnceError) -> Exception:

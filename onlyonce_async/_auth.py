@@ -10,8 +10,9 @@ rate limiter sees it like any other request.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Final
 
 import anyio
@@ -27,11 +28,55 @@ from ._logging import log_request, log_response
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "sign_in", "sign_out"]
+__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay", "sign_in", "sign_out"]
 
 #: The request extension in which a `Client` tells auth flows its own ``base_url``.
 BASE_URL_EXTENSION: Final = "onlyonce_async.base_url"
 _SIGN_IN: Final = "signIn"
+
+
+class FlowRelay:
+    """
+    Drives an inner ``httpx.Auth`` flow from an outer one, whose ``yield`` sends its requests.
+
+    ``outgoing = await relay.start(request)``, then ``while outgoing is not None: outgoing =
+    await relay.send((yield outgoing))``; `response` is then the inner flow's final
+    response. Call `aclose` when the outer flow ends (the inner one may record an attempt
+    that got no response).
+
+    Args:
+        auth: The inner auth, or ``None`` to send each request as is.
+    """
+
+    def __init__(self, auth: httpx.Auth | None) -> None:
+        self._auth = auth or httpx.Auth()
+        self._flow: AsyncGenerator[httpx.Request, httpx.Response] | None = None
+        self.response: httpx.Response | None = None
+
+    async def start(self, request: httpx.Request) -> httpx.Request | None:
+        """Start the inner flow for ``request``; its first request to send."""
+        await self.aclose()
+        self.response = None
+        self._flow = self._auth.async_auth_flow(request)
+        return await self.send(None)
+
+    async def send(self, response: httpx.Response | None) -> httpx.Request | None:
+        """Hand the inner flow ``response``; its next request, or ``None`` when it is done."""
+        assert self._flow is not None
+        if response is not None:
+            self.response = response
+        try:
+            return await (
+                self._flow.__anext__() if response is None else self._flow.asend(response)
+            )
+        except StopAsyncIteration:
+            return None
+
+    async def aclose(self) -> None:
+        """Close the inner flow, if one is running."""
+        if self._flow is not None:
+            await self._flow.aclose()
+            self._flow = None
 
 
 class BearerAuth(httpx.Auth):
@@ -175,60 +220,54 @@ class BearerAuth(httpx.Auth):
         """
         origin = _origin_of(request.url)
         sign_in_url = self._sign_in_url(request)
-        if sign_in_url is not None and _same_target(request, sign_in_url):
-            # A sign-in is sent as is: never with a token, never re-authenticated.
+        if sign_in_url is None or _same_target(request, sign_in_url):
+            # A fixed token; or a sign-in, sent as is (never with a token, never re-signed).
+            if sign_in_url is None:
+                self._authorize(request, self._token_for(origin))
             yield request
             return
-        if sign_in_url is None:
-            self._authorize(request, self._token_for(origin))
-            yield request
-            return
-        # The body may be sent twice (the replay): read it once now.
-        await request.aread()
-        seen, token = self._seq, self._token_for(origin)
-        if token is None:
+        await request.aread()  # the body may be sent twice (the replay): read it once now
+        seen = self._seq
+        if self._token_for(origin) is None:
             async with self._sign_in_lock:
                 if self._token_for(origin) is None:
-                    self._raise_failure_since(seen)
-                    attempt = self._begin_attempt()
-                    answered = False
-                    try:
+                    with self._sign_in_attempt(seen) as attempt:
                         response = yield self._sign_in_request(request, sign_in_url)
-                        answered = True
-                    finally:
-                        if not answered:
-                            self._failure = (attempt, _sign_in_incomplete)
                     if not await self._accept_sign_in(response, origin, attempt):
                         return  # The failed sign-in response becomes the final response.
-                seen, token = self._seq, self._token_for(origin)
-        self._authorize(request, token)
+                seen = self._seq
+        self._authorize(request, self._token_for(origin))
         response = yield request
         if not await _token_rejected(response):
             return
         async with self._sign_in_lock:
-            token = self._token_for(origin)
-            if token is None or self._token_seq <= seen:
-                self._raise_failure_since(seen)
-                attempt = self._begin_attempt()
-                answered = False
-                try:
+            if self._token_for(origin) is None or self._token_seq <= seen:
+                with self._sign_in_attempt(seen) as attempt:
                     response = yield self._sign_in_request(request, sign_in_url)
-                    answered = True
-                finally:
-                    if not answered:
-                        self._failure = (attempt, _sign_in_incomplete)
                 if not await self._accept_sign_in(response, origin, attempt):
                     return
                 trace = request.extensions.get(TRACE_EXTENSION)
                 if trace is not None:
                     trace.emit(ReauthenticatedEvent(call_id=trace.call_id))
-                token = self._token
-        self._authorize(request, token)
+        self._authorize(request, self._token_for(origin))
         yield request
 
-    def _begin_attempt(self) -> int:
+    @contextlib.contextmanager
+    def _sign_in_attempt(self, seen: int) -> Iterator[int]:
+        """
+        Number a sign-in attempt (under the lock); one that gets no response is recorded.
+
+        Raises:
+            OnlyOnceError: A concurrent call's sign-in, made after ``seen``, failed.
+        """
+        self._raise_failure_since(seen)
         self._seq += 1
-        return self._seq
+        attempt = self._seq
+        try:
+            yield attempt
+        except BaseException:  # GeneratorExit included: the flow was closed at the yield
+            self._failure = (attempt, _sign_in_incomplete)
+            raise
 
     def _raise_failure_since(self, seen: int) -> None:
         """Fail like the sign-in a concurrent call attempted after ``seen``, if it failed."""

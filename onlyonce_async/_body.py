@@ -71,6 +71,21 @@ def _encodings(headers: httpx.Headers) -> list[str]:
     ]
 
 
+def _source(response: httpx.Response) -> tuple[AsyncIterator[bytes], _Inflater | None]:
+    """Where `read_body` reads from, and the inflater it applies (``None``: none needed)."""
+    encodings = _encodings(response.headers)
+    inflater = _Inflater(encodings[0]) if len(encodings) == 1 and encodings[0] in _OURS else None
+    if encodings and inflater is None:
+        # br, zstd or stacked codings: httpx's decoders, checked chunk by chunk.
+        return response.aiter_bytes(), None
+    if isinstance(response.stream, httpx.AsyncByteStream):
+        # The raw body, one level below aiter_raw: closing this iterator ourselves leaves no
+        # generator for the garbage collector to finalise (trio warns about those).
+        return response.stream.__aiter__(), inflater
+    # A sync stream on an async client is httpx's own error.
+    raise TypeError("read_body needs an async response stream")  # pragma: no cover
+
+
 async def read_body(response: httpx.Response) -> bytes:
     """
     Read ``response``'s body (decoded) into ``response.content``, at most the cap.
@@ -95,17 +110,7 @@ async def read_body(response: httpx.Response) -> bytes:
         return await response.aread()
     chunks: list[bytes] = []
     size = 0
-    encodings = _encodings(response.headers)
-    inflater = _Inflater(encodings[0]) if len(encodings) == 1 and encodings[0] in _OURS else None
-    if encodings and inflater is None:
-        # br, zstd or stacked codings: httpx's decoders, checked chunk by chunk.
-        source: AsyncIterator[bytes] = response.aiter_bytes()
-    elif isinstance(response.stream, httpx.AsyncByteStream):
-        # The raw body, one level below aiter_raw: closing this iterator ourselves leaves no
-        # generator for the garbage collector to finalise (trio warns about those).
-        source = response.stream.__aiter__()
-    else:  # pragma: no cover - a sync stream on an async client is httpx's own error
-        raise TypeError("read_body needs an async response stream")
+    source, inflater = _source(response)
     try:
         async for raw in source:
             chunk = raw if inflater is None else inflater.inflate(raw, limit - size + 1)

@@ -17,7 +17,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 if sys.version_info >= (3, 11):
     from typing import Self, Unpack
@@ -27,33 +27,25 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 import anyio
 import httpx
 
-from ._access import ProfileAccess, expired_profile
+from ._access import AccessRenewal, ProfileAccess
 from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
 from ._auth import BASE_URL_EXTENSION
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
+from ._convert import structure
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.support import ConsolidatedEntry, Heartbeat
 from ._errors import (
     APIError,
     ClientClosedError,
+    DecodeError,
     OnlyOnceError,
     RateLimitError,
     RequestTimeout,
-    TransportError,
-    WrongSecretKeyError,
     error_from_response,
     map_transport_errors,
 )
-from ._events import (
-    TRACE_EXTENSION,
-    AccessRenewed,
-    CallTrace,
-    Listener,
-    RateLimited,
-    log_retry,
-    retry_reason,
-)
+from ._events import TRACE_EXTENSION, CallTrace, Listener, RateLimited, log_retry, retry_reason
 from ._json import decode_json, encode_json
 from ._logging import (
     install_redaction,
@@ -65,7 +57,7 @@ from ._logging import (
 )
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
-from ._retry import MAX_RETRY_AFTER, RetryPolicy
+from ._retry import MAX_RETRY_AFTER, RetryPolicy, not_retried
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -93,8 +85,12 @@ USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 #: The request extension carrying the call's timeout, made a total per attempt.
 ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
+#: Where a call has no listeners: nothing to observe (a reusable no-op context).
+_UNTRACED: Final = contextlib.nullcontext()
 #: The default ``deadline`` of a call, every retry and wait included: five minutes.
 DEFAULT_DEADLINE: Final = 300.0
+
+T = TypeVar("T")
 
 
 class _DefaultLimiter(enum.Enum):
@@ -197,8 +193,11 @@ class Client:
                 f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
             )
         self._retry_policy = retry_policy or RetryPolicy()
+        checked = _check_headers(headers)
+        # Kept for with_options, which passes them to the constructor again.
+        self._extra_headers = {name.decode("ascii"): value for name, value in checked}
         self._headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self._headers.update(_check_headers(headers))
+        self._headers.update(checked)
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False
@@ -324,30 +323,30 @@ class Client:
         Raises:
             ValueError: A setting the constructor would refuse (the same checks).
         """
-        # The constructor's checks, for exactly the settings given (one validation for both).
-        if not isinstance(max_retries, UseClientDefault):
-            max_retries = _check_max_retries(max_retries)
-        if not isinstance(timeout, UseClientDefault):
-            timeout = _check_timeout(timeout)
-        if not isinstance(deadline, UseClientDefault):
-            deadline = _check_deadline(deadline)
-        other = Client.__new__(Client)
-        other.__dict__.update(self.__dict__)
-        other._owns_http_client = False
-        other._closed = False
-        if not isinstance(auth, UseClientDefault):
-            other._auth = auth
-            # Another identity: pass phrases remembered for this one's profiles do not apply.
-            other._profile_access = ProfileAccess()
-        if not isinstance(rate_limiter, UseClientDefault):
-            other._rate_limiter = rate_limiter
-        if not isinstance(timeout, UseClientDefault):
-            other._timeout = timeout
-        if not isinstance(deadline, UseClientDefault):
-            other._deadline = deadline
-        if not isinstance(max_retries, UseClientDefault):
-            other._max_retries = max_retries
-        other._init_namespaces()
+
+        def given(value: Any, current: Any) -> Any:
+            return current if isinstance(value, UseClientDefault) else value
+
+        # Through the constructor (openai's copy()): one validation for both.
+        other = type(self)(
+            base_url=self._base_url,
+            auth=given(auth, self._auth),
+            rate_limiter=given(rate_limiter, self._rate_limiter),
+            max_retries=given(max_retries, self._max_retries),
+            timeout=given(timeout, self._timeout),
+            headers=self._extra_headers,
+            http_client=self._http,
+            allow_insecure_http=True,  # base_url was checked when this client was built
+            retry_policy=self._retry_policy,
+            deadline=given(deadline, self._deadline),
+            max_response_size=self._max_response_size,
+            listeners=self._listeners,
+        )
+        other._calls = self._calls  # one pool: closing its owner ends every call on it
+        if isinstance(auth, UseClientDefault):
+            # The same identity: the pass phrases remembered for it apply (another
+            # identity's would not).
+            other._profile_access = self._profile_access
         return other
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -464,56 +463,96 @@ class Client:
             },
         )
         if trace is not None:
-            # Seen by the limiter (quota waits) and auth flows (re-authentication).
+            # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
             request.extensions[TRACE_EXTENSION] = trace
         return request
 
-    async def _send_once(
-        self, request: httpx.Request, attempt: int, *, stream: bool, trace: CallTrace | None
-    ) -> httpx.Response:
-        if trace is None:
-            return await self._send_attempt(request, attempt, stream=stream)
-        trace.sent(attempt)
-        try:
-            response = await self._send_attempt(request, attempt, stream=stream)
-        except TransportError as error:
-            trace.failed(attempt, error)
-            raise
-        trace.received(attempt, response.status_code)
-        return response
+    def _auth_stack(self) -> httpx.Auth | httpx._client.UseClientDefault:
+        """
+        The auth layer of one attempt: rate limiter ∘ access renewal ∘ the client's auth.
 
-    async def _send_attempt(
-        self, request: httpx.Request, attempt: int, *, stream: bool
+        Every request an auth flow sends (a sign-in, an access renewal, the replay) passes
+        the limiter; with neither a limiter nor anything to renew, a caller-supplied
+        http_client's own auth applies.
+        """
+        inner = self._auth or self._http.auth
+        if self._profile_access.remembers_any:
+            inner = AccessRenewal(inner, self._profile_access)
+        if self._rate_limiter is not None:
+            return LimitedAuth(inner, self._rate_limiter)
+        if inner is None or inner is self._http.auth:
+            return httpx.USE_CLIENT_DEFAULT
+        return inner
+
+    async def _send_once(
+        self, request: httpx.Request, retries: int, *, stream: bool, trace: CallTrace | None
     ) -> httpx.Response:
-        # No auth of ours: let a caller-supplied http_client's own auth apply.
-        auth: httpx.Auth | httpx._client.UseClientDefault = self._auth or httpx.USE_CLIENT_DEFAULT
+        """
+        One attempt: auth and limiter, transport, body read, error mapping.
+
+        Raises:
+            APIError: A non-2xx final response (`_raise_for_status`).
+            TransportError: The network failed, or the attempt outlived its timeout.
+        """
         timer = AttemptTimer(attempt_seconds(request.extensions.get(ATTEMPT_TIMEOUT_EXTENSION)))
         request.extensions[ATTEMPT_TIMER_EXTENSION] = timer
-        if self._rate_limiter is not None:
-            auth = LimitedAuth(self._auth or self._http.auth, self._rate_limiter)
-        else:
+        auth = self._auth_stack()
+        if self._rate_limiter is None:
             timer.start()
-        log_request(request, attempt)
-        with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
+        log_request(request, retries)
+        if trace is not None:
+            trace.sent(retries)
+        with (
+            timer.scope,
+            _UNTRACED if trace is None else trace.failing(retries),
+            map_transport_errors(request),
+            self._closed_pool_is_typed(),
+        ):
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
             # request would bypass the limiter and the auth flow.
-            response = await self._http.send(
-                request, auth=auth, stream=True, follow_redirects=False
-            )
-            if stream and response.is_success:
-                log_response(response)
-                return response
             try:
-                await read_body(response)
-            finally:
-                await response.aclose()
+                response = await self._http.send(
+                    request, auth=auth, stream=True, follow_redirects=False
+                )
+            except (APIError, DecodeError) as error:
+                # Raised by an auth flow: a concurrent sign-in's or renewal's outcome.
+                not_retried(error)
+                raise
+            if not (stream and response.is_success):
+                try:
+                    await read_body(response)
+                finally:
+                    await response.aclose()
             log_response(response)
-            return response
+            if trace is not None:
+                trace.received(retries, response.status_code)
+            return await self._raise_for_status(response, trace)
         # Only the timer's own cancellation ends the block without returning or raising.
-        raise RequestTimeout(
+        timeout = RequestTimeout(
             f"request took longer than its timeout of {timer.seconds} s", request=request
         )
+        if trace is not None:
+            trace.failed(retries, timeout)
+        raise timeout
+
+    async def _raise_for_status(
+        self, response: httpx.Response, trace: CallTrace | None = None
+    ) -> httpx.Response:
+        """
+        The error mapping layer: a 2xx passes; anything else raises its `APIError`.
+
+        A 429 pauses the shared rate limiter first, whether or not the call is retried.
+
+        Raises:
+            APIError: The most specific subclass for the response.
+        """
+        if response.is_success:
+            return response
+        error = error_from_response(response)
+        if isinstance(error, RateLimitError):
+            await self._pause_everyone(error, trace)
+        raise error
 
     @contextlib.contextmanager
     def _closed_pool_is_typed(self) -> Iterator[None]:
@@ -528,87 +567,67 @@ class Client:
     async def _send_with_retries(
         self,
         method: str,
-        url: httpx.URL,
+        path: str | httpx.URL,
         options: RequestOptions,
         *,
         stream: bool = False,
         trace: CallTrace | None = None,
     ) -> httpx.Response:
+        """
+        The retry layer: one `_send_once` per attempt of the policy's `retry_context`.
+
+        Raises:
+            OnlyOnceError: The last attempt's error, or the first one not retried.
+        """
+        method, url, content = self._prepare(method, path, options)
+
+        def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
+            if trace is not None:
+                trace.retry(url, retries, error, delay)
+            elif logger.isEnabledFor(logging.INFO):
+                log_retry(method, redact_url(url), retries, retry_reason(error), delay)
+
+        retrying = self._retry_policy.retry_context(
+            method, retries=self._max_retries, wait=self._retry_wait, on_retry=on_retry
+        )
+        async for attempt in retrying:
+            with attempt:
+                request = self._build(method, url, options, content, trace)
+                return await self._send_once(
+                    request, attempt.number - 1, stream=stream, trace=trace
+                )
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:
+        """
+        The retry decision's wait: the policy's delay, or none after a 429 with a limiter
+        (the pause is already in the limiter; the next acquire waits it out).
+
+        Raises:
+            RateLimitError: The server asked for a wait longer than ``MAX_RETRY_AFTER``.
+        """
+        delay = self._retry_policy._delay_for(retries, error)
+        if isinstance(error, RateLimitError) and self._rate_limiter is not None:
+            return 0.0
+        return delay
+
+    def _prepare(
+        self, method: str, path: str | httpx.URL, options: RequestOptions
+    ) -> tuple[str, httpx.URL, bytes | str | None]:
+        """
+        The method, URL and body of a call, checked once before any attempt.
+
+        Raises:
+            ValueError: A bad method or path, or conflicting body options.
+        """
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
         content = options.get("content")
         if options.get("json") is not None:
             if content is not None or options.get("data") or options.get("files"):
                 raise ValueError("pass json, or content/data/files, not both")
             content = encode_json(options["json"])
-        attempt = 0
-        renewed_access = False
-        while True:
-            request = self._build(method, url, options, content, trace)
-            access_epoch = self._profile_access.epoch
-            try:
-                response = await self._send_once(request, attempt, stream=stream, trace=trace)
-            except TransportError as error:
-                if attempt >= self._max_retries or not self._retry_policy.should_retry(
-                    method, error
-                ):
-                    raise
-                delay = self._retry_policy.delay(attempt, error)
-                self._retry_scheduled(trace, method, url, attempt, error, delay)
-                await anyio.sleep(delay)
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            api_error = error_from_response(response)
-            if (
-                isinstance(api_error, WrongSecretKeyError)
-                and api_error.expired
-                and not renewed_access
-                and await self._renew_access(api_error, request, access_epoch, trace)
-            ):
-                renewed_access = True  # Replay once; this is not a retry attempt.
-                continue
-            if isinstance(api_error, RateLimitError):
-                await self._pause_everyone(api_error, trace)
-            if attempt >= self._max_retries or not self._retry_policy.should_retry(
-                method, api_error
-            ):
-                raise api_error
-            delay = self._retry_policy.delay(attempt, api_error)
-            self._retry_scheduled(trace, method, url, attempt, api_error, delay)
-            if not (isinstance(api_error, RateLimitError) and self._rate_limiter is not None):
-                # With a limiter the pause is already in it; the next acquire waits it out.
-                await anyio.sleep(delay)
-            attempt += 1
-
-    @staticmethod
-    def _retry_scheduled(
-        trace: CallTrace | None,
-        method: str,
-        url: httpx.URL,
-        attempt: int,
-        error: OnlyOnceError,
-        delay: float,
-    ) -> None:
-        if trace is not None:
-            trace.retry(url, attempt, error, delay)
-        elif logger.isEnabledFor(logging.INFO):
-            log_retry(method, redact_url(url), attempt, retry_reason(error), delay)
-
-    async def _renew_access(
-        self,
-        error: WrongSecretKeyError,
-        request: httpx.Request,
-        since: int,
-        trace: CallTrace | None,
-    ) -> bool:
-        """Re-enable a remembered profile's expired access; whether to replay the call."""
-        profile_id = expired_profile(error, request, self._base_url)
-        if profile_id is None:
-            return False
-        renewed = await self._profile_access.renew(self, profile_id, since)
-        if renewed and trace is not None:
-            trace.emit(AccessRenewed(call_id=trace.call_id, profile_id=profile_id))
-        return renewed
+        return method.upper(), self._url(path), content
 
     async def _pause_everyone(self, error: RateLimitError, trace: CallTrace | None) -> None:
         pause = 0.0
@@ -661,15 +680,11 @@ class Client:
         deadline = _check_deadline(
             self._deadline if isinstance(deadline, UseClientDefault) else deadline
         )
-        if not isinstance(method, str) or not _TOKEN.match(method):
-            raise ValueError(f"not an HTTP method: {method!r}")
-        method = method.upper()
-        url = self._url(path)
         if not self._listeners:
-            return await self._send_in_scope(method, url, options, deadline, stream, None)
-        trace = CallTrace(self._listeners, method, url, getattr(path, "template", None), str(path))
+            return await self._send_in_scope(method, path, options, deadline, stream, None)
+        trace = self._trace(method, path)
         try:
-            response = await self._send_in_scope(method, url, options, deadline, stream, trace)
+            response = await self._send_in_scope(method, path, options, deadline, stream, trace)
         except BaseException as exc:
             if isinstance(exc, APIError):
                 trace.status = exc.status_code
@@ -678,15 +693,28 @@ class Client:
         trace.finished(None)
         return response
 
+    def _trace(self, method: str, path: str | httpx.URL) -> CallTrace:
+        """
+        The events of a call (`CallStarted` now); with listeners only.
+
+        Raises:
+            ValueError: A bad method or path (as the send would; nothing is emitted).
+        """
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
+        template = getattr(path, "template", None)
+        return CallTrace(self._listeners, method.upper(), self._url(path), template, str(path))
+
     async def _send_in_scope(
         self,
         method: str,
-        url: httpx.URL,
+        path: str | httpx.URL,
         options: RequestOptions,
         deadline: float | None,
         stream: bool,
         trace: CallTrace | None,
     ) -> httpx.Response:
+        """The call layer: cancellable by aclose(), bounded by the call's deadline."""
         # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
         # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
         # httpcore's log records made meanwhile are redacted (see _logging).
@@ -695,12 +723,12 @@ class Client:
             try:
                 if deadline is None:
                     return await self._send_with_retries(
-                        method, url, options, stream=stream, trace=trace
+                        method, path, options, stream=stream, trace=trace
                     )
                 try:
                     with anyio.fail_after(deadline):
                         return await self._send_with_retries(
-                            method, url, options, stream=stream, trace=trace
+                            method, path, options, stream=stream, trace=trace
                         )
                 except TimeoutError as exc:
                     raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
@@ -708,33 +736,79 @@ class Client:
                 self._calls.pop(closing, None)
         raise ClientClosedError("the client was closed during this call")
 
-    async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """
-        Send a request and return its decoded JSON body (``None`` for an empty body).
+    @overload
+    async def request(
+        self, method: str, path: str, *, cast_to: type[T], **options: Unpack[RequestOptions]
+    ) -> T: ...
 
-        Every typed method goes through here: auth, the rate limiter, retries and error
-        mapping are the same for a custom endpoint.
+    @overload
+    async def request(
+        self, method: str, path: str, *, cast_to: None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """
+        Send a request and return its JSON body, decoded into ``cast_to`` when given.
+
+        Every typed method goes through here: auth, the rate limiter, retries, error
+        mapping and decoding are the same for a custom endpoint.
 
         Args:
             method: Any HTTP method (custom endpoints welcome).
             path: Relative to ``base_url`` (``"/heartbeat"`` and ``"heartbeat"`` are the
                 same), or an absolute URL of the same origin.
+            cast_to: The type to decode the body into (an attrs model, ``list[Model]``,
+                ``str``...); ``None`` returns the JSON as is (``None`` for an empty body).
             **options: See `RequestOptions`.
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
 
         Raises:
-            DecodeError: A 2xx body that is not valid JSON.
+            DecodeError: A 2xx body that is not valid JSON, or not a valid ``cast_to``;
+                its ``response`` is the response it came in.
             APIError: A non-2xx answer (the most specific subclass).
             TransportError: The network failed after all retries (`RequestTimeout` on a
                 timeout or past ``deadline``).
             ValueError: ``path`` points at another origin, or the options conflict.
         """
-        return decode_json(await self.request_raw(method, path, **options))
+        response = await self._send_within_deadline(method, path, options)
+        return _decode(response, cast_to)
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def get(
-        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[SendOptions],
     ) -> Any:
         """
         ``request("GET", path, params=params, ...)``.
@@ -743,15 +817,41 @@ class Client:
             path: Relative to ``base_url``, as for `request`.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("GET", path, params=params, **options)
+        return await self.request("GET", path, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def delete(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def delete(
-        self, path: str, params: Mapping[str, Any] | None = None, **options: Unpack[SendOptions]
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
+        **options: Unpack[SendOptions],
     ) -> Any:
         """
         ``request("DELETE", path, params=params, ...)``.
@@ -760,18 +860,43 @@ class Client:
             path: Relative to ``base_url``, as for `request`.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("DELETE", path, params=params, **options)
+        return await self.request("DELETE", path, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def post(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -782,18 +907,45 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("POST", path, json=json, params=params, **options)
+        return await self.request(
+            "POST", path, json=json, params=params, cast_to=cast_to, **options
+        )
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def put(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -804,18 +956,43 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("PUT", path, json=json, params=params, **options)
+        return await self.request("PUT", path, json=json, params=params, cast_to=cast_to, **options)
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[T],
+        **options: Unpack[SendOptions],
+    ) -> T: ...
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: None = None,
+        **options: Unpack[SendOptions],
+    ) -> Any: ...
 
     async def patch(
         self,
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        cast_to: type[Any] | None = None,
         **options: Unpack[SendOptions],
     ) -> Any:
         """
@@ -826,12 +1003,15 @@ class Client:
             json: A body to send as JSON; ``None`` sends none.
             params: Query parameters; a list value repeats the parameter; ``None`` values
                 are left out.
+            cast_to: The type to decode the body into, as for `request`.
             **options: The other options of `request` (see `RequestOptions`).
 
         Returns:
-            The decoded JSON body, or ``None`` for an empty body.
+            The decoded body: a ``cast_to`` instance, or the JSON value.
         """
-        return await self.request("PATCH", path, json=json, params=params, **options)
+        return await self.request(
+            "PATCH", path, json=json, params=params, cast_to=cast_to, **options
+        )
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -863,6 +1043,19 @@ class Client:
                 yield response
         finally:
             await response.aclose()
+
+
+def _decode(response: httpx.Response, cast_to: type[Any] | None) -> Any:
+    """
+    The response's JSON body, structured into ``cast_to`` when given.
+
+    Raises:
+        DecodeError: Not JSON, or not a valid ``cast_to``; it carries ``response``.
+    """
+    data = decode_json(response)
+    if cast_to is None:
+        return data
+    return structure(data, cast_to, response=response)
 
 
 _HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

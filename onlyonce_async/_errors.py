@@ -443,6 +443,20 @@ def _registration_fields(data: Any) -> list[str]:
     return [f for f in fields if isinstance(f, str)]
 
 
+def _error_fields(response: httpx.Response, body: dict[str, Any]) -> dict[str, Any]:
+    """The attributes every `APIError` of ``response`` gets, as constructor keywords."""
+    fields: dict[str, Any] = {
+        "status_code": response.status_code,
+        "code": _as_int(body.get("code")),
+        "status": _as_str(body.get("status")),
+        "data": body.get("data"),
+        "response": response,
+    }
+    if response.status_code == 422:
+        fields["errors"] = _field_errors(body.get("errors"))
+    return fields
+
+
 def error_from_response(response: httpx.Response) -> APIError:
     """
     Build the typed error for a non-2xx response.
@@ -455,21 +469,14 @@ def error_from_response(response: httpx.Response) -> APIError:
         ``status`` string, never raising on a malformed body.
     """
     body = _json_object(response)
-    status_code = response.status_code
-    code = _as_int(body.get("code"))
-    status = _as_str(body.get("status"))
+    kwargs = _error_fields(response, body)
+    status_code, code, status, data = (
+        response.status_code,
+        kwargs["code"],
+        kwargs["status"],
+        kwargs["data"],
+    )
     message = _as_str(body.get("message"))
-    data = body.get("data")
-    kwargs: dict[str, Any] = {
-        "status_code": status_code,
-        "code": code,
-        "status": status,
-        "data": data,
-        "response": response,
-    }
-    if status_code == 422:
-        kwargs["errors"] = _field_errors(body.get("errors"))
-
     if status_code == 400 and code is not None:
         if code in _EXPIRY_CODES and message and _EXPIRED.search(message):
             return TokenExpiredError(message, **kwargs)

@@ -14,10 +14,11 @@ builds an event (see `CallTrace`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final, TypeAlias
 
 import anyio
@@ -481,6 +482,15 @@ class CallTrace:
         self.emit(
             QuotaWaited(call_id=self.call_id, attempt=max(self.attempts - 1, 0), seconds=seconds)
         )
+
+    @contextlib.contextmanager
+    def failing(self, attempt: int) -> Iterator[None]:
+        """Around an attempt: one ending without a response emits `RequestFailed`."""
+        try:
+            yield
+        except TransportError as error:
+            self.failed(attempt, error)
+            raise
 
     def retry(self, url: httpx.URL, attempt: int, error: OnlyOnceError, delay: float) -> None:
         """A retry of this call is scheduled (see `retry_scheduled`)."""

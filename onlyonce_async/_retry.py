@@ -1,5 +1,5 @@
 """
-When to retry a request, and how long to wait first.
+When to retry a request, how long to wait first, and the one retry loop (`retry_context`).
 
 Connect errors (nothing reached the server), 429 and 503 are retried for every method.
 Read errors, timeouts and 500/502/504 leave the outcome unknown, so they are retried only
@@ -11,15 +11,28 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, Final
 
+import anyio
 import attrs
 import httpx
 
 from ._errors import APIError, OnlyOnceError, RateLimitError, TransportError
 from ._httpdate import parse_retry_after
 
-__all__ = ["IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "RetryPolicy", "outcome_unknown"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "MAX_RETRY_AFTER",
+    "Attempt",
+    "RetryPolicy",
+    "Retrying",
+    "not_retried",
+    "outcome_unknown",
+    "retry_context",
+]
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 #: A server asking us to wait longer than this gets a `RateLimitError` at once.
@@ -28,6 +41,21 @@ MAX_RETRY_AFTER: Final = 60.0
 _ALWAYS_RETRIED_STATUSES: Final = frozenset({429, 503})
 _IDEMPOTENT_RETRIED_STATUSES: Final = frozenset({500, 502, 504})
 _NOTHING_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+# Errors that end a call whatever the policy says (see `not_retried`).
+_NOT_RETRIED: weakref.WeakSet[BaseException] = weakref.WeakSet()
+
+
+def not_retried(error: OnlyOnceError) -> OnlyOnceError:
+    """
+    Mark ``error`` as final for every `retry_context` it passes through, and return it.
+
+    For an outcome shared with a call that did not cause it (the failed sign-in or access
+    renewal a concurrent call made): retrying would start a new episode per waiter.
+    """
+    _NOT_RETRIED.add(error)
+    return error
 
 
 def _nothing_sent(error: TransportError) -> bool:
@@ -162,3 +190,178 @@ class RetryPolicy:
         if isinstance(error, RateLimitError):
             return self.rate_limit_default
         return self.backoff(attempt)
+
+    def retry_context(
+        self,
+        method: str,
+        *,
+        retries: int,
+        wait: Callable[[int, OnlyOnceError], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        on_retry: RetryHook | None = None,
+    ) -> Retrying:
+        """
+        The retry loop for a ``method`` request under this policy.
+
+        ``async for attempt in policy.retry_context("GET", retries=2): with attempt: ...``
+        runs the block until it succeeds, raises an error `should_retry` refuses, or has
+        run ``retries + 1`` times; between attempts it waits `delay` (``Retry-After``
+        first, else backoff).
+
+        Args:
+            method: The request's HTTP method (see `should_retry`).
+            retries: Attempts after the first.
+            wait: Seconds before retry number ``n`` after an error; `delay` when ``None``.
+            sleep: How to wait (``anyio.sleep``).
+            on_retry: Told of each retry decision (see `retry_context`).
+
+        Returns:
+            A `Retrying` to ``async for`` over.
+        """
+        return retry_context(
+            attempts=retries + 1,
+            retry_on=lambda error: self.should_retry(method, error),
+            wait=wait or self._delay_for,
+            sleep=sleep,
+            on_retry=on_retry,
+        )
+
+    def _delay_for(self, retries: int, error: OnlyOnceError) -> float:
+        if isinstance(error, (TransportError, APIError)):
+            return self.delay(retries, error)
+        return self.backoff(retries)
+
+
+#: The type of the ``wait`` a `retry_context` takes: retries made so far, error → seconds.
+WaitFunction = Callable[[int, OnlyOnceError], float]
+#: Told of each retry decision: retries made so far, the error, the seconds it will wait.
+RetryHook = Callable[[int, OnlyOnceError, float], None]
+
+
+class Attempt:
+    """
+    One attempt of a `retry_context` loop: a context manager around the attempt's work.
+
+    An `OnlyOnceError` raised inside the ``with`` block is swallowed when the loop will
+    try again (the loop then waits and yields the next attempt); otherwise it propagates.
+
+    Attributes:
+        number: The attempt's number, 1 for the first.
+    """
+
+    __slots__ = ("_loop", "number")
+
+    def __init__(self, loop: Retrying, number: int) -> None:
+        self._loop = loop
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"<Attempt number={self.number}>"
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc is None:
+            self._loop._succeeded()
+            return False
+        if not isinstance(exc, OnlyOnceError):
+            return False
+        return self._loop._schedule(self, exc)
+
+
+class Retrying:
+    """
+    An async iterator of `Attempt` objects (stamina's ``retry_context`` shape).
+
+    ``async for attempt in retry_context(...): with attempt: ...`` runs the block until it
+    succeeds (leave the loop with ``return`` or ``break``: the iterator also stops after a
+    block that raised nothing), an error is not retried, or the attempts run out; the last
+    error then propagates out of the ``with`` block. This is the one retry loop of the SDK.
+    """
+
+    __slots__ = ("_attempts", "_delay", "_number", "_on_retry", "_retry_on", "_sleep", "_wait")
+
+    def __init__(
+        self,
+        *,
+        attempts: int,
+        retry_on: Callable[[OnlyOnceError], bool],
+        wait: WaitFunction,
+        sleep: Callable[[float], Awaitable[None]],
+        on_retry: RetryHook | None = None,
+    ) -> None:
+        self._attempts = attempts
+        self._on_retry = on_retry
+        self._retry_on = retry_on
+        self._wait = wait
+        self._sleep = sleep
+        self._number = 0
+        self._delay: float | None = 0.0  # None: the last attempt succeeded
+
+    def __aiter__(self) -> Retrying:
+        return self
+
+    async def __anext__(self) -> Attempt:
+        if self._delay is None:
+            raise StopAsyncIteration
+        if self._number:
+            await self._sleep(self._delay)
+        self._number += 1
+        self._delay = None
+        return Attempt(self, self._number)
+
+    def _succeeded(self) -> None:
+        self._delay = None
+
+    def _schedule(self, attempt: Attempt, error: OnlyOnceError) -> bool:
+        """
+        The retry decision after ``attempt`` failed with ``error``: whether to try again.
+
+        Raises:
+            OnlyOnceError: ``wait`` refused to wait (e.g. a ``Retry-After`` past the cap).
+        """
+        if attempt.number >= self._attempts or error in _NOT_RETRIED or not self._retry_on(error):
+            return False
+        self._delay = self._wait(attempt.number - 1, error)
+        if self._on_retry is not None:
+            # The one place a retry is decided: its INFO line and event are made here.
+            self._on_retry(attempt.number - 1, error, self._delay)
+        return True
+
+
+def retry_context(
+    *,
+    attempts: int,
+    retry_on: Callable[[OnlyOnceError], bool],
+    wait: WaitFunction,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    on_retry: RetryHook | None = None,
+) -> Retrying:
+    """
+    The SDK's one retry loop: ``async for attempt in retry_context(...): with attempt: ...``.
+
+    Args:
+        attempts: How many attempts in all, at least 1.
+        retry_on: Whether an error may be retried at all.
+        wait: Seconds to wait before the next attempt, given the retries made so far
+            (0 before the first retry) and the error; it may raise instead (that error
+            then ends the loop).
+        sleep: How to wait (``anyio.sleep``; tests pass a recorder).
+        on_retry: Called with the retries made so far, the error and the wait, each time
+            the loop decides to try again (the retry log line and event are made there).
+
+    Returns:
+        The `Retrying` iterator.
+
+    Raises:
+        ValueError: ``attempts`` below 1.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, not {attempts!r}")
+    return Retrying(attempts=attempts, retry_on=retry_on, wait=wait, sleep=sleep, on_retry=on_retry)

@@ -120,8 +120,12 @@ def _below(base_url: httpx.URL, url: httpx.URL) -> httpx.URL:
 
 
 def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Drop ``None`` values and write UUIDs, enums and booleans as the API expects."""
-    if params is None:
+    """
+    Drop ``None`` values and write UUIDs, enums and booleans as the API expects.
+
+    ``None`` when nothing is left: httpx merges even an empty dict into the URL again.
+    """
+    if not params:
         return None
     cleaned: dict[str, Any] = {}
     for key, value in params.items():
@@ -130,7 +134,7 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
         cleaned[key] = (
             [_param(v) for v in value] if isinstance(value, (list, tuple)) else _param(value)
         )
-    return cleaned
+    return cleaned or None
 
 
 def _param(value: Any) -> Any:

@@ -11,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from onlyonce_async import Client, WrongSecretKeyError
+from onlyonce_async import BearerAuth, Client, WrongSecretKeyError
 from onlyonce_async._access import ProfileAccess, enable_access, expired_profile
 
 from .helpers import FAST_RETRIES, CountingLimiter, Gate
@@ -264,3 +264,33 @@ def test_profile_access_repr_hides_phrases() -> None:
     access.remember(PID, PHRASE)
     assert PHRASE not in repr(access)
     assert PHRASE not in str(access)
+
+
+@pytest.mark.anyio
+async def test_renewal_goes_through_the_clients_auth_flow() -> None:
+    """The access request carries the client's bearer token; one POST, one replay."""
+    server = AccessServer()
+    async with make_client(server, auth=BearerAuth("tok-1")) as client:
+        await enable_access(client, PID, PHRASE)
+        server.expire()
+        assert await client.get(DATASTORE, params={"page": None}) == []
+    renewal = server.access_calls[-1]
+    assert len(server.access_calls) == 2
+    assert renewal.headers["Authorization"] == "Bearer tok-1"
+    assert renewal.headers["Secret-Key"] == PHRASE
+    assert server.hits[f"/v2{DATASTORE}"] == 2  # the expired call, and its one replay
+
+
+@pytest.mark.anyio
+async def test_renewal_of_a_with_options_client_shares_the_episode() -> None:
+    """Calls through a with_options client (same identity) and its parent renew once."""
+    server = AccessServer()
+    async with make_client(server) as client:
+        await enable_access(client, PID, PHRASE)
+        server.expire()
+        other = client.with_options(timeout=5.0)
+        server.gate = Gate(2)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.get, DATASTORE)
+            tg.start_soon(other.get, DATASTORE)
+    assert len(server.access_calls) == 2  # enable_access, then one renewal

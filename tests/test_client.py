@@ -414,3 +414,36 @@ async def test_with_options_keeps_inheriting_what_it_is_not_given() -> None:
             await other.get("x")
     assert len(rec.requests) == 2
     assert rec.requests[0].extensions["timeout"]["read"] == 9.0
+
+
+async def test_with_options_keeps_headers_and_the_retry_policy() -> None:
+    """A with_options client is built by the constructor from every setting of its parent."""
+    rec = Recorder()
+    async with fast_client(
+        transport=rec.transport(), headers={"X-Team": b"\xc3\xa9quipe"}
+    ) as client:
+        other = client.with_options(timeout=5.0)
+        assert other.retry_policy is client.retry_policy
+        assert other.base_url == client.base_url
+        await other.get("x")
+    assert (b"X-Team", b"\xc3\xa9quipe") in rec.requests[0].headers.raw
+
+
+async def test_with_options_new_auth_forgets_pass_phrases() -> None:
+    """Same identity: remembered pass phrases are shared; another auth starts with none."""
+    pid = uuid.uuid4()
+    async with oo.Client() as client:
+        client.profile_access.remember(pid, "phrase")
+        assert client.with_options(max_retries=0).profile_access.pass_phrase(pid) == "phrase"
+        other = client.with_options(auth=oo.BearerAuth("t"))
+        assert other.profile_access.pass_phrase(pid) is None
+
+
+async def test_with_options_keeps_a_subclass() -> None:
+    """with_options on a Client subclass returns that subclass (it goes through __init__)."""
+
+    class MyClient(oo.Client):
+        """A subclass with nothing of its own."""
+
+    async with MyClient() as client:
+        assert type(client.with_options(max_retries=0)) is MyClient

@@ -254,3 +254,102 @@ async def test_an_absurd_retry_after_never_locks_out_the_shared_limiter(
     clock.now += MAX_RETRY_AFTER + 0.001
     with anyio.fail_after(5):
         await limiter.acquire()  # the pause is over: neither "paused" nor a sleep
+
+
+class Sleeps:
+    """A sleep that records how long it was asked to wait, and waits for nothing."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+NO_JITTER = RetryPolicy(initial=0.5, maximum=1.5, jitter=False)
+
+
+async def _run(
+    method: str, retries: int, outcomes: list[Exception | None], sleeps: Sleeps
+) -> list[int]:
+    """Run a retry_context over ``outcomes`` (None: success); the attempt numbers seen."""
+    seen: list[int] = []
+    async for attempt in NO_JITTER.retry_context(method, retries=retries, sleep=sleeps):
+        with attempt:
+            seen.append(attempt.number)
+            outcome = outcomes[len(seen) - 1]
+            if outcome is not None:
+                raise outcome
+    return seen
+
+
+async def test_retry_context_counts_attempts_and_raises_the_last_error() -> None:
+    """retries=3 means 4 attempts; the last error propagates; backoff doubles up to the cap."""
+    sleeps = Sleeps()
+    errors = [oo.TransportError(f"down {n}") for n in range(4)]
+    with pytest.raises(oo.TransportError) as caught:
+        await _run("GET", 3, list(errors), sleeps)
+    assert caught.value is errors[3]
+    assert sleeps.waits == [0.5, 1.0, 1.5]
+
+
+async def test_retry_context_stops_at_the_first_success() -> None:
+    """A success ends the loop: no further attempt, no wait after it."""
+    sleeps = Sleeps()
+    assert await _run("GET", 5, [oo.TransportError("down"), None, None], sleeps) == [1, 2]
+    assert sleeps.waits == [0.5]
+
+
+async def test_retry_context_does_not_retry_what_the_policy_refuses() -> None:
+    """A POST whose outcome is unknown (a read error) is not retried: one attempt."""
+    sleeps = Sleeps()
+    error = oo.TransportError("read failed")
+    error.__cause__ = httpx.ReadError("reset")
+    with pytest.raises(oo.TransportError):
+        await _run("POST", 3, [error], sleeps)
+    assert sleeps.waits == []
+
+
+def _answer(status: int, retry_after: str) -> oo.APIError:
+    request = httpx.Request("GET", f"{BASE}x")
+    response = httpx.Response(status, headers={"Retry-After": retry_after}, request=request)
+    return oo.ServerError("busy", status_code=status, response=response)
+
+
+async def test_retry_context_waits_retry_after() -> None:
+    """A Retry-After on the error is the wait, not the backoff."""
+    sleeps = Sleeps()
+    assert await _run("GET", 2, [_answer(503, "7"), None], sleeps) == [1, 2]
+    assert sleeps.waits == [7.0]
+
+
+async def test_retry_context_refuses_a_retry_after_past_the_cap() -> None:
+    """A Retry-After above MAX_RETRY_AFTER ends the loop with RateLimitError, no wait."""
+    sleeps = Sleeps()
+    with pytest.raises(oo.RateLimitError) as caught:
+        await _run("GET", 2, [_answer(503, str(int(MAX_RETRY_AFTER) + 1)), None], sleeps)
+    assert caught.value.retry_after == MAX_RETRY_AFTER + 1
+    assert sleeps.waits == []
+
+
+async def test_retry_context_leaves_other_exceptions_alone() -> None:
+    """Only SDK errors are retried: a bug in the block propagates at once."""
+    sleeps = Sleeps()
+    with pytest.raises(KeyError):
+        await _run("GET", 3, [KeyError("bug")], sleeps)
+    assert sleeps.waits == []
+
+
+async def test_deadline_cuts_the_retry_wait() -> None:
+    """The deadline layer sits above the retry loop: it ends a wait, and no attempt follows."""
+    rec = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal rec
+        rec += 1
+        return httpx.Response(503, headers={"Retry-After": "30"})
+
+    async with fast_client(transport=httpx.MockTransport(handle), max_retries=5) as client:
+        with anyio.fail_after(20), pytest.raises(oo.RequestTimeout):  # hang guard
+            await client.get("x", deadline=0.2)
+    assert rec == 1

@@ -126,3 +126,27 @@ def test_user_info_in_with_credentials_base_url_is_refused() -> None:
     with pytest.raises(ValueError, match="user info") as info:
         oo.BearerAuth.with_credentials("a@example.com", "pw", base_url="https://u:S3cr3t@h/v2/")
     assert "S3cr3t" not in str(info.value)
+
+
+class _ParamsSpy(httpx.AsyncClient):
+    """An http_client that records the params each request is built with."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.built: list[object] = []
+
+    def build_request(self, *args: object, **kwargs: object) -> httpx.Request:
+        """Record ``params``, then build as httpx does."""
+        self.built.append(kwargs.get("params"))
+        return super().build_request(*args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_no_params_left_means_no_params_dict() -> None:
+    """Query parameters that are all None reach httpx as None, not {} (no URL re-merge)."""
+    spy = _ParamsSpy(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+    async with spy, fast_client(http_client=spy) as client:
+        await client.get("x", params={"a": None})
+        await client.get("x", params={})
+        await client.get("x", params={"a": 1})
+    assert spy.built == [None, None, {"a": 1}]

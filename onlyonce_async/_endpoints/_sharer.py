@@ -18,12 +18,11 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import anyio
 import attrs
 
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
-from .._retry import outcome_unknown
+from .._retry import RetryHook, outcome_unknown, retry_context
 
 if TYPE_CHECKING:
     from .network import NetworkAPI, ShareRequest
@@ -35,6 +34,7 @@ __all__ = ["InvalidRecipientError", "ShareOutcome", "ShareOutcomeUnknownError", 
 MAX_SENDS = 3
 #: How many times a lookup after a lost response is tried before the outcome is unknown.
 LOOKUP_TRIES = 3
+_LOOKUP_TEMPLATE = "/profiles/{id}/requests"
 
 
 class InvalidRecipientError(OnlyOnceError, ValueError):
@@ -111,6 +111,8 @@ class Sharer:
         self._policy = network._client.retry_policy
         self._card_id = card_id
         self._sender_id = sender_id
+        # Recipients in progress that an earlier send may have created a request for.
+        self._maybe_sent: set[uuid.UUID] = set()
 
     async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # A pending request is one the recipient already has (whoever sent it, a second one
@@ -129,14 +131,19 @@ class Sharer:
 
     async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # The lookup decides whether a resend is safe, so it gets more chances than a call.
-        for attempt in range(LOOKUP_TRIES):
-            try:
+        retrying = retry_context(
+            attempts=LOOKUP_TRIES,
+            retry_on=lambda error: self._policy.should_retry("GET", error),
+            wait=self._backoff,
+            on_retry=self._on_retry("GET", _LOOKUP_TEMPLATE),
+        )
+        async for attempt in retrying:
+            with attempt:
                 return await self._lookup(recipient_id)
-            except OnlyOnceError as error:
-                if attempt + 1 >= LOOKUP_TRIES or not self._policy.should_retry("GET", error):
-                    raise
-                await anyio.sleep(self._policy.backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, retries: int, error: OnlyOnceError) -> float:
+        return self._policy.backoff(retries)
 
     async def _look_up(
         self, recipient_id: uuid.UUID, attempts: int
@@ -166,6 +173,24 @@ class Sharer:
                 ),
             )
 
+    def _on_retry(self, method: str, template: str) -> RetryHook:
+        """The retry hook of a bulk share's own loops: the INFO line and `RetryScheduled`."""
+
+        def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
+            retry_scheduled(
+                self._network._client.listeners,
+                None,
+                method,
+                f"{template} (bulk share of card {self._card_id})",
+                template,
+                template,
+                retries,
+                error,
+                delay,
+            )
+
+        return on_retry
+
     async def share(
         self,
         recipient_id: uuid.UUID,
@@ -194,61 +219,85 @@ class Sharer:
                     recipient_id=recipient_id, request=found, reconciled=True, skipped=True
                 )
 
-        def failed(error: OnlyOnceError) -> ShareOutcome:
-            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+        sends = retry_context(
+            attempts=MAX_SENDS,
+            retry_on=lambda error: True,
+            wait=self._backoff,
+            on_retry=self._on_retry("POST", "/requests"),
+        )
+        attempt = None
+        try:
+            async for attempt in sends:
+                if not may_send():
+                    why = "another worker took the claim over"
+                    return unknown_outcome(recipient_id, why, attempt.number - 1)
+                with attempt:
+                    return await self._send(recipient_id, attempt.number)
+        except _NotRetried as stop:
+            return stop.outcome
+        except OnlyOnceError as error:
+            assert attempt is not None
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempt.number)
+        finally:
+            self._maybe_sent.discard(recipient_id)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-        attempts = 0
-        maybe_sent = False  # an earlier send may have created the request
-        while True:
-            if not may_send():
-                return unknown_outcome(recipient_id, "another worker took the claim over", attempts)
-            attempts += 1
-            try:
-                request = await self._network.share(
-                    self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
-                )
-            except OnlyOnceError as error:
-                if (
-                    isinstance(error, DecodeError)
-                    or outcome_unknown(error)
-                    or (maybe_sent and isinstance(error, WrongRequestStatusError))
-                ):
-                    maybe_sent = True
-                    found = await self._look_up(recipient_id, attempts)
-                    if isinstance(found, ShareOutcome):
-                        return found  # not known to be absent: never resend
-                    if found is not None:
-                        return ShareOutcome(
-                            recipient_id=recipient_id,
-                            request=found,
-                            attempts=attempts,
-                            reconciled=True,
-                        )
-                    if isinstance(error, DecodeError):
-                        # A 2xx the SDK could not read created the request, yet it is not
-                        # found: never resend, and let the next run look again.
-                        outcome = unknown_outcome(
-                            recipient_id, "created, but not found by lookup", attempts
-                        )
-                        assert outcome.error is not None
-                        outcome.error.__cause__ = error
-                        return outcome
-                elif not self._policy.should_retry("POST", error):
-                    return failed(error)
-                if attempts >= MAX_SENDS:
-                    return failed(error)
-                delay = self._policy.backoff(attempts - 1)
-                retry_scheduled(
-                    self._network._client.listeners,
-                    None,
-                    "POST",
-                    "/requests (bulk share, resend)",
-                    "/requests",
-                    "/requests",
-                    attempts - 1,
-                    error,
-                    delay,
-                )
-                await anyio.sleep(delay)
-                continue
-            return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
+    async def _send(self, recipient_id: uuid.UUID, attempts: int) -> ShareOutcome:
+        """
+        One ``POST /requests``; after an unknown outcome, the lookup that decides.
+
+        Returns:
+            The outcome when it is settled (sent, found, or not to be resent).
+
+        Raises:
+            OnlyOnceError: Send again (nothing was created, or the lookup found nothing).
+            _NotRetried: The outcome, not to be retried.
+        """
+        try:
+            request = await self._network.share(
+                self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
+            )
+        except OnlyOnceError as error:
+            outcome = await self._after_failure(recipient_id, error, attempts)
+            if outcome is not None:
+                raise _NotRetried(outcome) from error
+            raise
+        return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
+
+    async def _after_failure(
+        self, recipient_id: uuid.UUID, error: OnlyOnceError, attempts: int
+    ) -> ShareOutcome | None:
+        """The outcome a failed send settles, or ``None`` to send again."""
+        maybe_sent = recipient_id in self._maybe_sent
+        if not (
+            isinstance(error, DecodeError)
+            or outcome_unknown(error)
+            or (maybe_sent and isinstance(error, WrongRequestStatusError))
+        ):
+            if self._policy.should_retry("POST", error):
+                return None
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempts)
+        self._maybe_sent.add(recipient_id)  # this send may have created the request
+        found = await self._look_up(recipient_id, attempts)
+        if isinstance(found, ShareOutcome):
+            return found  # not known to be absent: never resend
+        if found is not None:
+            return ShareOutcome(
+                recipient_id=recipient_id, request=found, attempts=attempts, reconciled=True
+            )
+        if isinstance(error, DecodeError):
+            # A 2xx the SDK could not read created the request, yet it is not found: never
+            # resend, and let the next run look again.
+            outcome = unknown_outcome(recipient_id, "created, but not found by lookup", attempts)
+            assert outcome.error is not None
+            outcome.error.__cause__ = error
+            return outcome
+        return None
+
+
+class _NotRetried(Exception):
+    """A settled outcome leaving the send loop (not an `OnlyOnceError`: never retried)."""
+
+    def __init__(self, outcome: ShareOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome

@@ -77,7 +77,7 @@ class FilesAPI(EndpointArea):
             NotFoundError: No such file.
         """
         url = path("/files/{file}/info", file=uuid_arg(file_id, "file_id"))
-        return structure(await self._client.get(url), FileInfo)
+        return await self._client.get(url, cast_to=FileInfo)
 
     async def download(self, profile_id: uuid.UUID | str, file_id: uuid.UUID | str) -> bytes:
         """
