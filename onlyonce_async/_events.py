@@ -297,12 +297,16 @@ class BulkProgress:
         sender_id: The sending profile.
         done: Recipients handled so far (duplicates of the input included).
         total: The input's length when it has one, else ``None``.
+        eta: Estimated seconds until the rest is done at the client's quota, from the
+            limiter's `stats` (one request per recipient); ``None`` without a total or an
+            in-process limiter to read.
     """
 
     card_id: uuid.UUID
     sender_id: uuid.UUID
     done: int
     total: int | None
+    eta: float | None = None
 
 
 Event: TypeAlias = (

@@ -89,6 +89,26 @@ class LimiterStats:
     next_slot_in: float
     paused_for: float
 
+    def seconds_for(self, requests: int) -> float:
+        """
+        About how long until ``requests`` more requests have started at this quota.
+
+        An estimate for an ETA: the pause left, then the free slots of this window at once,
+        then ``limit`` per ``period`` (those already waiting go first).
+
+        Args:
+            requests: Requests still to send.
+
+        Returns:
+            Seconds, 0 when they could all start now.
+        """
+        if requests <= 0:
+            return 0.0
+        beyond = requests + self.waiting - (self.limit - self.used)
+        if beyond <= 0:
+            return self.next_slot_in
+        return max(self.next_slot_in, self.paused_for) + beyond * self.period / self.limit
+
 
 class SlidingWindowRateLimiter:
     """

@@ -20,8 +20,8 @@ Metrics (instrument names):
 - ``onlyonce.client.quota_wait`` (histogram, s): time attempts waited for quota.
 - ``onlyonce.client.rate_limited`` (counter): 429 answers.
 - ``onlyonce.bulk.shares`` (counter): bulk share outcomes by ``onlyonce.share.outcome``.
-- ``onlyonce.bulk.done`` / ``onlyonce.bulk.total`` (gauges): a bulk share's progress, by
-  card.
+- ``onlyonce.bulk.done`` / ``onlyonce.bulk.total`` / ``onlyonce.bulk.eta`` (gauges): a bulk
+  share's progress and its estimated seconds left (from the limiter's stats), by card.
 """
 
 from __future__ import annotations
@@ -115,6 +115,9 @@ class OpenTelemetryListener:
         )
         self._total = meter.create_gauge(
             "onlyonce.bulk.total", unit="{recipient}", description="Recipients in the input"
+        )
+        self._eta = meter.create_gauge(
+            "onlyonce.bulk.eta", unit="s", description="Estimated seconds left at the quota"
         )
         self._calls: dict[int, _Call] = {}
 
@@ -255,6 +258,8 @@ class OpenTelemetryListener:
         self._done.set(event.done, attributes)
         if event.total is not None:
             self._total.set(event.total, attributes)
+        if event.eta is not None:
+            self._eta.set(event.eta, attributes)
 
 
 _HANDLERS: dict[type[Any], Any] = {

@@ -218,7 +218,8 @@ async def test_share_outcomes_and_reconciliation_lookups() -> None:
         progress = events.of(oo.BulkProgress)
         assert [p.done for p in progress] == list(range(1, 41))
         assert progress[-1].total == 40
-        assert any(r.call_id is None or r.reason for r in events.of(oo.RetryScheduled))
+        assert progress[-1].eta is None  # no limiter to read
+        assert all(r.reason for r in events.of(oo.RetryScheduled))
 
         events.events.clear()
         await client.network.share_all(card, sender_id=sender, recipient_ids=people)
@@ -262,3 +263,41 @@ def test_listener_must_be_callable() -> None:
         oo.Client(listeners=[object()])  # type: ignore[list-item]
     with pytest.raises(ValueError):
         oo.Client().remove_listener(print)
+
+
+async def test_bulk_progress_eta_from_the_limiter_stats(sandbox: Sandbox) -> None:
+    """With an in-process limiter, progress carries an ETA read from its stats: the
+    recipients left at the quota, nothing left at the end."""
+    events = Recorder()
+    limiter = oo.SlidingWindowRateLimiter(1000, 60.0)
+    async with sandbox.client(listeners=[events], rate_limiter=limiter) as client:
+        sender, card, people = await _bulk_scene(sandbox, client, 5)
+        await client.network.share_all(card, sender_id=sender, recipient_ids=people)
+    etas = [p.eta for p in events.of(oo.BulkProgress)]
+    assert len(etas) == 5 and etas[-1] == 0.0
+    assert all(eta is not None and eta >= 0 for eta in etas)
+
+
+async def test_retry_context_tells_on_retry_of_each_decision() -> None:
+    """The retry primitive reports every retry it decides, with the wait, and none after
+    the last attempt."""
+    decisions: list[tuple[int, str, float]] = []
+    retrying = oo.RetryPolicy(jitter=False).retry_context(
+        "GET",
+        retries=2,
+        sleep=_no_sleep,
+        on_retry=lambda n, error, delay: decisions.append((n, type(error).__name__, delay)),
+    )
+    with pytest.raises(oo.TransportError):
+        await _fail_every_time(retrying)
+    assert decisions == [(0, "TransportError", 0.5), (1, "TransportError", 1.0)]
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+async def _fail_every_time(retrying: Any) -> None:
+    async for attempt in retrying:
+        with attempt:
+            raise oo.TransportError("down")

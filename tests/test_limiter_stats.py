@@ -39,6 +39,31 @@ async def test_sliding_window_stats_follow_the_window() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("used", "waiting", "paused", "requests", "expected"),
+    [
+        pytest.param(0, 0, 0.0, 0, 0.0, id="nothing-to-send"),
+        pytest.param(2, 0, 0.0, 8, 0.0, id="fits-this-window"),
+        pytest.param(10, 0, 0.0, 5, 3.0 + 5.0, id="next-window"),
+        pytest.param(4, 2, 0.0, 10, 6.0, id="waiters-first"),
+        pytest.param(0, 0, 30.0, 20, 30.0 + 10.0, id="paused"),
+    ],
+)
+def test_seconds_for_estimates_an_eta(
+    used: int, waiting: int, paused: float, requests: int, expected: float
+) -> None:
+    """The pause, the free slots now, then limit per period, waiters first."""
+    stats = LimiterStats(
+        limit=10,
+        period=10.0,
+        used=used,
+        waiting=waiting,
+        next_slot_in=max(paused, 3.0 if used >= 10 else 0.0),
+        paused_for=paused,
+    )
+    assert stats.seconds_for(requests) == expected
+
+
 @pytest.mark.anyio
 async def test_sliding_window_stats_count_waiters() -> None:
     """A caller waiting for a slot is counted while it waits, and no longer once cancelled."""

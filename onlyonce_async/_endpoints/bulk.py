@@ -33,6 +33,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 on
 from .._args import flag, uuid_arg
 from .._events import BulkProgress, ShareCompleted, emit
 from .._journal import Claim, ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
+from .._ratelimit import SlidingWindowRateLimiter
 from ._sharer import (
     InvalidRecipientError,
     ShareOutcome,
@@ -178,6 +179,7 @@ class _Run:
     ) -> None:
         self.sharer = Sharer(network, job.card_id, job.sender_id)
         self.listeners = network._client.listeners
+        self.limiter = network._client.rate_limiter
         self.job = job
         self.journal = journal
         self.token = uuid.uuid4().hex
@@ -210,10 +212,17 @@ class _Run:
                     sender_id=self.job.sender_id,
                     done=self.done,
                     total=self.total,
+                    eta=self.eta(),
                 ),
             )
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
+
+    def eta(self) -> float | None:
+        """Seconds left at the client's quota, from its limiter's stats (in-process only)."""
+        if self.total is None or not isinstance(self.limiter, SlidingWindowRateLimiter):
+            return None
+        return self.limiter.stats().seconds_for(self.total - self.done)
 
     def completed(self, outcome: ShareOutcome) -> None:
         """Emit `ShareCompleted` for an outcome yielded or abandoned."""
