@@ -17,6 +17,7 @@ from . import (
     journal,
     limiter_efficiency,
     memory,
+    observability,
     redis_quota,
     response_cap,
     throughput,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "import": import_time.main,
     "response-cap": response_cap.main,
     "journal": journal.main,
+    "observability": observability.main,
 }
 
 

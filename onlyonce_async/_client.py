@@ -672,49 +672,23 @@ class Client:
         return await self._send_within_deadline(method, path, options)
 
     async def _send_within_deadline(
-        self, method: str, path: str, options: RequestOptions, *, stream: bool = False
+        self,
+        method: str,
+        path: str,
+        options: RequestOptions,
+        *,
+        stream: bool = False,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
+        """The call layer: cancellable by aclose(), bounded by the call's deadline."""
+        if self._listeners and trace is None:
+            return await self._send_traced(method, path, options, stream)
         if self.is_closed:
             raise ClientClosedError("this client is closed: nothing was sent")
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
         deadline = _check_deadline(
             self._deadline if isinstance(deadline, UseClientDefault) else deadline
         )
-        if not self._listeners:
-            return await self._send_in_scope(method, path, options, deadline, stream, None)
-        trace = self._trace(method, path)
-        try:
-            response = await self._send_in_scope(method, path, options, deadline, stream, trace)
-        except BaseException as exc:
-            if isinstance(exc, APIError):
-                trace.status = exc.status_code
-            trace.finished(exc)
-            raise
-        trace.finished(None)
-        return response
-
-    def _trace(self, method: str, path: str | httpx.URL) -> CallTrace:
-        """
-        The events of a call (`CallStarted` now); with listeners only.
-
-        Raises:
-            ValueError: A bad method or path (as the send would; nothing is emitted).
-        """
-        if not isinstance(method, str) or not _TOKEN.match(method):
-            raise ValueError(f"not an HTTP method: {method!r}")
-        template = getattr(path, "template", None)
-        return CallTrace(self._listeners, method.upper(), self._url(path), template, str(path))
-
-    async def _send_in_scope(
-        self,
-        method: str,
-        path: str | httpx.URL,
-        options: RequestOptions,
-        deadline: float | None,
-        stream: bool,
-        trace: CallTrace | None,
-    ) -> httpx.Response:
-        """The call layer: cancellable by aclose(), bounded by the call's deadline."""
         # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
         # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
         # httpcore's log records made meanwhile are redacted (see _logging).
@@ -735,6 +709,32 @@ class Client:
             finally:
                 self._calls.pop(closing, None)
         raise ClientClosedError("the client was closed during this call")
+
+    async def _send_traced(
+        self, method: str, path: str, options: RequestOptions, stream: bool
+    ) -> httpx.Response:
+        """
+        A call with listeners: `CallStarted`, the call, then `CallFinished` however it ends.
+
+        Raises:
+            ValueError: A bad method or path (as the send would; nothing is emitted).
+        """
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
+        template = getattr(path, "template", None)
+        url = self._url(path)
+        trace = CallTrace(self._listeners, method.upper(), url, template, str(path))
+        try:
+            response = await self._send_within_deadline(
+                method, path, options, stream=stream, trace=trace
+            )
+        except BaseException as exc:
+            if isinstance(exc, APIError):
+                trace.status = exc.status_code
+            trace.finished(exc)
+            raise
+        trace.finished(None)
+        return response
 
     @overload
     async def request(

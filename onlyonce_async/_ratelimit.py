@@ -290,7 +290,10 @@ class LimitedAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         trace = request.extensions.get(TRACE_EXTENSION)
         if self._inner is None:
-            await self._acquire(trace)
+            if trace is None:
+                await self._limiter.acquire()
+            else:
+                await self._acquire_traced(trace)
             start_attempt_timer(request)
             yield request
             return
@@ -298,7 +301,10 @@ class LimitedAuth(httpx.Auth):
         try:
             outgoing = await flow.__anext__()
             while True:
-                await self._acquire(trace)
+                if trace is None:
+                    await self._limiter.acquire()
+                else:
+                    await self._acquire_traced(trace)
                 # The per-attempt timeout counts from here: waiting for quota is not slowness.
                 start_attempt_timer(outgoing)
                 response = yield outgoing
@@ -309,10 +315,7 @@ class LimitedAuth(httpx.Auth):
         finally:
             await flow.aclose()
 
-    async def _acquire(self, trace: CallTrace | None) -> None:
-        if trace is None:
-            await self._limiter.acquire()
-            return
+    async def _acquire_traced(self, trace: CallTrace) -> None:
         start = anyio.current_time()
         await self._limiter.acquire()
         trace.quota_waited(anyio.current_time() - start)
