@@ -302,3 +302,14 @@ async def _fail_every_time(retrying: Any) -> None:
     async for attempt in retrying:
         with attempt:
             raise oo.TransportError("down")
+
+
+async def test_template_follows_an_appended_segment(sandbox: Sandbox) -> None:
+    """A path extended after it was built (``.../clone``) keeps a matching template."""
+    events = Recorder()
+    async with sandbox.client(listeners=[events]) as client:
+        sender, card, _ = await _bulk_scene(sandbox, client, 0)
+        await client.cards.clone(sender, card)
+    started = events.of(oo.CallStarted)[-1]
+    assert started.path == f"/profiles/{sender}/cards/{card}/clone"
+    assert started.template == "/profiles/{id}/cards/{card}/clone"
