@@ -2,8 +2,21 @@
 `Client`: the core request layer every endpoint module stands on.
 
 `Client.request` does everything once — URL joining and origin checks, default headers,
-JSON encoding, auth, the rate limiter, sending, retries, error mapping and decoding — and
-``get``/``post``/``put``/``patch``/``delete`` are one-line shortcuts over it.
+JSON encoding, auth, the rate limiter, sending, retries, error mapping and decoding (into
+``cast_to``) — and ``get``/``post``/``put``/``patch``/``delete`` are one-line shortcuts
+over it.
+
+The send stack, one concern a layer (as httpx layers send → auth → redirects → single
+request):
+
+1. `Client._send_within_deadline` — closing and the call's ``deadline``.
+2. `Client._send_with_retries` — the retry loop: one `retry_context` attempt per
+   `_send_once`; `Client._retry_wait` is the wait of each retry decision.
+3. `Client._auth_stack` — limiter and auth: `LimitedAuth` (quota, per request an auth
+   flow sends) over `AccessRenewal` (expired profile access) over the client's auth
+   (`BearerAuth` sign-in, `SignedJWTAuth`).
+4. `Client._send_once` — one attempt through httpx's transport, its timer and body read.
+5. `Client._raise_for_status` — error mapping (and the shared pause after a 429).
 """
 
 from __future__ import annotations
@@ -179,20 +192,12 @@ class Client:
         # str() of a URL with an empty path drops the "/"; the fast path needs it.
         self._base_prefix = str(self._base_url).rstrip("/") + "/"
         self._auth = auth
-        self._rate_limiter: RateLimiter | None = (
-            SlidingWindowRateLimiter(60, 60.0)
-            if rate_limiter is _DefaultLimiter.DEFAULT
-            else rate_limiter
-        )
+        self._rate_limiter = _limiter_or_default(rate_limiter)
         self._max_retries = _check_max_retries(max_retries)
         self._timeout = _check_timeout(timeout)
         self._deadline = _check_deadline(deadline)
         self._max_response_size = _check_max_response_size(max_response_size)
-        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
-            raise TypeError(
-                f"retry_policy must be a RetryPolicy, not {type(retry_policy).__name__}"
-            )
-        self._retry_policy = retry_policy or RetryPolicy()
+        self._retry_policy = _check_retry_policy(retry_policy)
         checked = _check_headers(headers)
         # Kept for with_options, which passes them to the constructor again.
         self._extra_headers = {name.decode("ascii"): value for name, value in checked}
@@ -606,7 +611,7 @@ class Client:
         Raises:
             RateLimitError: The server asked for a wait longer than ``MAX_RETRY_AFTER``.
         """
-        delay = self._retry_policy._delay_for(retries, error)
+        delay = self._retry_policy.delay(retries, error)
         if isinstance(error, RateLimitError) and self._rate_limiter is not None:
             return 0.0
         return delay
@@ -680,7 +685,15 @@ class Client:
         stream: bool = False,
         trace: CallTrace | None = None,
     ) -> httpx.Response:
-        """The call layer: cancellable by aclose(), bounded by the call's deadline."""
+        """
+        The outer layer: the call's ``deadline`` over every attempt and wait, and closing.
+
+        With listeners, `_send_traced` brackets the call with its events first.
+
+        Raises:
+            RequestTimeout: The deadline passed.
+            ClientClosedError: The client is closed, or was closed during the call.
+        """
         if self._listeners and trace is None:
             return await self._send_traced(method, path, options, stream)
         if self.is_closed:
@@ -1099,6 +1112,20 @@ def _check_listeners(listeners: Iterable[Listener]) -> tuple[Listener, ...]:
         if not callable(listener):
             raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
     return checked
+
+
+def _limiter_or_default(limiter: RateLimiter | _DefaultLimiter | None) -> RateLimiter | None:
+    if limiter is _DefaultLimiter.DEFAULT:
+        return SlidingWindowRateLimiter(60, 60.0)
+    return limiter
+
+
+def _check_retry_policy(policy: object) -> RetryPolicy:
+    if policy is None:
+        return RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
+        raise TypeError(f"retry_policy must be a RetryPolicy, not {type(policy).__name__}")
+    return policy
 
 
 def _check_max_response_size(size: object) -> int | None:

@@ -157,7 +157,7 @@ class RetryPolicy:
             return True
         return idempotent and error.status_code in _IDEMPOTENT_RETRIED_STATUSES
 
-    def delay(self, attempt: int, error: TransportError | APIError) -> float:
+    def delay(self, attempt: int, error: OnlyOnceError) -> float:
         """
         Seconds to wait before retrying after ``error``.
 
@@ -221,15 +221,10 @@ class RetryPolicy:
         return retry_context(
             attempts=retries + 1,
             retry_on=lambda error: self.should_retry(method, error),
-            wait=wait or self._delay_for,
+            wait=wait or self.delay,
             sleep=sleep,
             on_retry=on_retry,
         )
-
-    def _delay_for(self, retries: int, error: OnlyOnceError) -> float:
-        if isinstance(error, (TransportError, APIError)):
-            return self.delay(retries, error)
-        return self.backoff(retries)
 
 
 #: The type of the ``wait`` a `retry_context` takes: retries made so far, error → seconds.

@@ -294,3 +294,26 @@ async def test_renewal_of_a_with_options_client_shares_the_episode() -> None:
             tg.start_soon(client.get, DATASTORE)
             tg.start_soon(other.get, DATASTORE)
     assert len(server.access_calls) == 2  # enable_access, then one renewal
+
+
+@pytest.mark.anyio
+async def test_a_renewal_answered_503_is_retried_as_the_call() -> None:
+    """The renewal is a step of the call's attempt: a 503 on it is retried like the call."""
+    server = AccessServer()
+    handle = server.handler
+    unavailable = 1
+
+    async def flaky(request: httpx.Request) -> httpx.Response:
+        nonlocal unavailable
+        if request.url.path.endswith("/access") and server.access_calls and unavailable:
+            unavailable -= 1
+            server.access_calls.append(request)
+            return httpx.Response(503)
+        return await handle(request)
+
+    server.handler = flaky  # type: ignore[method-assign]
+    async with make_client(server, max_retries=2) as client:
+        await enable_access(client, PID, PHRASE)
+        server.expire()
+        assert await client.get(DATASTORE) == []
+    assert len(server.access_calls) == 3  # enable, the 503 renewal, the renewal that worked

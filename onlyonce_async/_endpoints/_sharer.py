@@ -131,9 +131,9 @@ class Sharer:
 
     async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # The lookup decides whether a resend is safe, so it gets more chances than a call.
-        retrying = retry_context(
-            attempts=LOOKUP_TRIES,
-            retry_on=lambda error: self._policy.should_retry("GET", error),
+        retrying = self._policy.retry_context(
+            "GET",
+            retries=LOOKUP_TRIES - 1,
             wait=self._backoff,
             on_retry=self._on_retry("GET", _LOOKUP_TEMPLATE),
         )
