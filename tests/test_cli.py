@@ -76,8 +76,9 @@ async def _set_up(sandbox: Sandbox) -> World:
 
 
 @pytest.fixture
-def world() -> World:
-    """A fresh sandbox world (no rate limit)."""
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """A fresh sandbox world (no rate limit), in a fresh current directory (share's journal)."""
+    monkeypatch.chdir(tmp_path)
     return anyio.run(_set_up, Sandbox(rate_limit=None))
 
 

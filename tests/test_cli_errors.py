@@ -18,7 +18,7 @@ import pytest
 from onlyonce_async import BadRequestError, ShareOutcome
 from onlyonce_async import _auth as auth_module
 from onlyonce_async._cli import main
-from onlyonce_async._cli._recipients import ResultWriter
+from onlyonce_async._cli._recipients import RESULT_COLUMNS, ResultWriter
 from onlyonce_async._cli._settings import build_client
 from onlyonce_async._cli._text import printable
 from onlyonce_async.testing import BASE_URL, Sandbox
@@ -229,5 +229,6 @@ def test_share_results_escape_the_servers_error_message() -> None:
     writer.write(ShareOutcome(recipient_id=uuid.uuid4(), error=error, attempts=1))
     text = out.getvalue()
     assert not any(c in text for c in "\r\x1b\x9b\u202e\u2028\x7f")
-    (_, row) = list(csv.reader(io.StringIO(text)))
-    assert row[-1].startswith("bad\\u000a\\u001b[2J")
+    (header, row) = list(csv.reader(io.StringIO(text)))
+    assert header == list(RESULT_COLUMNS)
+    assert row[header.index("error")].startswith("bad\\u000a\\u001b[2J")

@@ -81,7 +81,7 @@ def main(
 
     Returns:
         The exit status: 0 success, 1 API error (or a failed recipient), 2 usage error,
-        3 network error, 4 undecodable response.
+        3 network error, 4 undecodable response, 5 `share` interrupted (run it again to resume).
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:2] == ["sandbox", "serve"]:

@@ -1,13 +1,26 @@
 """
 Reading recipient ids from a CSV file, lazily, and writing per-recipient results.
+
+``--output`` holds one row per recipient of the whole job, across runs. Each run writes its
+rows to ``RESULTS.csv.partial`` beside it, then copies over the rows of the earlier file
+for the recipients this run did not reach (it was interrupted before them), and replaces
+the file in one step. Rewriting rather than appending keeps one row per recipient (a rerun
+yields every recipient again, as *skipped* when an earlier run shared it); writing aside
+and replacing means a run killed midway leaves the earlier file whole. The run remembers
+which recipients it wrote (one short string each) to know which earlier rows to keep.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, TextIO
+import os
+import uuid
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, TextIO
 
+import anyio
 from anyio import AsyncFile
 
 from ._settings import UsageError
@@ -16,7 +29,13 @@ from ._text import printable
 if TYPE_CHECKING:
     from .._endpoints.bulk import ShareOutcome
 
-__all__ = ["RESULT_COLUMNS", "ResultWriter", "read_recipients"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "ResultFile",
+    "ResultWriter",
+    "count_recipients",
+    "read_recipients",
+]
 
 #: Header names (case-insensitive) of the column holding the recipient ids.
 ID_COLUMNS = ("recipient_id", "id")
@@ -30,6 +49,8 @@ RESULT_COLUMNS = (
     "reconciled",
     "error_type",
     "error",
+    "skipped",
+    "unknown",
 )
 
 
@@ -59,7 +80,7 @@ def _id_column(first: list[str], name: str) -> int | None:
     return None
 
 
-async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncIterator[str]:
+async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncGenerator[str, None]:
     """
     Recipient ids from CSV lines, read one line at a time (memory stays constant).
 
@@ -88,27 +109,164 @@ async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncIterator[str
             yield cell
 
 
+async def count_recipients(path: Path) -> int:
+    """
+    The number of ids in the recipients file (duplicates included), checking it all.
+
+    Raises:
+        UsageError: The file cannot be read, or has bad CSV or a row without the id column.
+    """
+    try:
+        lines = await anyio.open_file(path, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"--recipients: cannot open {path}: {exc.strerror}") from None
+    count = 0
+    async with lines:
+        try:
+            async for _ in read_recipients(lines, str(path)):
+                count += 1
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--recipients: {path} is not UTF-8 text: {exc.reason}") from None
+    return count
+
+
+def _result_row(outcome: ShareOutcome) -> tuple[object, ...]:
+    request, error = outcome.request, outcome.error
+    # The status and the error message come from the network: escaped like all output.
+    return (
+        str(outcome.recipient_id),
+        _flag(outcome.ok),
+        "" if outcome.request_id is None else str(outcome.request_id),
+        "" if request is None else printable(str(request.status.value)),
+        outcome.attempts,
+        _flag(outcome.reconciled),
+        "" if error is None else type(error).__name__,
+        "" if error is None else printable(str(error)),
+        _flag(outcome.skipped),
+        _flag(outcome.unknown),
+    )
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _key(recipient_id: str) -> str:
+    """One spelling per recipient: the canonical UUID, or the text as given."""
+    try:
+        return str(uuid.UUID(recipient_id.strip()))
+    except ValueError:
+        return recipient_id
+
+
 class ResultWriter:
     """Writes one CSV row per `ShareOutcome` (columns `RESULT_COLUMNS`)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: IO[str]) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
         self._writer.writerow(RESULT_COLUMNS)
 
     def write(self, outcome: ShareOutcome) -> None:
         """Write ``outcome``'s row."""
-        request, error = outcome.request, outcome.error
-        # The status and the error message come from the network: escaped like all output.
-        status = "" if request is None else printable(str(request.status.value))
-        self._writer.writerow(
-            (
-                str(outcome.recipient_id),
-                "true" if outcome.ok else "false",
-                "" if request is None else str(request.id),
-                status,
-                outcome.attempts,
-                "true" if outcome.reconciled else "false",
-                "" if error is None else type(error).__name__,
-                "" if error is None else printable(str(error)),
-            )
+        self._writer.writerow(_result_row(outcome))
+
+
+class ResultFile:
+    """
+    The results of ``onlyonce share``: this run's rows on a stream, or the whole job's in
+    ``--output`` (see the module docstring). Use `open`, then ``with``.
+    """
+
+    def __init__(self, out: IO[str], path: Path | None, partial: Path | None) -> None:
+        self._out = out
+        self._writer = ResultWriter(out)
+        self._path = path
+        self._partial = partial
+        self._written: set[str] = set()
+
+    @classmethod
+    def open(cls, path: Path | None, stream: TextIO) -> ResultFile:
+        """
+        Results to ``stream`` (``path`` is ``None``) or for the job in ``path``.
+
+        Raises:
+            UsageError: ``path`` exists and is not a results file, or cannot be written.
+        """
+        if path is None:
+            return cls(stream, None, None)
+        if path.exists():
+            _check_results_file(path)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            out = partial.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"--output: cannot write {partial}: {exc.strerror}") from None
+        return cls(out, path, partial)
+
+    def write(self, outcome: ShareOutcome) -> None:
+        """Write ``outcome``'s row (this run's outcome replaces an earlier run's row)."""
+        self._writer.write(outcome)
+        if self._path is not None:
+            self._written.add(_key(str(outcome.recipient_id)))
+
+    def __enter__(self) -> ResultFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        """
+        Add the earlier run's rows this run did not write, and put the file in place.
+
+        Raises:
+            UsageError: The file cannot be written (this run's rows stay in the
+                ``.partial`` file beside it).
+        """
+        if self._path is None:
+            self._out.flush()
+            return
+        if self._partial is None:
+            return  # finished already
+        path, partial, self._partial = self._path, self._partial, None
+        try:
+            with self._out:
+                if path.exists():
+                    self._copy_earlier_rows(path)
+            os.replace(partial, path)
+        except OSError as exc:
+            raise UsageError(
+                f"--output: cannot write {path} ({exc.strerror}); this run's rows are in {partial}"
+            ) from None
+
+    def _copy_earlier_rows(self, path: Path) -> None:
+        writer = csv.DictWriter(
+            self._out, RESULT_COLUMNS, restval="", extrasaction="ignore", lineterminator="\n"
+        )
+        with path.open(encoding="utf-8", newline="") as earlier:
+            for row in csv.DictReader(earlier):
+                recipient = row.get("recipient_id") or ""
+                if recipient and _key(recipient) not in self._written:
+                    writer.writerow(row)
+
+
+def _check_results_file(path: Path) -> None:
+    """
+    Raises:
+        UsageError: ``path`` is not readable as a results file of ``onlyonce share``.
+    """
+    try:
+        with path.open(encoding="utf-8", newline="") as existing:
+            header = next(csv.reader(existing), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"--output: cannot read the existing {path}: {exc}") from None
+    if "recipient_id" not in header:
+        raise UsageError(
+            f"--output: {path} exists and is not a results file of onlyonce share "
+            "(no recipient_id column); give another path"
         )

@@ -1,9 +1,10 @@
 """
 Every example runs: as a subprocess, against the embedded sandbox (no ONLYONCE_* set).
 
-Examples are found by globbing, so a new one is run without touching this file. Two have
+Examples are found by globbing, so a new one is run without touching this file. Some have
 tests of their own: ``test_my_app.py`` is run by pytest here, ``web_service.py`` by
-``test_web_service.py``.
+``test_web_service.py``, ``bulk_share.py`` and ``bulk_share_workers.py`` by
+``test_bulk_share.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 #: Examples that are not scripts run to completion, each tested on its own.
-OWN_TESTS = {"test_my_app.py", "web_service.py"}
+OWN_TESTS = {"test_my_app.py", "web_service.py", "bulk_share.py", "bulk_share_workers.py"}
 TIMEOUT = 60
 
 
