@@ -98,8 +98,6 @@ USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 #: The request extension carrying the call's timeout, made a total per attempt.
 ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
-#: Where a call has no listeners: nothing to observe (a reusable no-op context).
-_UNTRACED: Final = contextlib.nullcontext()
 #: The default ``deadline`` of a call, every retry and wait included: five minutes.
 DEFAULT_DEADLINE: Final = 300.0
 
@@ -490,7 +488,12 @@ class Client:
         return inner
 
     async def _send_once(
-        self, request: httpx.Request, retries: int, *, stream: bool, trace: CallTrace | None
+        self,
+        request: httpx.Request,
+        retries: int,
+        *,
+        stream: bool,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
         """
         One attempt: auth and limiter, transport, body read, error mapping.
@@ -507,12 +510,7 @@ class Client:
         log_request(request, retries)
         if trace is not None:
             trace.sent(retries)
-        with (
-            timer.scope,
-            _UNTRACED if trace is None else trace.failing(retries),
-            map_transport_errors(request),
-            self._closed_pool_is_typed(),
-        ):
+        with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
             # request would bypass the limiter and the auth flow.
@@ -534,12 +532,9 @@ class Client:
                 trace.received(retries, response.status_code)
             return await self._raise_for_status(response, trace)
         # Only the timer's own cancellation ends the block without returning or raising.
-        timeout = RequestTimeout(
+        raise RequestTimeout(
             f"request took longer than its timeout of {timer.seconds} s", request=request
         )
-        if trace is not None:
-            trace.failed(retries, timeout)
-        raise timeout
 
     async def _raise_for_status(
         self, response: httpx.Response, trace: CallTrace | None = None
@@ -598,9 +593,12 @@ class Client:
         async for attempt in retrying:
             with attempt:
                 request = self._build(method, url, options, content, trace)
-                return await self._send_once(
-                    request, attempt.number - 1, stream=stream, trace=trace
-                )
+                if trace is None:
+                    return await self._send_once(request, attempt.number - 1, stream=stream)
+                with trace.failing(attempt.number - 1):  # RequestFailed: no response
+                    return await self._send_once(
+                        request, attempt.number - 1, stream=stream, trace=trace
+                    )
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:
