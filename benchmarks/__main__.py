@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from . import (
+    decode,
     import_time,
     journal,
     limiter_efficiency,
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "response-cap": response_cap.main,
     "journal": journal.main,
     "observability": observability.main,
+    "decode": decode.main,
 }
 
 

@@ -29,7 +29,7 @@ if typing.TYPE_CHECKING:
     from ._endpoints.datastore import DatastoreAPI, FieldData, FieldValue
     from ._endpoints.files import FileInfo, FilesAPI, UploadSource
     from ._endpoints.network import NetworkAPI, RequestStatus, RequestType, ShareRequest
-    from ._endpoints.notes import Note
+    from ._endpoints.notes import Note, NotesAPI
     from ._endpoints.profiles import (
         FlexWorkerInfo,
         Profile,
@@ -44,6 +44,7 @@ if typing.TYPE_CHECKING:
         CommunicationChannel,
         EmailNotificationType,
         ProfileSettings,
+        SettingsAPI,
     )
     from ._endpoints.support import ConsolidatedEntry, DictionariesAPI, DictionaryEntry, Heartbeat
     from ._enums import ApiEnum
@@ -136,7 +137,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "._endpoints.datastore": ("DatastoreAPI", "FieldData", "FieldValue"),
     "._endpoints.files": ("FileInfo", "FilesAPI", "UploadSource"),
     "._endpoints.network": ("NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"),
-    "._endpoints.notes": ("Note",),
+    "._endpoints.notes": ("Note", "NotesAPI"),
     "._endpoints.profiles": (
         "FlexWorkerInfo",
         "Profile",
@@ -151,6 +152,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "CommunicationChannel",
         "EmailNotificationType",
         "ProfileSettings",
+        "SettingsAPI",
     ),
     "._endpoints.support": ("ConsolidatedEntry", "DictionariesAPI", "DictionaryEntry", "Heartbeat"),
     "._enums": ("ApiEnum",),
@@ -284,6 +286,7 @@ __all__ = [
     "NetworkAPI",
     "NotFoundError",
     "Note",
+    "NotesAPI",
     "OnlyOnceError",
     "Page",
     "PayloadTooLargeError",
@@ -313,6 +316,7 @@ __all__ = [
     "RetryScheduled",
     "SQLiteJournal",
     "ServerError",
+    "SettingsAPI",
     "ShareCompleted",
     "ShareJournal",
     "ShareOutcome",

@@ -26,9 +26,9 @@ from ._json import encode_json
 from ._logging import log_request, log_response
 
 if TYPE_CHECKING:
-    from ._client import Client
+    pass
 
-__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay", "sign_in", "sign_out"]
+__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay"]
 
 #: The request extension in which a `Client` tells auth flows its own ``base_url``.
 BASE_URL_EXTENSION: Final = "onlyonce_async.base_url"
@@ -168,6 +168,24 @@ class BearerAuth(httpx.Auth):
         self._origin = origin
         self._seq += 1
         self._token_seq = self._seq
+
+    def accept_sign_in(self, response: httpx.Response) -> str:
+        """
+        Install the token of a ``POST /signIn`` answer, bound to the origin it came from.
+
+        Args:
+            response: The successful sign-in response.
+
+        Returns:
+            The token.
+
+        Raises:
+            DecodeError: The response carries no usable ``Authorization: Bearer`` header
+                (nothing is installed).
+        """
+        token = _token_from(response)
+        self._install(token, _origin_of(response.request.url))
+        return token
 
     def _token_for(self, origin: _Origin) -> str | None:
         """The token, if it may go to ``origin``."""
@@ -404,49 +422,3 @@ _Origin = tuple[str, str, "int | None"]
 
 def _origin_of(url: httpx.URL) -> _Origin:
     return (url.scheme, url.host, url.port)
-
-
-async def sign_in(client: Client, username: str, password: str) -> str:
-    """
-    ``POST /signIn``; install the token on ``client`` and return it.
-
-    Args:
-        client: The client to sign in; a `BearerAuth` is created if it has none.
-        username: The account's email.
-        password: The account's password.
-
-    Returns:
-        The bearer token.
-
-    Raises:
-        TypeError, ValueError: A bad ``username`` or ``password`` (see `password_arg`);
-            nothing is sent.
-        UnauthorizedError: Invalid credentials.
-        DecodeError: The response carries no usable ``Authorization: Bearer`` header.
-    """
-    password_arg(username, "username")
-    password_arg(password, "password")
-    response = await client.request_raw(
-        "POST", "/signIn", json={"username": username, "password": password}
-    )
-    token = _token_from(response)
-    auth = client.auth if isinstance(client.auth, BearerAuth) else BearerAuth()
-    # Bound to the origin it came from, like a token signed in by the auth flow.
-    auth._install(token, _origin_of(response.request.url))
-    client.auth = auth
-    return token
-
-
-async def sign_out(client: Client) -> None:
-    """
-    ``GET /signOut``; the token is cleared from ``client`` once the server has answered.
-
-    With a `BearerAuth` that holds no token there is nothing to invalidate, and nothing is
-    sent (a `BearerAuth.with_credentials` would otherwise sign in just to sign out).
-    """
-    auth = client.auth
-    if isinstance(auth, BearerAuth) and auth.token is None:
-        return
-    await client.request("GET", "/signOut")
-    if isinstance(auth, BearerAuth):
-        auth.token = None

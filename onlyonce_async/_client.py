@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import logging
 import math
 import re
@@ -30,7 +31,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 if sys.version_info >= (3, 11):
     from typing import Self, Unpack
@@ -47,7 +48,15 @@ from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_
 from ._convert import structure
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
-from ._endpoints.support import ConsolidatedEntry, Heartbeat
+from ._endpoints.account import AccountAPI
+from ._endpoints.activities import ActivitiesAPI
+from ._endpoints.cards import CardsAPI
+from ._endpoints.companies import CompaniesAPI
+from ._endpoints.datastore import DatastoreAPI
+from ._endpoints.files import FilesAPI
+from ._endpoints.network import NetworkAPI
+from ._endpoints.profiles import ProfilesAPI
+from ._endpoints.support import ConsolidatedEntry, DictionariesAPI, Heartbeat
 from ._errors import (
     APIError,
     ClientClosedError,
@@ -80,17 +89,6 @@ from ._types import (
 )
 from ._urls import check_base_url, clean_params, resolve
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from ._endpoints.account import AccountAPI
-    from ._endpoints.activities import ActivitiesAPI
-    from ._endpoints.cards import CardsAPI
-    from ._endpoints.companies import CompaniesAPI
-    from ._endpoints.datastore import DatastoreAPI
-    from ._endpoints.files import FilesAPI
-    from ._endpoints.network import NetworkAPI
-    from ._endpoints.profiles import ProfilesAPI
-    from ._endpoints.support import DictionariesAPI
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
@@ -138,16 +136,8 @@ class Client:
         listeners: Functions called with every `Event` of this client's calls (see
             `add_listener`).
 
-    Attributes:
-        account: Sign-up, sign-in and the account (`AccountAPI`).
-        profiles: Profiles, access, bookmarks, tags, notes, settings (`ProfilesAPI`).
-        activities: The activity log (`ActivitiesAPI`).
-        companies: Organisations by name (`CompaniesAPI`).
-        datastore: A profile's data store (`DatastoreAPI`).
-        cards: Cards (`CardsAPI`).
-        network: Share requests (`NetworkAPI`).
-        dictionaries: Predefined values of fixed fields (`DictionariesAPI`).
-        files: Files (`FilesAPI`).
+    Each endpoint namespace (``client.account``, ``client.profiles``...) is
+    made on first use and bound to this client (a cached property).
 
     Raises:
         ValueError: A plain-``http://`` ``base_url`` to a non-loopback host without
@@ -156,16 +146,6 @@ class Client:
             ``deadline``, ``max_response_size``, a header value).
         TypeError: A ``retry_policy`` that is not a `RetryPolicy`.
     """
-
-    account: AccountAPI
-    profiles: ProfilesAPI
-    activities: ActivitiesAPI
-    companies: CompaniesAPI
-    datastore: DatastoreAPI
-    cards: CardsAPI
-    network: NetworkAPI
-    dictionaries: DictionariesAPI
-    files: FilesAPI
 
     def __init__(
         self,
@@ -212,12 +192,6 @@ class Client:
         self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
         self._listeners: tuple[Listener, ...] = _check_listeners(listeners)
-        self._init_namespaces()
-
-    def _init_namespaces(self) -> None:
-        from ._endpoints import attach_namespaces
-
-        attach_namespaces(self)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -385,6 +359,71 @@ class Client:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    # -- endpoint namespaces (made on first use, bound to this client) ------------------------
+
+    @functools.cached_property
+    def account(self) -> AccountAPI:
+        """
+        ``client.account``: sign-up, sign-in and the account.
+        """
+        return AccountAPI(self)
+
+    @functools.cached_property
+    def profiles(self) -> ProfilesAPI:
+        """
+        ``client.profiles``: profiles, access, bookmarks, tags, notes, settings.
+        """
+        return ProfilesAPI(self)
+
+    @functools.cached_property
+    def activities(self) -> ActivitiesAPI:
+        """
+        ``client.activities``: the activity log.
+        """
+        return ActivitiesAPI(self)
+
+    @functools.cached_property
+    def companies(self) -> CompaniesAPI:
+        """
+        ``client.companies``: organisations by name.
+        """
+        return CompaniesAPI(self)
+
+    @functools.cached_property
+    def datastore(self) -> DatastoreAPI:
+        """
+        ``client.datastore``: a profile's data store.
+        """
+        return DatastoreAPI(self)
+
+    @functools.cached_property
+    def cards(self) -> CardsAPI:
+        """
+        ``client.cards``: cards.
+        """
+        return CardsAPI(self)
+
+    @functools.cached_property
+    def network(self) -> NetworkAPI:
+        """
+        ``client.network``: share requests.
+        """
+        return NetworkAPI(self)
+
+    @functools.cached_property
+    def dictionaries(self) -> DictionariesAPI:
+        """
+        ``client.dictionaries``: predefined values of fixed fields.
+        """
+        return DictionariesAPI(self)
+
+    @functools.cached_property
+    def files(self) -> FilesAPI:
+        """
+        ``client.files``: files.
+        """
+        return FilesAPI(self)
 
     # -- typed calls at the top level -----------------------------------------------------
 
@@ -1161,3 +1200,9 @@ def _check_deadline(deadline: float | None) -> float | None:
     if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
         raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
     return float(deadline)
+
+
+#: The name of each endpoint namespace of `Client` (its cached properties).
+NAMESPACES: Final = tuple(
+    name for name, value in vars(Client).items() if isinstance(value, functools.cached_property)
+)

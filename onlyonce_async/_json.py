@@ -4,33 +4,29 @@ JSON bodies: encoded once to the exact bytes sent, decoded with one error.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import json
-import uuid
 from typing import Any
 
 import httpx
 
+from ._convert import encode_value
 from ._errors import DecodeError
 
 __all__ = ["decode_json", "encode_json"]
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    encoded = encode_value(value)
+    if encoded is value:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return encoded
 
 
 def encode_json(body: Any) -> bytes:
     """
     The exact bytes sent for a JSON body: compact UTF-8; UUIDs, datetimes and enums as
-    strings.
+    strings
+    (`encode_value`, the rule query values follow too).
 
     Raises:
         TypeError: ``body`` holds something JSON cannot represent.

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import secrets
-import urllib.parse
 from collections.abc import AsyncGenerator, Generator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -32,6 +31,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from . import _wire
 from ._args import header_token, non_empty
 from ._body import read_body
 from ._errors import InvalidTokenError, error_from_response
@@ -194,21 +194,15 @@ async def _not_yet_valid(response: httpx.Response) -> bool:
 def canonical_target(url: httpx.URL) -> str:
     """
     The ``htu`` claim of ``url``: its path as sent, plus ``?`` and the canonical query.
+
+    Args:
+        url: The URL as it will be sent.
+
+    Returns:
+        The claim, by the vocabulary's one rule (`onlyonce_async._wire.canonical_target`).
     """
     raw_path, _, _ = url.raw_path.partition(b"?")
-    target = raw_path.decode("ascii")
-    query = url.query.decode("ascii")
-    if not query:
-        return target
-    pairs = sorted(
-        (_encode(name), _encode(value))
-        for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
-    )
-    return target + "?" + "&".join(f"{name}={value}" for name, value in pairs)
-
-
-def _encode(text: str) -> str:
-    return urllib.parse.quote(text, safe="-._~")
+    return _wire.canonical_target(raw_path, url.query)
 
 
 def _check_claims(claims: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from . import _wire
 from ._convert import structure
 from ._errors import DecodeError
 
@@ -25,7 +26,7 @@ T = TypeVar("T")
 #: A server that never says ``last`` cannot make a paginator run forever.
 MAX_PAGES = 100_000
 #: The largest ``size`` the API accepts (it answers 422 beyond).
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = _wire.MAX_PAGE_SIZE
 
 
 @attrs.frozen(kw_only=True)

@@ -4,15 +4,15 @@ URLs and query parameters: the base URL's checks, joining paths below it, origin
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import re
 import urllib.parse
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from ._convert import encode_value
 
 __all__ = ["check_base_url", "clean_params", "is_loopback", "resolve"]
 
@@ -140,8 +140,4 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _param(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+    return encode_value(value)

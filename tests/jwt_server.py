@@ -15,13 +15,14 @@ import hashlib
 import json
 import math
 import time
-import urllib.parse
 from typing import Any
 
 import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from onlyonce_async._wire import canonical_target
 
 API_KEY = "ak_live_5f2c9e7d1b3a4c6e8f0a2b4d6c8e0f1a"
 
@@ -94,15 +95,8 @@ def decode_and_verify(
 
 
 def canonical(url: httpx.URL) -> str:
-    """The expected ``htu``, computed independently of the SDK."""
-    path = url.raw_path.split(b"?")[0].decode()
-    if not url.query:
-        return path
-    pairs = sorted(
-        (urllib.parse.quote(k, safe="-._~"), urllib.parse.quote(v, safe="-._~"))
-        for k, v in urllib.parse.parse_qsl(url.query.decode(), keep_blank_values=True)
-    )
-    return path + "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    """The expected ``htu``: the vocabulary's one rule, applied to the URL as received."""
+    return canonical_target(url.raw_path.split(b"?")[0], url.query)
 
 
 class JWTServer:

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from onlyonce_async import BearerAuth, Client, DecodeError, UnauthorizedError
-from onlyonce_async._auth import sign_in, sign_out
 
 from .helpers import CountingLimiter, Gate
 
@@ -78,7 +77,7 @@ async def test_sign_in_installs_token_and_returns_it() -> None:
     """sign_in posts the credentials to /signIn, returns the token and installs a BearerAuth."""
     server = TokenServer()
     async with make_client(server) as client:
-        token = await sign_in(client, USER, PASSWORD)
+        token = await client.account.sign_in(USER, PASSWORD)
         assert token == "token-1"
         assert isinstance(client.auth, BearerAuth)
         assert client.auth.token == "token-1"
@@ -95,7 +94,7 @@ async def test_sign_in_reuses_existing_bearer_auth() -> None:
     server = TokenServer()
     auth = BearerAuth("stale")
     async with make_client(server, auth) as client:
-        await sign_in(client, USER, PASSWORD)
+        await client.account.sign_in(USER, PASSWORD)
         assert client.auth is auth
         assert auth.token == "token-1"
 
@@ -106,7 +105,7 @@ async def test_sign_in_bad_credentials_raise_unauthorized() -> None:
     server = TokenServer(password="other")
     async with make_client(server) as client:
         with pytest.raises(UnauthorizedError) as info:
-            await sign_in(client, USER, PASSWORD)
+            await client.account.sign_in(USER, PASSWORD)
         assert info.value.message == "Invalid credentials"
         assert client.auth is None
 
@@ -117,7 +116,7 @@ async def test_sign_in_without_header_is_decode_error() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(200))
     async with Client(base_url=BASE, transport=transport, rate_limiter=None) as client:
         with pytest.raises(DecodeError):
-            await sign_in(client, USER, PASSWORD)
+            await client.account.sign_in(USER, PASSWORD)
 
 
 @pytest.mark.anyio
@@ -125,12 +124,12 @@ async def test_sign_out_calls_server_and_clears_token() -> None:
     """sign_out sends GET /signOut with the token, then forgets it."""
     server = TokenServer()
     async with make_client(server) as client:
-        await sign_in(client, USER, PASSWORD)
-        await sign_out(client)
+        await client.account.sign_in(USER, PASSWORD)
+        await client.account.sign_out()
         assert isinstance(client.auth, BearerAuth)
         assert client.auth.token is None
         assert server.seen["/v2/signOut"] == 1
-        await sign_out(client)  # nothing to invalidate: nothing is sent
+        await client.account.sign_out()  # nothing to invalidate: nothing is sent
         assert server.seen["/v2/signOut"] == 1
 
 

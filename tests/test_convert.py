@@ -5,15 +5,26 @@ The converter: camelCase keys, timestamps in the reference's forms, UUIDs, enums
 from __future__ import annotations
 
 import datetime as dt
+import json
+import typing
 import uuid
 from typing import Any
 
 import attrs
+import cattrs
 import pytest
 
 import onlyonce_async as oo
-from onlyonce_async._convert import converter, parse_datetime, structure, to_camel
+from onlyonce_async._convert import (
+    converter,
+    make_converter,
+    parse_datetime,
+    structure,
+    to_camel,
+)
 from onlyonce_async._enums import ApiEnum, coerce_enum
+from onlyonce_async._json import encode_json
+from onlyonce_async._urls import clean_params
 
 
 class Color(ApiEnum):
@@ -130,3 +141,127 @@ def test_coerce_enum_is_strict() -> None:
         coerce_enum(Color, 1, name="c")
     with pytest.raises(ValueError):
         coerce_enum(Color, Color.unknown("GREEN"), name="c")
+
+
+#: Public attrs classes that are SDK-side results, not wire models.
+_NOT_WIRE = {"BulkShareReport", "Page", "RetryPolicy", "ShareOutcome"}
+#: Wire samples for models whose shape is not an object of their fields.
+_SHAPED = {"ConsolidatedEntry": {"3f2504e0-4f89-41d3-9a0c-0305e82c3301": {"a_field": "x"}}}
+
+
+def _sample(tp: Any) -> Any:
+    """A wire value of type ``tp`` with every field present."""
+    if tp is type(None):
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is list:
+        return [_sample(args[0])]
+    if origin is dict:
+        return {"a_field": "x"}
+    if args:  # a union: the first non-None member
+        return _sample(next(a for a in args if a is not type(None)))
+    if isinstance(tp, type) and issubclass(tp, ApiEnum):
+        return next(iter(tp)).value
+    if isinstance(tp, type) and attrs.has(tp):
+        return _SHAPED.get(tp.__name__) or {
+            str(f.metadata.get("wire", to_camel(f.name))): _sample(f.type)
+            for f in attrs.fields(attrs.resolve_types(tp))
+        }
+    samples = {uuid.UUID: str(uuid.uuid4()), str: "x", int: 1, float: 1.5, bool: True}
+    return samples.get(tp, "2016-06-09T04:10:16.787")
+
+
+_MODELS = sorted(
+    name
+    for name in oo.__all__
+    if isinstance(getattr(oo, name), type)
+    and attrs.has(getattr(oo, name))
+    and name not in _NOT_WIRE
+)
+
+
+@pytest.mark.parametrize("name", _MODELS)
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+def test_a_fresh_converter_decodes_every_public_model(name: str, strict: bool) -> None:
+    """A converter from make_converter() alone decodes each public model, strict or not."""
+    model = getattr(oo, name)
+    wire = _sample(model)
+    decoded = make_converter(strict=strict).structure(wire, model)
+    assert isinstance(decoded, model)
+    if name not in _SHAPED:
+        again = make_converter().unstructure(decoded)
+        assert again.keys() == wire.keys()
+        assert make_converter(strict=strict).structure(again, model) == decoded
+
+
+def test_strict_converter_refuses_unknown_fields_and_enum_values() -> None:
+    """The strict converter fails on drift the lenient default lets through."""
+    strict, lenient = make_converter(strict=True), make_converter()
+    extra = {"onlyonceId": 1, "surprise": True}
+    assert lenient.structure(extra, Thing) == Thing(onlyonce_id=1)
+    with pytest.raises(cattrs.BaseValidationError) as extra_key:
+        strict.structure(extra, Thing)
+    assert "surprise" in repr(extra_key.value.exceptions)
+    assert not lenient.structure({"onlyonceId": 1, "color": "GREEN"}, Thing).color.is_known  # type: ignore[union-attr]
+    with pytest.raises(cattrs.BaseValidationError) as unknown_value:
+        strict.structure({"onlyonceId": 1, "color": "GREEN"}, Thing)
+    assert "GREEN" in repr(unknown_value.value.exceptions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+        "3F2504E0-4F89-41D3-9A0C-0305E82C3301",
+        "{3f2504e0-4f89-41d3-9a0c-0305e82c3301}",
+        "3f2504e04f8941d39a0c0305e82c3301",
+        "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    ],
+)
+def test_uuid_fast_path_equals_uuid(text: str) -> None:
+    """A decoded UUID is the same value, hash and text as uuid.UUID() gives."""
+    decoded = structure(text, uuid.UUID)
+    expected = uuid.UUID(text)
+    assert (decoded, hash(decoded), str(decoded)) == (expected, hash(expected), str(expected))
+    assert decoded.is_safe is uuid.SafeUUID.unknown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3f2504e0-4f89-41d3-9a0c-0305e82c330_",
+        "3f2504e0-4f89-41d3-9a0c-0305e82c33+1",
+        "3f2504e0-4f89-41d3-9a0c-0305e82c33 1",
+        "3f2504e0-4f89-41d3-9a0c-0305e82c33g1",
+        "3f2504e0-4f89-41d3-9a0c-0305e82c3-01",
+    ],
+)
+def test_uuid_fast_path_refuses_what_uuid_refuses(text: str) -> None:
+    """Signs, underscores, spaces, non-hex letters and misplaced dashes are decode errors."""
+    with pytest.raises(oo.DecodeError):
+        structure(text, uuid.UUID)
+
+
+def test_optional_fields_decode_none_and_values() -> None:
+    """A precompiled optional hook gives None for null and the inner type otherwise."""
+    assert structure({"onlyonceId": 1, "ownerId": None}, Thing).owner_id is None
+    owner = uuid.uuid4()
+    assert structure({"onlyonceId": 1, "ownerId": str(owner)}, Thing).owner_id == owner
+    with pytest.raises(oo.DecodeError):
+        structure({"onlyonceId": 1, "ownerId": 5}, Thing)
+
+
+@pytest.mark.parametrize(
+    ("value", "wire"),
+    [
+        (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (Color.RED, "RED"),
+        (dt.datetime(2016, 6, 9, 4, 10, 16), "2016-06-09T04:10:16"),
+        (dt.date(2016, 6, 9), "2016-06-09"),
+    ],
+)
+def test_query_values_and_json_bodies_encode_alike(value: Any, wire: str) -> None:
+    """A scalar is the same text in a query string and in a JSON body."""
+    assert clean_params({"v": value}) == {"v": wire}
+    assert encode_json({"v": value}) == json.dumps({"v": wire}, separators=(",", ":")).encode()

@@ -21,7 +21,6 @@ from onlyonce_async import (
     WrongSecretKeyError,
 )
 from onlyonce_async._access import enable_access
-from onlyonce_async._auth import sign_in, sign_out
 from onlyonce_async._logging import REDACTED, redact_url
 
 from .jwt_server import API_KEY, pem, rsa_key
@@ -131,16 +130,16 @@ async def test_no_secret_in_logs_or_reprs(caplog: pytest.LogCaptureFixture) -> N
         await client.request(
             "POST", f"/profiles/{PID}/files", files={"file": ("a.txt", PASSWORD.encode())}
         )
-        await sign_in(client, USER, PASSWORD)
+        await client.account.sign_in(USER, PASSWORD)
         for call in (
-            sign_in(client, USER, WRONG_PASSWORD),
+            client.account.sign_in(USER, WRONG_PASSWORD),
             enable_access(client, PID, WRONG_PASSWORD),
         ):
             try:
                 await call
             except APIError as exc:
                 errors.append(exc)
-        await sign_out(client)
+        await client.account.sign_out()
         for _ in range(3):
             await signed.post("/cards", json={"name": "n"})
         server.access = False

@@ -1,5 +1,5 @@
 """
-What every endpoint area shares: the namespace base class and the ``{"id": ...}`` body.
+What every endpoint namespace shares: its base class and the ``{"id": ...}`` object.
 """
 
 from __future__ import annotations
@@ -12,19 +12,22 @@ import attrs
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["EndpointArea", "IdBody"]
+__all__ = ["IdBody", "Namespace"]
 
 
-class EndpointArea:
+class Namespace:
     """
     A namespace of typed endpoint methods bound to one `Client` (``client.cards``, ...).
+
+    The one name of the concept: each subclass is ``<Area>API`` and `Client` declares it
+    once, as a cached property.
     """
 
     __slots__ = ("_client",)
 
     def __init__(self, client: Client) -> None:
         """
-        Bind the namespace to a client; `Client` does this for each of its namespaces.
+        Bind the namespace to a client; `Client` does this on first use of each.
 
         Args:
             client: The `Client` whose requests this namespace sends.
@@ -38,7 +41,8 @@ class EndpointArea:
 @attrs.frozen(kw_only=True)
 class IdBody:
     """
-    The ``{"id": "<uuid>"}`` answer of the create and clone operations.
+    The ``{"id": "<uuid>"}`` object: the answer of the create and clone operations, and
+    a reference to a profile in a request body.
     """
 
     id: uuid.UUID

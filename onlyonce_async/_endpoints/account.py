@@ -6,27 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 import attrs
 
-from .. import _auth
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
-from .._convert import structure
-from .._enums import ApiEnum
-from ._base import EndpointArea
+from .._auth import BearerAuth
+from .._wire import AccountLevel
+from ._base import Namespace
 
 __all__ = ["Account", "AccountAPI", "AccountLevel"]
-
-
-class AccountLevel(ApiEnum):
-    """
-    An account's subscription level.
-
-    The reference shows only ``FREE``; any other level decodes to a pseudo-member.
-    """
-
-    FREE = "FREE"
 
 
 @attrs.frozen(kw_only=True)
@@ -47,7 +35,51 @@ class Account:
     email_verified: bool | None = None
 
 
-class AccountAPI(EndpointArea):
+@attrs.frozen(kw_only=True)
+class SignUpBody:
+    """
+    The body of ``POST /signUp`` (optional fields left ``None`` are not sent).
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False)
+    email: str
+    first_name: str
+    last_name: str
+    country: uuid.UUID
+    mail_pass_phrase: bool
+    middle_name: str | None = None
+    avatar: str | None = None
+    personal_email: str | None = None
+    personal_phone: str | None = None
+    employer: str | None = None
+    job_title: str | None = None
+    business_email: str | None = None
+    business_phone: str | None = None
+    gender: uuid.UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignInBody:
+    """
+    The body of ``POST /signIn``.
+    """
+
+    username: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class PasswordChangeBody:
+    """
+    The body of ``GET /account/changePassword``.
+    """
+
+    old_password: str = attrs.field(repr=False)
+    new_password: str = attrs.field(repr=False)
+
+
+class AccountAPI(Namespace):
     """
     ``client.account``: the account operations.
     """
@@ -99,28 +131,25 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: A bad argument (nothing is sent).
             RegistrationFailedError: The server refused fields (``.fields`` names them).
         """
-        optional = {
-            "middleName": middle_name,
-            "avatar": avatar,
-            "personalEmail": personal_email,
-            "personalPhone": personal_phone,
-            "employer": employer,
-            "jobTitle": job_title,
-            "businessEmail": business_email,
-            "businessPhone": business_phone,
-        }
-        body: dict[str, Any] = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "password": password_arg(password, "password"),
-            "email": non_empty(email, "email"),
-            "firstName": non_empty(first_name, "first_name"),
-            "lastName": non_empty(last_name, "last_name"),
-            "country": uuid_arg(country, "country"),
-            **{key: optional_str(value, key) for key, value in optional.items()},
-            "gender": None if gender is None else uuid_arg(gender, "gender"),
-            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
-        }
-        await self._client.post("/signUp", json={k: v for k, v in body.items() if v is not None})
+        body = SignUpBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            password=password_arg(password, "password"),
+            email=non_empty(email, "email"),
+            first_name=non_empty(first_name, "first_name"),
+            last_name=non_empty(last_name, "last_name"),
+            country=uuid_arg(country, "country"),
+            middle_name=optional_str(middle_name, "middleName"),
+            avatar=optional_str(avatar, "avatar"),
+            personal_email=optional_str(personal_email, "personalEmail"),
+            personal_phone=optional_str(personal_phone, "personalPhone"),
+            employer=optional_str(employer, "employer"),
+            job_title=optional_str(job_title, "jobTitle"),
+            business_email=optional_str(business_email, "businessEmail"),
+            business_phone=optional_str(business_phone, "businessPhone"),
+            gender=None if gender is None else uuid_arg(gender, "gender"),
+            mail_pass_phrase=flag(mail_pass_phrase, "mail_pass_phrase"),
+        )
+        await self._client.post("/signUp", json=body)
 
     async def sign_in(self, username: str, password: str) -> str:
         """
@@ -137,13 +166,30 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string argument (nothing is sent).
             UnauthorizedError: Invalid credentials.
         """
-        return await _auth.sign_in(self._client, username, password)
+        body = SignInBody(
+            username=password_arg(username, "username"),
+            password=password_arg(password, "password"),
+        )
+        response = await self._client.request_raw("POST", "/signIn", json=body)
+        client = self._client
+        auth = client.auth if isinstance(client.auth, BearerAuth) else BearerAuth()
+        token = auth.accept_sign_in(response)
+        client.auth = auth
+        return token
 
     async def sign_out(self) -> None:
         """
         Sign out (``GET /signOut``): the token is invalidated and cleared from the client.
+
+        With a `BearerAuth` that holds no token there is nothing to invalidate, and nothing
+        is sent (a `BearerAuth.with_credentials` would otherwise sign in just to sign out).
         """
-        await _auth.sign_out(self._client)
+        auth = self._client.auth
+        if isinstance(auth, BearerAuth) and auth.token is None:
+            return
+        await self._client.request("GET", "/signOut")
+        if isinstance(auth, BearerAuth):
+            auth.token = None
 
     async def get(self) -> Account:
         """
@@ -152,7 +198,7 @@ class AccountAPI(EndpointArea):
         Returns:
             The `Account`.
         """
-        return structure(await self._client.get("/account"), Account)
+        return await self._client.get("/account", cast_to=Account)
 
     async def delete(self) -> None:
         """
@@ -189,8 +235,8 @@ class AccountAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string password (nothing is sent).
             AuthenticationFailedError: ``old_password`` is wrong.
         """
-        body = {
-            "oldPassword": password_arg(old_password, "old_password"),
-            "newPassword": password_arg(new_password, "new_password"),
-        }
+        body = PasswordChangeBody(
+            old_password=password_arg(old_password, "old_password"),
+            new_password=password_arg(new_password, "new_password"),
+        )
         await self._client.request("GET", "/account/changePassword", json=body)

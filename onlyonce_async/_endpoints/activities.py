@@ -10,28 +10,12 @@ import uuid
 import attrs
 
 from .._args import uuid_arg
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
 from .._paging import AsyncPaginator
-from ._base import EndpointArea
+from .._wire import ActivityScope, ActivityType
+from ._base import Namespace
 
 __all__ = ["ActivitiesAPI", "Activity", "ActivityArguments", "ActivityScope", "ActivityType"]
-
-
-class ActivityScope(ApiEnum):
-    """Which activities ``activities.list`` returns."""
-
-    NETWORK_UPDATES = "NETWORK_UPDATES"
-    PDS_MUTATIONS = "PDS_MUTATIONS"
-    PROFILE = "PROFILE"
-    ACCOUNT = "ACCOUNT"
-
-
-class ActivityType(ApiEnum):
-    """The kind of an activity, which decides which of its fields are set."""
-
-    ACCOUNT = "ACCOUNT"
-    NETWORK_UPDATES = "NETWORK_UPDATES"
-    PDS_MUTATIONS = "PDS_MUTATIONS"
 
 
 @attrs.frozen(kw_only=True)
@@ -96,7 +80,7 @@ class Activity:
     arguments: ActivityArguments | None = None
 
 
-class ActivitiesAPI(EndpointArea):
+class ActivitiesAPI(Namespace):
     """
     ``client.activities``: the activity log.
     """

@@ -8,31 +8,16 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
 from .._args import non_empty, path, uuid_arg, uuid_list
-from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
-from ._base import EndpointArea, IdBody
+from .._enums import coerce_enum
+from .._wire import CardScope, DataSetType
+from ._base import IdBody, Namespace
 from .datastore import FieldValue
 
 __all__ = ["Card", "CardContent", "CardScope", "CardsAPI", "DataSetType"]
-
-
-class CardScope(ApiEnum):
-    """Which cards ``cards.list`` returns."""
-
-    MINE = "MINE"
-    ACCEPTED = "ACCEPTED"
-
-
-class DataSetType(ApiEnum):
-    """A card's kind."""
-
-    PUBLIC_CARD = "PUBLIC_CARD"
-    SHAREABLE_CARD = "SHAREABLE_CARD"
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +61,7 @@ class CardContent(Card):
     fields: list[FieldValue] = attrs.field(factory=list)
 
 
-class CardsAPI(EndpointArea):
+class CardsAPI(Namespace):
     """
     ``client.cards``: ``/profiles/{id}/cards...`` (most operations need profile access).
     """
@@ -102,7 +87,7 @@ class CardsAPI(EndpointArea):
         """
         url = path("/profiles/{id}/cards", id=uuid_arg(profile_id, "profile_id"))
         params = {"scope": coerce_enum(CardScope, scope, name="scope")}
-        return structure(await self._client.get(url, params=params), list[Card])
+        return await self._client.get(url, params=params, cast_to=list[Card])
 
     async def get(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> CardContent:
         """
@@ -119,7 +104,7 @@ class CardsAPI(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
             WrongSecretKeyError: Access to the profile is not enabled.
         """
-        return structure(await self._client.get(_card_path(profile_id, card_id)), CardContent)
+        return await self._client.get(_card_path(profile_id, card_id), cast_to=CardContent)
 
     async def create(
         self,
@@ -144,8 +129,8 @@ class CardsAPI(EndpointArea):
             ValidationError: The name is taken or a value is not in the datastore.
         """
         url = path("/profiles/{id}/cards", id=uuid_arg(profile_id, "profile_id"))
-        body = await self._client.post(url, json=_card_body(name, fields))
-        return structure(body, IdBody).id
+        body = await self._client.post(url, json=_card_body(name, fields), cast_to=IdBody)
+        return body.id
 
     async def clone(self, profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> uuid.UUID:
         """
@@ -161,8 +146,8 @@ class CardsAPI(EndpointArea):
         Raises:
             ValueError, TypeError: A bad id (nothing is sent).
         """
-        body = await self._client.post(_card_path(profile_id, card_id) + "/clone")
-        return structure(body, IdBody).id
+        body = await self._client.post(_card_path(profile_id, card_id) + "/clone", cast_to=IdBody)
+        return body.id
 
     async def update(
         self,
@@ -212,11 +197,18 @@ def _card_path(profile_id: uuid.UUID | str, card_id: uuid.UUID | str) -> str:
     )
 
 
-def _card_body(name: str, fields: Iterable[uuid.UUID | str]) -> dict[str, Any]:
+@attrs.frozen(kw_only=True)
+class CardBody:
+    """
+    The body of creating or updating a card: its name and the datastore value ids it shows.
+    """
+
+    name: str
+    fields: list[uuid.UUID]
+
+
+def _card_body(name: str, fields: Iterable[uuid.UUID | str]) -> CardBody:
     if isinstance(fields, (str, uuid.UUID)):
         raise TypeError("fields must be an iterable of ids, not a single id")
     ids = list(fields)
-    return {
-        "name": non_empty(name, "name"),
-        "fields": uuid_list(ids, "fields") if ids else [],
-    }
+    return CardBody(name=non_empty(name, "name"), fields=uuid_list(ids, "fields") if ids else [])

@@ -9,8 +9,7 @@ import builtins
 import attrs
 
 from .._args import non_empty
-from .._convert import structure
-from ._base import EndpointArea
+from ._base import Namespace
 
 __all__ = ["CompaniesAPI", "Company"]
 
@@ -29,7 +28,7 @@ class Company:
     name: str
 
 
-class CompaniesAPI(EndpointArea):
+class CompaniesAPI(Namespace):
     """
     ``client.companies``: looking organisations up.
     """
@@ -50,4 +49,4 @@ class CompaniesAPI(EndpointArea):
             ValueError, TypeError: An empty or non-string name (nothing is sent).
         """
         params = {"employerName": non_empty(employer_name, "employer_name")}
-        return structure(await self._client.get("/companies", params=params), list[Company])
+        return await self._client.get("/companies", params=params, cast_to=list[Company])

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, TypeAlias
+from typing import Any
 
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter, structure
-from ._base import EndpointArea
+from .._convert import converter
+from .._wire import FieldData
+from ._base import Namespace
 
 __all__ = ["DatastoreAPI", "FieldData", "FieldValue"]
-
-#: A field value's ``value``: text, an object such as ``{"id": "<dictionary entry uuid>"}``
-#: for dictionary fields, or ``None``.
-FieldData: TypeAlias = str | dict[str, Any] | None
-
-
-def _structure_field_data(value: Any, _: Any) -> FieldData:
-    if value is None or isinstance(value, (str, dict)):
-        return value
-    raise TypeError(f"a field value is a string, an object or null, not {type(value).__name__}")
-
-
-converter.register_structure_hook(FieldData, _structure_field_data)
 
 
 @attrs.frozen(kw_only=True)
@@ -56,7 +44,7 @@ class FieldValue:
     id: uuid.UUID | None = None
 
 
-class DatastoreAPI(EndpointArea):
+class DatastoreAPI(Namespace):
     """
     ``client.datastore``: ``/profiles/{id}/dataStore...`` (access required, see
     ``profiles.enable_access``).
@@ -80,7 +68,7 @@ class DatastoreAPI(EndpointArea):
             WrongSecretKeyError: Access to the profile is not enabled.
         """
         url = path("/profiles/{id}/dataStore", id=uuid_arg(profile_id, "profile_id"))
-        return structure(await self._client.get(url), list[FieldValue])
+        return await self._client.get(url, cast_to=list[FieldValue])
 
     async def add_fields(
         self, profile_id: uuid.UUID | str, fields: Iterable[FieldValue]
@@ -103,7 +91,7 @@ class DatastoreAPI(EndpointArea):
         """
         url = path("/profiles/{id}/dataStore/addFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=True)
-        return structure(await self._client.post(url, json=body), list[FieldValue])
+        return await self._client.post(url, json=body, cast_to=list[FieldValue])
 
     async def save_fields(
         self, profile_id: uuid.UUID | str, fields: Iterable[FieldValue]
@@ -126,7 +114,7 @@ class DatastoreAPI(EndpointArea):
         """
         url = path("/profiles/{id}/dataStore/saveFields", id=uuid_arg(profile_id, "profile_id"))
         body = _fields_body(fields, new_only=False)
-        return structure(await self._client.post(url, json=body), list[FieldValue])
+        return await self._client.post(url, json=body, cast_to=list[FieldValue])
 
     async def delete_field(self, profile_id: uuid.UUID | str, field_id: uuid.UUID | str) -> None:
         """

@@ -22,9 +22,8 @@ import anyio.to_thread
 import attrs
 
 from .._args import flag, optional_str, path, uuid_arg
-from .._convert import structure
 from .._json import encode_json
-from ._base import EndpointArea
+from ._base import Namespace
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -55,7 +54,7 @@ class FileInfo:
     description: str | None = None
 
 
-class FilesAPI(EndpointArea):
+class FilesAPI(Namespace):
     """
     ``client.files``: files of a profile.
     """
@@ -191,8 +190,7 @@ class FilesAPI(EndpointArea):
                 "file": (name, content, ctype),
                 "metadata": (None, metadata_part, "application/json"),
             }
-            body = await self._client.post(url, files=files)
-        return structure(body, FileInfo)
+            return await self._client.post(url, files=files, cast_to=FileInfo)
 
     async def delete(self, profile_id: uuid.UUID | str, file_id: uuid.UUID | str) -> None:
         """

@@ -6,38 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
 from typing import Any
 
 import attrs
 
 from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
-from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
 from .._journal import ShareJournal
 from .._paging import AsyncPaginator
-from ._base import EndpointArea
+from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType
+from ._base import IdBody, Namespace
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
 from .profiles import Profile, SortDirection
 
 __all__ = ["NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"]
-
-
-class RequestType(ApiEnum):
-    """Which side of share requests ``network.list_requests`` lists."""
-
-    INCOMING = "INCOMING"
-    OUTGOING = "OUTGOING"
-
-
-class RequestStatus(ApiEnum):
-    """A share request's state."""
-
-    PENDING = "PENDING"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
-    REVOKED = "REVOKED"
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +38,8 @@ class ShareRequest:
         connected: Whether the two profiles are connected.
         requested: When it was sent.
         completed: When it was accepted, declined or revoked.
+        reversed: ``True`` for a card request (``network.request_card``), ``False`` for a
+            share; ``None`` when the server does not say.
     """
 
     id: uuid.UUID
@@ -64,9 +50,59 @@ class ShareRequest:
     connected: bool | None = None
     requested: dt.datetime | None = None
     completed: dt.datetime | None = None
+    reversed: bool | None = None
 
 
-class NetworkAPI(EndpointArea):
+_Answer = Callable[["NetworkAPI", Iterable[uuid.UUID | str]], Coroutine[Any, Any, None]]
+
+
+def _answer(name: str) -> _Answer:
+    """``network.<name>``, made from its row of `REQUEST_ACTIONS`."""
+    action = REQUEST_ACTIONS[name]
+    movable = " or ".join(status.value for status in action.movable)
+
+    async def answer(self: NetworkAPI, ids: Iterable[uuid.UUID | str]) -> None:
+        await self._act(name, ids)
+
+    answer.__name__ = name
+    answer.__qualname__ = f"NetworkAPI.{name}"
+    answer.__doc__ = f"""
+        {action.summary} {action.side} (``POST /requests/{name}``; all or nothing).
+
+        Args:
+            ids: The share requests to {name} (`ShareRequest.id`), at least one; each must
+                be a {movable} request the caller {action.side}.
+
+        Raises:
+            ValueError, TypeError: No ids or a bad id (nothing is sent).
+            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
+                to {name}, or not {movable}.
+        """
+    return answer
+
+
+@attrs.frozen(kw_only=True)
+class ShareBody:
+    """
+    The body of ``POST /requests``: a share, or (``reversed``) a card request.
+    """
+
+    card_id: uuid.UUID
+    recipient: IdBody
+    sender: IdBody
+    reversed: bool
+
+
+@attrs.frozen(kw_only=True)
+class IdsBody:
+    """
+    The body of ``POST /requests/{accept,decline,revoke}``.
+    """
+
+    ids: list[uuid.UUID]
+
+
+class NetworkAPI(Namespace):
     """
     ``client.network``: listing, sending and answering share requests.
     """
@@ -275,65 +311,24 @@ class NetworkAPI(EndpointArea):
                 report.add(outcome)
         return report
 
-    async def accept(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Accept share requests received (``POST /requests/accept``; all or nothing).
-
-        Args:
-            ids: The share requests to accept (`ShareRequest.id`), at least one; all must be
-                pending requests the caller received.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to accept, or not pending.
-        """
-        await self._act("accept", ids)
-
-    async def decline(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Decline share requests received (``POST /requests/decline``; all or nothing).
-
-        Args:
-            ids: The share requests to decline (`ShareRequest.id`), at least one; all must be
-                pending requests the caller received.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to decline, or not pending.
-        """
-        await self._act("decline", ids)
-
-    async def revoke(self, ids: Iterable[uuid.UUID | str]) -> None:
-        """
-        Withdraw share requests sent (``POST /requests/revoke``; all or nothing).
-
-        Args:
-            ids: The share requests to revoke (`ShareRequest.id`), at least one; all must be
-                pending requests the caller sent.
-
-        Raises:
-            ValueError, TypeError: No ids or a bad id (nothing is sent).
-            WrongRequestOwnerError, WrongRequestStatusError: A request is not the caller's
-                to revoke, or not pending.
-        """
-        await self._act("revoke", ids)
+    accept = _answer("accept")
+    decline = _answer("decline")
+    revoke = _answer("revoke")
 
     async def _send(
         self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool
     ) -> ShareRequest:
-        body = {
-            "cardId": uuid_arg(card_id, "card_id"),
-            "recipient": {"id": uuid_arg(recipient_id, "recipient_id")},
-            "sender": {"id": uuid_arg(sender_id, "sender_id")},
-            "reversed": reversed,
-        }
-        return structure(await self._client.post("/requests", json=body), ShareRequest)
+        body = ShareBody(
+            card_id=uuid_arg(card_id, "card_id"),
+            recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
+            sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
+            reversed=reversed,
+        )
+        return await self._client.post("/requests", json=body, cast_to=ShareRequest)
 
     async def _act(self, action: str, ids: Iterable[uuid.UUID | str]) -> None:
         # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.
-        body = {"ids": uuid_list(ids, "ids")}
+        body = IdsBody(ids=uuid_list(ids, "ids"))
         await self._client.post(path("/requests/{action}", action=action), json=body)
 
 

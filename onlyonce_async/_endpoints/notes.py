@@ -4,15 +4,16 @@ Notes one profile keeps about another: `Note` and the note methods of ``client.p
 
 from __future__ import annotations
 
+import builtins
 import uuid
 
 import attrs
 
 from .._args import non_empty, path, uuid_arg
-from .._convert import converter, structure
-from ._base import EndpointArea
+from .._convert import converter
+from ._base import Namespace
 
-__all__ = ["Note", "NotesMethods"]
+__all__ = ["Note", "NotesAPI"]
 
 
 @attrs.frozen(kw_only=True)
@@ -33,14 +34,25 @@ class Note:
     owner_id: uuid.UUID
 
 
-class NotesMethods(EndpointArea):
+@attrs.frozen(kw_only=True)
+class NoteBody:
     """
-    The ``/profiles/{id}/notes`` operations of `ProfilesAPI`.
+    The body of ``POST /profiles/{id}/notes``.
+    """
+
+    type: str
+    text: str
+    owner_id: uuid.UUID
+
+
+class NotesAPI(Namespace):
+    """
+    ``client.profiles.notes``: the ``/profiles/{id}/notes`` operations.
     """
 
     __slots__ = ()
 
-    async def add_note(
+    async def add(
         self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str, type: str, text: str
     ) -> uuid.UUID:
         """
@@ -60,16 +72,16 @@ class NotesMethods(EndpointArea):
             DecodeError: The answer is not a UUID string.
         """
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
-        body = {
-            "type": non_empty(type, "type"),
-            "text": non_empty(text, "text"),
-            "ownerId": uuid_arg(owner_id, "owner_id"),
-        }
-        return structure(await self._client.post(url, json=body), uuid.UUID)
+        body = NoteBody(
+            type=non_empty(type, "type"),
+            text=non_empty(text, "text"),
+            owner_id=uuid_arg(owner_id, "owner_id"),
+        )
+        return await self._client.post(url, json=body, cast_to=uuid.UUID)
 
-    async def list_notes(
+    async def list(
         self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
-    ) -> list[Note]:
+    ) -> builtins.list[Note]:
         """
         The notes ``owner_id`` wrote about ``profile_id`` (``GET /profiles/{id}/notes``).
 
@@ -84,10 +96,10 @@ class NotesMethods(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
-        body = await self._client.get(url, params={"ownerId": uuid_arg(owner_id, "owner_id")})
-        return structure(body, list[Note])
+        params = {"ownerId": uuid_arg(owner_id, "owner_id")}
+        return await self._client.get(url, params=params, cast_to=list[Note])
 
-    async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
+    async def update(self, profile_id: uuid.UUID | str, note: Note) -> None:
         """
         Replace a note's type and text (``PUT /profiles/{id}/notes``).
 
@@ -104,7 +116,7 @@ class NotesMethods(EndpointArea):
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
         await self._client.put(url, json=converter.unstructure(note))
 
-    async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
+    async def delete(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
         """
         Delete a note (``DELETE /profiles/{id}/notes/{noteId}``).
 

@@ -10,20 +10,25 @@ wrong JSON type raises `DecodeError`.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import _access
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, path, str_list, uuid_arg
-from .._convert import structure
-from .._enums import ApiEnum, coerce_enum
+from .._enums import coerce_enum
 from .._paging import AsyncPaginator
-from .notes import NotesMethods
-from .settings import SettingsMethods
+from .._wire import ProfileScope, ProfileType, SortDirection
+from ._base import IdBody, Namespace
+from .notes import Note, NotesAPI
+from .settings import ProfileSettings, SettingsAPI
+
+if TYPE_CHECKING:
+    from .._client import Client
 
 __all__ = [
     "FlexWorkerInfo",
@@ -34,41 +39,6 @@ __all__ = [
     "SortDirection",
     "Tag",
 ]
-
-
-class ProfileType(ApiEnum):
-    """A profile's kind."""
-
-    PERSONAL = "PERSONAL"
-    ORGANIZATION = "ORGANIZATION"
-
-
-class ProfileScope(ApiEnum):
-    """
-    Which profiles ``profiles.list`` returns, relative to ``profile_id``.
-
-    The reference spells ``CONNETIONS``: that spelling is accepted as `CONNECTIONS`
-    (``ProfileScope("CONNETIONS") is ProfileScope.CONNECTIONS``); the SDK sends
-    ``CONNECTIONS``.
-    """
-
-    MINE = "MINE"
-    BOOKMARKS = "BOOKMARKS"
-    CONNECTIONS = "CONNECTIONS"
-    FLEX_WORKERS = "FLEX_WORKERS"
-    REGULAR_WORKERS = "REGULAR_WORKERS"
-
-    @classmethod
-    def _missing_(cls, value: object) -> ProfileScope | None:
-        # The reference's own spelling of CONNECTIONS.
-        return cls.CONNECTIONS if value == "CONNETIONS" else None
-
-
-class SortDirection(ApiEnum):
-    """The order of a sorted list."""
-
-    ASC = "asc"
-    DESC = "desc"
 
 
 @attrs.frozen(kw_only=True)
@@ -144,12 +114,92 @@ class Profile:
     tags: list[Tag] | None = None
 
 
-class ProfilesAPI(NotesMethods, SettingsMethods):
+class ProfilesAPI(Namespace):
     """
-    ``client.profiles``: profiles, access, bookmarks, tags, notes and settings.
+    ``client.profiles``: profiles, access, bookmarks and tags, with the sub-namespaces
+    ``notes`` (`NotesAPI`) and ``settings`` (`SettingsAPI`).
+
+    ``add_note``, ``list_notes``, ``update_note``, ``delete_note``, ``get_settings`` and
+    ``update_settings`` are the design's flat names for the sub-namespaces' methods.
     """
 
-    __slots__ = ()
+    __slots__ = ("notes", "settings")
+
+    def __init__(self, client: Client) -> None:
+        """
+        Bind the namespace and its sub-namespaces to a client.
+
+        Args:
+            client: The `Client` whose requests this namespace sends.
+        """
+        super().__init__(client)
+        self.notes = NotesAPI(client)
+        self.settings = SettingsAPI(client)
+
+    async def add_note(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str, type: str, text: str
+    ) -> uuid.UUID:
+        """
+        `NotesAPI.add`: write a note about ``profile_id``.
+
+        Args:
+            profile_id: The profile the note is about.
+            owner_id: The caller's profile writing it.
+            type: The note's kind.
+            text: The note.
+        """
+        return await self.notes.add(profile_id, owner_id=owner_id, type=type, text=text)
+
+    async def list_notes(
+        self, profile_id: uuid.UUID | str, *, owner_id: uuid.UUID | str
+    ) -> builtins.list[Note]:
+        """
+        `NotesAPI.list`: the notes ``owner_id`` wrote about ``profile_id``.
+
+        Args:
+            profile_id: The profile the notes are about.
+            owner_id: The caller's profile that wrote them.
+        """
+        return await self.notes.list(profile_id, owner_id=owner_id)
+
+    async def update_note(self, profile_id: uuid.UUID | str, note: Note) -> None:
+        """
+        `NotesAPI.update`: replace a note's type and text.
+
+        Args:
+            profile_id: The profile the note is about.
+            note: The note, its ``id`` naming the one to replace.
+        """
+        await self.notes.update(profile_id, note)
+
+    async def delete_note(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
+        """
+        `NotesAPI.delete`: delete a note.
+
+        Args:
+            profile_id: The profile the note is about.
+            note_id: The note (`Note.id`).
+        """
+        await self.notes.delete(profile_id, note_id)
+
+    async def get_settings(self, profile_id: uuid.UUID | str) -> ProfileSettings:
+        """
+        `SettingsAPI.get`: a profile's settings.
+
+        Args:
+            profile_id: The caller's profile.
+        """
+        return await self.settings.get(profile_id)
+
+    async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
+        """
+        `SettingsAPI.update`: replace a profile's settings.
+
+        Args:
+            profile_id: The caller's profile.
+            settings: The whole settings object.
+        """
+        await self.settings.update(profile_id, settings)
 
     def list(
         self,
@@ -229,7 +279,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         url = path("/profiles/{id}", id=uuid_arg(profile_id, "profile_id"))
         current = current_profile_id
         params = {"currentProfileId": None if current is None else uuid_arg(current, "current")}
-        return structure(await self._client.get(url, params=params), Profile)
+        return await self._client.get(url, params=params, cast_to=Profile)
 
     async def create_organization(
         self,
@@ -258,19 +308,16 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             ValueError, TypeError: A bad argument (nothing is sent).
             ValidationError: The trade name is taken or a field is invalid.
         """
-        optional = {
-            "legalEntityType": None
+        body = OrganizationBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            email=non_empty(email, "email"),
+            trade_name=non_empty(trade_name, "trade_name"),
+            legal_entity_type=None
             if legal_entity_type is None
             else uuid_arg(legal_entity_type, "legal_entity_type"),
-            "country": None if country is None else uuid_arg(country, "country"),
-        }
-        body = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "email": non_empty(email, "email"),
-            "tradeName": non_empty(trade_name, "trade_name"),
-            **{name: value for name, value in optional.items() if value is not None},
-            "mailPassPhrase": flag(mail_pass_phrase, "mail_pass_phrase"),
-        }
+            country=None if country is None else uuid_arg(country, "country"),
+            mail_pass_phrase=flag(mail_pass_phrase, "mail_pass_phrase"),
+        )
         await self._client.post("/profiles", json=body)
 
     async def delete(self, profile_id: uuid.UUID | str) -> None:
@@ -321,10 +368,10 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             WrongSecretKeyError: ``pass_phrase`` is wrong.
         """
         url = path("/profiles/{id}/chagePassPhrase", id=uuid_arg(profile_id, "profile_id"))
-        body = {
-            "passPhrase": pass_phrase_arg(pass_phrase, "pass_phrase"),
-            "newPassPhrase": pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
-        }
+        body = PassPhraseChangeBody(
+            pass_phrase=pass_phrase_arg(pass_phrase, "pass_phrase"),
+            new_pass_phrase=pass_phrase_arg(new_pass_phrase, "new_pass_phrase"),
+        )
         await self._client.post(url, json=body)
 
     async def add_bookmark(self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str) -> None:
@@ -339,7 +386,7 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/bookmarks", id=uuid_arg(profile_id, "profile_id"))
-        await self._client.post(url, json={"id": uuid_arg(target_id, "target_id")})
+        await self._client.post(url, json=IdBody(id=uuid_arg(target_id, "target_id")))
 
     async def remove_bookmark(
         self, profile_id: uuid.UUID | str, target_id: uuid.UUID | str
@@ -395,12 +442,47 @@ class ProfilesAPI(NotesMethods, SettingsMethods):
         await self._client.request("DELETE", "/profiles/tags", json=body)
 
 
-def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -> dict[str, Any]:
-    return {
-        "ownerId": uuid_arg(owner_id, "owner_id"),
-        "targetId": uuid_arg(target_id, "target_id"),
-        "tag": non_empty(tag, "tag"),
-    }
+@attrs.frozen(kw_only=True)
+class OrganizationBody:
+    """
+    The body of ``POST /profiles`` (optional ids left ``None`` are not sent).
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    email: str
+    trade_name: str
+    mail_pass_phrase: bool
+    legal_entity_type: uuid.UUID | None = None
+    country: uuid.UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PassPhraseChangeBody:
+    """
+    The body of ``POST /profiles/{id}/chagePassPhrase``.
+    """
+
+    pass_phrase: str = attrs.field(repr=False)
+    new_pass_phrase: str = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class TagBody:
+    """
+    The body of ``POST``/``DELETE /profiles/tags``.
+    """
+
+    owner_id: uuid.UUID
+    target_id: uuid.UUID
+    tag: str
+
+
+def _tag_body(owner_id: uuid.UUID | str, target_id: uuid.UUID | str, tag: str) -> TagBody:
+    return TagBody(
+        owner_id=uuid_arg(owner_id, "owner_id"),
+        target_id=uuid_arg(target_id, "target_id"),
+        tag=non_empty(tag, "tag"),
+    )
 
 
 def _ooid(ooid: object) -> str:

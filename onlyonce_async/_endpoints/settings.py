@@ -10,52 +10,18 @@ import uuid
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter, structure
+from .._convert import converter
 from .._enums import ApiEnum, coerce_enum
-from ._base import EndpointArea
+from .._wire import AvatarVisibility, CommunicationChannel, EmailNotificationType
+from ._base import Namespace
 
 __all__ = [
     "AvatarVisibility",
     "CommunicationChannel",
     "EmailNotificationType",
     "ProfileSettings",
-    "SettingsMethods",
+    "SettingsAPI",
 ]
-
-
-class AvatarVisibility(ApiEnum):
-    """Who sees a profile's avatar."""
-
-    NOBODY = "NOBODY"
-    CONNECTED_USERS = "CONNECTED_USERS"
-    ALL = "ALL"
-
-
-class EmailNotificationType(ApiEnum):
-    """The emails a profile may receive."""
-
-    NEW_MESSAGE = "NEW_MESSAGE"
-    WEEKLY_SUMMARY = "WEEKLY_SUMMARY"
-    OO_NEWSLETTER = "OO_NEWSLETTER"
-    PRODUCT_UPDATES = "PRODUCT_UPDATES"
-    PRODUCT_USER_SURVEYS = "PRODUCT_USER_SURVEYS"
-
-
-class CommunicationChannel(ApiEnum):
-    """A communication channel: the datastore field that holds it."""
-
-    LANDLINE1 = "communication_landline1_field"
-    LANDLINE2 = "communication_landline2_field"
-    LANDLINE3 = "communication_landline3_field"
-    MOBTEL1 = "communication_mobtel1_field"
-    MOBTEL2 = "communication_mobtel2_field"
-    EMAIL1 = "communication_email1_field"
-    EMAIL2 = "communication_email2_field"
-    EMAIL3 = "communication_email3_field"
-    EMAIL4 = "communication_email4_field"
-    HANGOUT = "communication_hangout_field"
-    FACETIME = "communication_facetime_field"
-    SKYPE = "communication_skype_field"
 
 
 @attrs.frozen(kw_only=True)
@@ -83,14 +49,14 @@ class ProfileSettings:
     communication_channels_order: list[CommunicationChannel] | None = None
 
 
-class SettingsMethods(EndpointArea):
+class SettingsAPI(Namespace):
     """
-    The ``/profiles/{id}/settings`` operations of `ProfilesAPI`.
+    ``client.profiles.settings``: the ``/profiles/{id}/settings`` operations.
     """
 
     __slots__ = ()
 
-    async def get_settings(self, profile_id: uuid.UUID | str) -> ProfileSettings:
+    async def get(self, profile_id: uuid.UUID | str) -> ProfileSettings:
         """
         Get a profile's settings (``GET /profiles/{id}/settings``).
 
@@ -104,16 +70,16 @@ class SettingsMethods(EndpointArea):
             ValueError, TypeError: A bad id (nothing is sent).
         """
         url = path("/profiles/{id}/settings", id=uuid_arg(profile_id, "profile_id"))
-        return structure(await self._client.get(url), ProfileSettings)
+        return await self._client.get(url, cast_to=ProfileSettings)
 
-    async def update_settings(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
+    async def update(self, profile_id: uuid.UUID | str, settings: ProfileSettings) -> None:
         """
         Replace a profile's settings (``PUT /profiles/{id}/settings``).
 
         Args:
             profile_id: The caller's profile.
             settings: The whole settings object (the API replaces every setting): read it with
-                `get_settings`, change it with ``attrs.evolve``, write it back.
+                `get`, change it with ``attrs.evolve``, write it back.
 
         Raises:
             ValueError, TypeError: A bad id, ``settings`` is not a `ProfileSettings`, or it

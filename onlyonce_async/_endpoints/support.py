@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import cattrs
 
 from .._args import non_empty, str_list, uuid_arg
 from .._convert import converter, structure
 from .._errors import ApiDownError, is_api_down
 from .._json import decode_json
 from .._paging import AsyncPaginator
-from ._base import EndpointArea
-from .datastore import FieldData
+from .._wire import FieldData
+from ._base import Namespace
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -53,6 +54,8 @@ class DictionaryEntry:
     """
     A predefined value of a fixed field (a country, a gender, a legal entity type).
 
+    The one class for both sides: ``onlyonce_async.testing.DictionaryEntry`` is this class.
+
     Attributes:
         id: The entry's id (what ``country=``, ``gender=`` and the like take).
         order: Its position in the list.
@@ -62,6 +65,16 @@ class DictionaryEntry:
     id: uuid.UUID
     order: int
     value: str
+
+    def to_wire(self) -> dict[str, Any]:
+        """
+        The entry's JSON form, ``{"id", "order", "value"}`` (what the sandbox sends).
+
+        Returns:
+            The unstructured entry.
+        """
+        wire: dict[str, Any] = converter.unstructure(self)
+        return wire
 
 
 @attrs.frozen(kw_only=True)
@@ -80,20 +93,30 @@ class ConsolidatedEntry:
     profile_id: uuid.UUID
     values: dict[str, FieldData]
 
+    @classmethod
+    def __from_wire__(cls, value: Any, conv: cattrs.Converter) -> ConsolidatedEntry:
+        """
+        Split the one-key wire object into the entry (the converter calls this).
 
-def _structure_consolidated(value: Any, _: type) -> ConsolidatedEntry:
-    if not isinstance(value, dict) or len(value) != 1:
-        raise ValueError("a consolidated entry is an object with exactly one key")
-    ((key, values),) = value.items()
-    if not isinstance(values, dict):
-        raise TypeError(f"consolidated values must be an object, not {type(values).__name__}")
-    return ConsolidatedEntry(
-        profile_id=converter.structure(key, uuid.UUID),
-        values=converter.structure(values, dict[str, FieldData]),
-    )
+        Args:
+            value: The decoded JSON.
+            conv: The converter decoding it.
 
+        Returns:
+            The entry.
 
-converter.register_structure_hook(ConsolidatedEntry, _structure_consolidated)
+        Raises:
+            ValueError, TypeError: Not a one-key object of field values.
+        """
+        if not isinstance(value, dict) or len(value) != 1:
+            raise ValueError("a consolidated entry is an object with exactly one key")
+        ((key, values),) = value.items()
+        if not isinstance(values, dict):
+            raise TypeError(f"consolidated values must be an object, not {type(values).__name__}")
+        return cls(
+            profile_id=conv.structure(key, uuid.UUID),
+            values=conv.structure(values, dict[str, FieldData]),
+        )
 
 
 async def heartbeat(client: Client) -> Heartbeat:
@@ -128,7 +151,7 @@ def consolidated(
     )
 
 
-class DictionariesAPI(EndpointArea):
+class DictionariesAPI(Namespace):
     """
     ``client.dictionaries``: the predefined values of fixed fields.
     """
@@ -151,6 +174,4 @@ class DictionariesAPI(EndpointArea):
             NotFoundError: The field has no dictionary.
         """
         params = {"fieldDefinitionName": non_empty(field_definition_name, "field_definition_name")}
-        return structure(
-            await self._client.get("/dictionaries", params=params), list[DictionaryEntry]
-        )
+        return await self._client.get("/dictionaries", params=params, cast_to=list[DictionaryEntry])

@@ -24,7 +24,6 @@ import heapq
 import json
 import re
 import secrets
-import urllib.parse
 import uuid
 from collections.abc import Iterable
 from typing import Any, Final
@@ -35,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 
+from .._wire import canonical_target
 from ._errors import ApiError, jwt_error
 from ._jws import TokenRejected, decode_rs256, is_number
 from ._records import Account
@@ -49,25 +49,8 @@ MAX_TOKENS_PER_ACCOUNT: Final = 100
 #: The JWT-API token lifetime (``iat <= now < iat + 60``), with zero leeway.
 JWT_LIFETIME: Final = 60
 _SIGN_IN_ALG: Final = "HS512"
-_UNRESERVED: Final = "-._~"
 #: A ``user`` claim the reference's database lookup reads as an integer id.
 _INTEGER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
-
-
-def canonical_target(raw_path: bytes, query: bytes) -> str:
-    """
-    The ``htu`` a request must carry: its path as received plus ``?`` and the canonical
-    query (names and values RFC 3986-encoded, pairs sorted), when there is a query.
-    """
-    pairs = urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    encoded = sorted(
-        (urllib.parse.quote(name, safe=_UNRESERVED), urllib.parse.quote(value, safe=_UNRESERVED))
-        for name, value in pairs
-    )
-    target = raw_path.decode("latin-1")
-    if encoded:
-        target += "?" + "&".join(f"{name}={value}" for name, value in encoded)
-    return target
 
 
 @attrs.define(eq=False)

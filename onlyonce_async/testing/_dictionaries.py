@@ -10,9 +10,9 @@ sandbox, every run and every process; tests can hard-code them or look them up w
 from __future__ import annotations
 
 import uuid
-from typing import Any, Final
+from typing import Final
 
-import attrs
+from .._endpoints.support import DictionaryEntry
 
 __all__ = ["DICTIONARIES", "NAMESPACE", "DictionaryEntry", "entry_by_id"]
 
@@ -63,29 +63,9 @@ def _entry_id(name: str, value: str, fixed: str | None) -> uuid.UUID:
     return uuid.UUID(fixed) if fixed is not None else uuid.uuid5(NAMESPACE, f"{name}:{value}")
 
 
-@attrs.frozen
-class DictionaryEntry:
-    """
-    One predefined value: ``{"id", "order", "value"}`` on the wire.
-
-    Attributes:
-        id: The entry's stable id (what ``country``, ``gender`` and the like take).
-        order: Its position in the dictionary.
-        value: Its display text.
-    """
-
-    id: uuid.UUID
-    order: int
-    value: str
-
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {"id": str(self.id), "order": self.order, "value": self.value}
-
-
 DICTIONARIES: Final[dict[str, tuple[DictionaryEntry, ...]]] = {
     name: tuple(
-        DictionaryEntry(_entry_id(name, value, fixed), order, value)
+        DictionaryEntry(id=_entry_id(name, value, fixed), order=order, value=value)
         for order, (value, fixed) in enumerate(values)
     )
     for name, values in _VALUES.items()

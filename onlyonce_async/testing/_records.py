@@ -12,6 +12,8 @@ from typing import Any, Final
 
 import attrs
 
+from .._wire import DEFAULT_CHANNEL_ORDER, EmailNotificationType, values
+
 __all__ = [
     "ACTIVITY_LOG_SIZE",
     "CHANNELS",
@@ -31,27 +33,8 @@ __all__ = [
 #: Activities kept per account (the oldest fall off).
 ACTIVITY_LOG_SIZE: Final = 1_000
 
-CHANNELS: Final = (
-    "communication_landline3_field",
-    "communication_landline2_field",
-    "communication_landline1_field",
-    "communication_mobtel1_field",
-    "communication_mobtel2_field",
-    "communication_email1_field",
-    "communication_email2_field",
-    "communication_email3_field",
-    "communication_email4_field",
-    "communication_hangout_field",
-    "communication_facetime_field",
-    "communication_skype_field",
-)
-NOTIFICATION_TYPES: Final = (
-    "NEW_MESSAGE",
-    "WEEKLY_SUMMARY",
-    "OO_NEWSLETTER",
-    "PRODUCT_UPDATES",
-    "PRODUCT_USER_SURVEYS",
-)
+CHANNELS: Final = tuple(channel.value for channel in DEFAULT_CHANNEL_ORDER)
+NOTIFICATION_TYPES: Final = values(EmailNotificationType)
 
 
 def timestamp(when: float) -> str:

@@ -8,32 +8,15 @@ import json
 import uuid
 from typing import Any, Final
 
+from .._convert import wire_names
+from .._endpoints.profiles import Profile as ProfileModel
 from ._records import Card, Profile, ShareRequest, timestamp
 from ._state import Store
 
 __all__ = ["PROFILE_FIELDS", "card_json", "profile_json", "request_json", "sort_key"]
 
 #: Every member of the profile body: what ``GET /profiles?sortField=`` accepts.
-PROFILE_FIELDS: Final = frozenset(
-    {
-        "id",
-        "onlyonceId",
-        "name",
-        "avatarId",
-        "type",
-        "createdDate",
-        "publicCardId",
-        "viewsCount",
-        "incomingSharesCount",
-        "outgoingSharesCount",
-        "connectedDate",
-        "lastModifyDate",
-        "flexWorkerInfo",
-        "bookmarked",
-        "connected",
-        "tags",
-    }
-)
+PROFILE_FIELDS: Final = wire_names(ProfileModel)
 
 
 def sort_key(value: Any) -> tuple[bool, Any]:

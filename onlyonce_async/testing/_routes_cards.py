@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import CardScope, values
 from ._context import Context, empty, endpoint, json_response
 from ._errors import access_denied, not_found
 from ._records import Card, Profile
@@ -44,7 +45,7 @@ class CardRoutes:
         """GET /profiles/{id}/cards?scope=MINE|ACCEPTED (the seed requires no auth)."""
         profile_id = path_uuid(request.path_params, "id")
         query = self._ctx.query(request)
-        scope = query.choice("scope", {"MINE", "ACCEPTED"}, required=True)
+        scope = query.choice("scope", values(CardScope), required=True)
         query.check()
         store = self._ctx.store
         profile = store.profile(profile_id)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType, SortDirection, values
 from ._context import Context, empty, endpoint, json_response
 from ._errors import not_found, status_error
 from ._records import ShareRequest
@@ -23,13 +24,12 @@ from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["NetworkRoutes"]
 
-STATUSES: Final = ("PENDING", "ACCEPTED", "DECLINED", "REVOKED")
-_OUTCOME: Final = {"accept": "ACCEPTED", "decline": "DECLINED", "revoke": "REVOKED"}
+STATUSES: Final = values(RequestStatus)
+_OUTCOME: Final = {name: action.outcome.value for name, action in REQUEST_ACTIONS.items()}
 #: The statuses each action moves a request from.
 _MOVABLE: Final = {
-    "accept": ("PENDING",),
-    "decline": ("PENDING",),
-    "revoke": ("PENDING", "ACCEPTED"),
+    name: tuple(status.value for status in action.movable)
+    for name, action in REQUEST_ACTIONS.items()
 }
 _SORT: Final[dict[str, Callable[[ShareRequest], Any]]] = {
     "requested": lambda r: r.requested,
@@ -70,12 +70,12 @@ class NetworkRoutes:
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
         query = self._ctx.query(request)
-        kind = query.choice("type", {"INCOMING", "OUTGOING"}) or "OUTGOING"
+        kind = query.choice("type", values(RequestType)) or "OUTGOING"
         target_id = query.uuid("targetId") or query.uuid("tagetId")
         statuses = set(query.many("statuses", STATUSES))
         card_id = query.uuid("cardId")
         sort_field = query.choice("sortField", set(_SORT)) or "requested"
-        direction = query.choice("sortDirection", {"asc", "desc"}) or "asc"
+        direction = query.choice("sortDirection", values(SortDirection)) or "asc"
         page, size = query.page()
         query.check()
         store = self._ctx.store

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import AvatarVisibility, ProfileScope, ProfileType, SortDirection, values
 from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import access_denied, status_error
@@ -20,8 +21,8 @@ from ._validate import Fields, paginate, path_uuid, present
 
 __all__ = ["ProfileRoutes"]
 
-SCOPES: Final = frozenset({"MINE", "BOOKMARKS", "CONNECTIONS", "FLEX_WORKERS", "REGULAR_WORKERS"})
-_VISIBILITY: Final = frozenset({"NOBODY", "CONNECTED_USERS", "ALL"})
+SCOPES: Final = values(ProfileScope)
+_VISIBILITY: Final = values(AvatarVisibility)
 
 
 class ProfileRoutes:
@@ -64,7 +65,7 @@ class ProfileRoutes:
         query = self._ctx.query(request)
         ooid = query.text("ooId")
         name = query.text("name")
-        kind = query.choice("type", {"PERSONAL", "ORGANIZATION"})
+        kind = query.choice("type", values(ProfileType))
         scope = query.choice("scope", SCOPES, aliases={"CONNETIONS": "CONNECTIONS"})
         profile_id = query.uuid("profileId")
         if scope not in (None, "MINE") and profile_id is None and "profileId" not in query.errors:
@@ -72,7 +73,7 @@ class ProfileRoutes:
         tags = set(query.many("tags"))
         categories = query.many("categories")
         sort_field = query.choice("sortField", PROFILE_FIELDS) or "name"
-        direction = query.choice("sortDirection", {"asc", "desc"}) or "asc"
+        direction = query.choice("sortDirection", values(SortDirection)) or "asc"
         page, size = query.page()
         query.check()
         store = self._ctx.store

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import ActivityScope, values
 from ._context import Context, endpoint, json_response
 from ._dictionaries import DICTIONARIES, entry_by_id
 from ._errors import not_found
@@ -20,7 +21,7 @@ from ._validate import paginate, present
 
 __all__ = ["SupportRoutes"]
 
-ACTIVITY_SCOPES: Final = frozenset({"NETWORK_UPDATES", "PDS_MUTATIONS", "PROFILE", "ACCOUNT"})
+ACTIVITY_SCOPES: Final = values(ActivityScope)
 
 
 def _plain(field: FieldValue) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
+from .._wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ._errors import validation_error
 
 __all__ = [
@@ -38,8 +39,8 @@ __all__ = [
 MAX_TEXT: Final = 10_000
 #: Longest list a body may carry (field ids, request ids, datastore items).
 MAX_ITEMS: Final = 1_000
-DEFAULT_SIZE: Final = 20
-MAX_SIZE: Final = 100
+DEFAULT_SIZE: Final = DEFAULT_PAGE_SIZE
+MAX_SIZE: Final = MAX_PAGE_SIZE
 MAX_DIGITS: Final = 12
 _T = TypeVar("_T")
 

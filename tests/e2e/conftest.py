@@ -5,14 +5,22 @@ Fixtures for the end-to-end tests: the SDK's typed methods against the in-proces
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
 from onlyonce_async import Client
+from onlyonce_async._convert import decoding_with, make_converter
 from onlyonce_async.testing import Sandbox, SandboxUser
 
 SignedIn = Callable[[SandboxUser], Awaitable[Client]]
+
+
+@pytest.fixture(autouse=True)
+def strict_decoding() -> Iterator[None]:
+    """Decode every answer strictly: a field or enum value the SDK does not know fails."""
+    with decoding_with(make_converter(strict=True)):
+        yield
 
 
 @pytest.fixture

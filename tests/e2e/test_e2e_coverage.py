@@ -9,7 +9,7 @@ import pathlib
 import re
 
 from onlyonce_async import Client
-from onlyonce_async._endpoints import NAMESPACES
+from onlyonce_async._client import NAMESPACES
 
 HERE = pathlib.Path(__file__).parent
 CLIENT_METHODS = ("consolidated", "heartbeat")
@@ -17,7 +17,8 @@ CLIENT_METHODS = ("consolidated", "heartbeat")
 
 def _public_methods() -> list[str]:
     names = [f"client.{name}" for name in CLIENT_METHODS]
-    for namespace, area in NAMESPACES.items():
+    for namespace in NAMESPACES:
+        area = type(getattr(Client(), namespace))
         for name, _ in inspect.getmembers(area, inspect.isfunction):
             if not name.startswith("_"):
                 names.append(f"{namespace}.{name}")

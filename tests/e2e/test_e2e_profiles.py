@@ -17,10 +17,12 @@ from onlyonce_async import (
     CommunicationChannel,
     EmailNotificationType,
     NotFoundError,
+    Profile,
     ProfileType,
     ValidationError,
     WrongSecretKeyError,
 )
+from onlyonce_async._convert import wire_names
 from onlyonce_async.testing import Sandbox, SandboxUser
 
 from .conftest import SignedIn
@@ -275,3 +277,11 @@ async def test_page_size_over_the_api_maximum_is_refused_locally(
     with pytest.raises(ValueError, match="page_size"):
         alice_client.profiles.list(page_size=101)
     assert sandbox.stats.requests == sent
+
+
+async def test_sandbox_profile_body_has_every_field_of_the_model(
+    alice_client: Client, alice: SandboxUser
+) -> None:
+    """The sandbox's profile body carries exactly the wire names of the SDK's Profile."""
+    body = await alice_client.get(f"/profiles/{alice.profile_id}")
+    assert set(body) == wire_names(Profile)

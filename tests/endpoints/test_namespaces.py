@@ -106,7 +106,7 @@ def test_namespaces_are_exactly_the_designed_ones() -> None:
     client = Client()
     areas = {
         name
-        for name in vars(client)
+        for name in dir(client)
         if not name.startswith("_") and type(getattr(client, name)).__name__.endswith("API")
     }
     assert areas == set(EXPECTED)
@@ -133,3 +133,38 @@ def test_with_options_gets_its_own_namespaces() -> None:
     other = client.with_options(max_retries=0)
     assert other.cards is not client.cards
     assert other.cards._client is other
+
+
+def test_with_options_does_not_inherit_namespaces_already_made() -> None:
+    """A namespace made on the original before with_options is not shared with the copy."""
+    client = Client()
+    original = client.cards
+    other = client.with_options(max_retries=0)
+    assert other.cards is not original
+    assert other.cards._client is other
+    assert client.cards is original
+
+
+def test_each_namespace_is_made_once_per_client() -> None:
+    """A namespace is made on first use and the same object afterwards."""
+    client = Client()
+    assert client.profiles is client.profiles
+
+
+@pytest.mark.parametrize(
+    ("flat", "sub", "method"),
+    [
+        pytest.param("add_note", "notes", "add", id="add_note"),
+        pytest.param("list_notes", "notes", "list", id="list_notes"),
+        pytest.param("update_note", "notes", "update", id="update_note"),
+        pytest.param("delete_note", "notes", "delete", id="delete_note"),
+        pytest.param("get_settings", "settings", "get", id="get_settings"),
+        pytest.param("update_settings", "settings", "update", id="update_settings"),
+    ],
+)
+def test_profiles_sub_namespaces_back_the_flat_names(flat: str, sub: str, method: str) -> None:
+    """profiles.notes and profiles.settings take what the designed flat names take."""
+    profiles = Client().profiles
+    assert _signature(getattr(getattr(profiles, sub), method)) == _signature(
+        getattr(profiles, flat)
+    )

@@ -1,0 +1,113 @@
+"""
+Request bodies are attrs classes the one converter unstructures: camelCase, round-tripping,
+secrets out of ``repr``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from onlyonce_async._convert import make_converter
+from onlyonce_async._endpoints._base import IdBody
+from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
+from onlyonce_async._endpoints.cards import CardBody
+from onlyonce_async._endpoints.network import IdsBody, ShareBody
+from onlyonce_async._endpoints.notes import NoteBody
+from onlyonce_async._endpoints.profiles import OrganizationBody, PassPhraseChangeBody, TagBody
+from onlyonce_async._json import encode_json
+
+A, B, C = (uuid.UUID(int=n) for n in (1, 2, 3))
+
+BODIES: list[Any] = [
+    pytest.param(
+        SignUpBody(
+            pass_phrase="s3cret phrase",
+            password="hunter22",
+            email="a@b.test",
+            first_name="Ada",
+            last_name="Lovelace",
+            country=A,
+            mail_pass_phrase=False,
+            job_title="Analyst",
+        ),
+        {
+            "passPhrase": "s3cret phrase",
+            "password": "hunter22",
+            "email": "a@b.test",
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "country": str(A),
+            "mailPassPhrase": False,
+            "jobTitle": "Analyst",
+        },
+        id="sign-up",
+    ),
+    pytest.param(
+        PasswordChangeBody(old_password="hunter22", new_password="hunter23"),
+        {"oldPassword": "hunter22", "newPassword": "hunter23"},
+        id="password-change",
+    ),
+    pytest.param(
+        OrganizationBody(
+            pass_phrase="s3cret phrase", email="o@b.test", trade_name="Org", mail_pass_phrase=True
+        ),
+        {
+            "passPhrase": "s3cret phrase",
+            "email": "o@b.test",
+            "tradeName": "Org",
+            "mailPassPhrase": True,
+        },
+        id="organization",
+    ),
+    pytest.param(
+        PassPhraseChangeBody(pass_phrase="s3cret phrase", new_pass_phrase="n3w phrase"),
+        {"passPhrase": "s3cret phrase", "newPassPhrase": "n3w phrase"},
+        id="pass-phrase-change",
+    ),
+    pytest.param(
+        TagBody(owner_id=A, target_id=B, tag="vip"),
+        {"ownerId": str(A), "targetId": str(B), "tag": "vip"},
+        id="tag",
+    ),
+    pytest.param(
+        NoteBody(type="CALL", text="hi", owner_id=A),
+        {"type": "CALL", "text": "hi", "ownerId": str(A)},
+        id="note",
+    ),
+    pytest.param(
+        CardBody(name="c", fields=[A, B]), {"name": "c", "fields": [str(A), str(B)]}, id="card"
+    ),
+    pytest.param(
+        ShareBody(card_id=C, recipient=IdBody(id=B), sender=IdBody(id=A), reversed=False),
+        {
+            "cardId": str(C),
+            "recipient": {"id": str(B)},
+            "sender": {"id": str(A)},
+            "reversed": False,
+        },
+        id="share",
+    ),
+    pytest.param(IdsBody(ids=[A]), {"ids": [str(A)]}, id="ids"),
+]
+
+
+@pytest.mark.parametrize(("body", "wire"), BODIES)
+def test_body_is_unstructured_by_the_converter_and_round_trips(
+    body: Any, wire: dict[str, Any]
+) -> None:
+    """A body becomes its documented camelCase object and decodes back to itself."""
+    converter = make_converter(strict=True)
+    assert converter.unstructure(body) == wire
+    assert json.loads(encode_json(body)) == wire
+    assert converter.structure(wire, type(body)) == body
+
+
+@pytest.mark.parametrize(("body", "wire"), BODIES)
+def test_body_repr_holds_no_secret(body: Any, wire: dict[str, Any]) -> None:
+    """Passwords and pass phrases never appear in a body's repr."""
+    for secret in ("hunter22", "hunter23", "s3cret phrase", "n3w phrase"):
+        assert secret not in repr(body)
