@@ -2,10 +2,10 @@
 Observability overhead: one SDK call with no listener, with one listener, with OpenTelemetry.
 
 Each run is a fresh process timing ``client.get`` against an in-memory transport (so the
-SDK's own cost is what is measured, not a server's), keeping its fastest batch. The same
-call on the code of ``main`` and of ``redesign-send`` (the send stack the events are
-emitted from), unpacked from git into temporary directories, runs in the same rounds: the
-no-listener path should stay within 2 % of the code without events. Runs are interleaved
+SDK's own cost is what is measured, not a server's), keeping its fastest batch, in CPU time.
+The same call on the code of ``main`` (without the events), unpacked from git into a
+temporary directory, runs in the same rounds: the no-listener path should stay within 2 %
+of it. Runs are interleaved
 (one of each mode per round) and the table shows medians; ratios are to the first row.
 """
 
@@ -28,7 +28,7 @@ from ._report import table
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "_observability_worker.py"
 #: Branches whose code is measured beside this checkout's, when git has them.
-BASELINES = ("main", "redesign-send")
+BASELINES = ("main",)
 
 
 def _unpack(branch: str, into: Path) -> bool:
