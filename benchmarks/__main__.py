@@ -1,7 +1,8 @@
 """
 ``python -m benchmarks [--quick] [name ...]``: run the benchmarks and print their tables.
 
-``--quick`` runs the benchmarks that have small sizes (``journal``) with them.
+``--quick`` runs the benchmarks that have small sizes (``journal``, ``sdk``, ``throughput``)
+with them.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from . import (
     limiter_efficiency,
     memory,
     observability,
+    redis_limiter,
     redis_quota,
     response_cap,
+    sdk_overhead,
     throughput,
 )
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
+    "sdk": sdk_overhead.main,
+    "redis-limiter": redis_limiter.main,
     "limiter": limiter_efficiency.main,
     "memory": memory.main,
     "throughput": throughput.main,

@@ -147,8 +147,11 @@ class SlidingWindowRateLimiter:
     @property
     def _fifo(self) -> anyio.Lock:
         # Created on first use: an anyio.Lock must belong to the running event loop.
+        # fast_acquire: an uncontended acquire takes the lock without a trip through the
+        # event loop (the slow path cost about 50 µs a call); waiters still queue FIFO and
+        # a cancelled waiter still leaves the queue without taking the lock.
         if self._lock is None:
-            self._lock = anyio.Lock()
+            self._lock = anyio.Lock(fast_acquire=True)
         return self._lock
 
     def _wait_time(self, now: float) -> float:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import uuid
 from types import TracebackType
 from typing import Any
@@ -49,77 +48,56 @@ __all__ = ["RateLimiterUnavailableError", "RedisJournal", "RedisRateLimiter"]
 
 logger = logging.getLogger("onlyonce_async.redis")
 
-#: How long a waiter's place in the queue outlives its expected retry.
-_LEASE_GRACE = 2.0
-#: The most jitter added to a wait, so waiters woken by one event do not all ask at once.
-_MAX_JITTER = 0.002
+_GRANTED, _PAUSED_TOO_LONG = 0, 2
 
-_GRANTED, _WAIT, _PAUSED_TOO_LONG = 0, 1, 2
-
-# KEYS: starts, pause, queue, leases.  ARGV: ticket, limit, window, max pause, lease grace.
-# Times are integer microseconds of Redis's clock; they fit a Lua double exactly.
-# Returns {0, now} granted, {1, wait} try again after wait, {2, pause} paused too long.
+# KEYS: starts, pause.  ARGV: ticket, limit, window, max pause (integer microseconds of
+# Redis's clock; they fit a Lua double exactly).
+# Every call reserves a start: the earliest time at which the window holds fewer than
+# ``limit`` starts, at or after every earlier reservation's slot and after the pause. The
+# reservation is a start in the window at once, so the next caller is placed after it: first
+# come, first served, in the order Redis runs the calls, with one call per grant.
+# Returns {0, start, now}: start at Redis time ``start`` (``now`` or later), or
+# {2, pause}: paused longer than the max pause.
 _ACQUIRE = """
-local starts, pause_key, queue, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local starts, pause_key = KEYS[1], KEYS[2]
 local ticket = ARGV[1]
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local max_pause = tonumber(ARGV[4])
-local grace = tonumber(ARGV[5])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
 redis.call('ZREMRANGEBYSCORE', starts, '-inf', now - window)
-local stale = redis.call('ZRANGEBYSCORE', leases, '-inf', now)
-for _, t in ipairs(stale) do
-  redis.call('ZREM', queue, t)
-end
-if #stale > 0 then
-  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-end
-
-local pause = tonumber(redis.call('GET', pause_key) or '0') - now
-if pause > max_pause then
+local start = now
+local paused_until = tonumber(redis.call('GET', pause_key) or '0')
+if paused_until - now > max_pause then
   -- Longer than any penalty can set (an older version's, or a foreign writer's): cut it
   -- to the cap rather than lock every sharer out until the key expires.
-  pause = max_pause
-  redis.call('SET', pause_key, string.format('%d', now + pause), 'PX',
-             math.ceil((pause + window) / 1000))
+  paused_until = now + max_pause
+  redis.call('SET', pause_key, string.format('%d', paused_until), 'PX',
+             math.ceil((max_pause + window) / 1000))
 end
-
-local rank = redis.call('ZRANK', queue, ticket)
-if not rank then
-  rank = redis.call('ZCARD', queue)
+if paused_until > start then
+  start = paused_until
 end
 local count = redis.call('ZCARD', starts)
-local free = limit - count
-local wait = math.max(pause, 0)
-if rank < free then
-  if pause <= 0 then
-    redis.call('ZADD', starts, now, ticket)
-    redis.call('ZREM', queue, ticket)
-    redis.call('ZREM', leases, ticket)
-    redis.call('PEXPIRE', starts, math.ceil(window / 1000))
-    return {0, now}
+if count >= limit then
+  -- The limit-th latest start (reservations included) leaves the window at its score +
+  -- window; from then on every window holding this start holds at most limit - 1 others.
+  local nth = redis.call('ZRANGE', starts, count - limit, count - limit, 'WITHSCORES')
+  local free_at = tonumber(nth[2]) + window
+  if free_at > start then
+    start = free_at
   end
-elseif count > 0 then
-  -- The ticket at rank r needs r + 1 free slots: the (r - free)-th oldest start must expire.
-  local index = math.min(rank - free, count - 1)
-  local oldest = redis.call('ZRANGE', starts, index, index, 'WITHSCORES')
-  wait = math.max(wait, tonumber(oldest[2]) + window - now)
-else
-  wait = math.max(wait, math.ceil(window / limit))
 end
-
-if redis.call('ZSCORE', queue, ticket) == false then
-  redis.call('ZADD', queue, now, ticket)
+redis.call('ZADD', starts, start, ticket)
+-- Only ever lengthen the key's life: a slot freed by a cancelled caller lets this start come
+-- before a later one already handed out, which must stay in the window until it passes.
+local ttl = math.ceil((start - now + window) / 1000)
+if redis.call('PTTL', starts) < ttl then
+  redis.call('PEXPIRE', starts, ttl)
 end
-redis.call('ZADD', leases, now + wait + grace, ticket)
-local ttl = math.ceil((window + wait + grace) / 1000)
-redis.call('PEXPIRE', starts, ttl)
-redis.call('PEXPIRE', queue, ttl)
-redis.call('PEXPIRE', leases, ttl)
-return {1, wait}
+return {0, start, now}
 """
 
 # KEYS: pause.  ARGV: seconds, window, max pause (microseconds).  Keeps the later of both
@@ -139,22 +117,26 @@ return current
 """
 
 
-# KEYS: starts, pause, queue, leases.  ARGV: limit, window (microseconds).  Read only.
+# KEYS: starts, pause.  ARGV: limit, window (microseconds).  Read only.
+# Starts scored in the future are reservations: callers sleeping until their slot (waiting).
 # Returns {used, waiting, next slot in, paused for} (times in microseconds from Redis's now).
 _STATS = """
-local starts, pause_key, queue, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local starts, pause_key = KEYS[1], KEYS[2]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local used = redis.call('ZCOUNT', starts, '(' .. (now - window), '+inf')
-local waiting = redis.call('ZCOUNT', leases, '(' .. now, '+inf')
+local low = '(' .. string.format('%d', now - window)
+local used = redis.call('ZCOUNT', starts, low, string.format('%d', now))
+local waiting = redis.call('ZCOUNT', starts, '(' .. string.format('%d', now), '+inf')
 local paused = math.max(tonumber(redis.call('GET', pause_key) or '0') - now, 0)
 local next_slot = paused
-if used >= limit then
-  local oldest = redis.call('ZRANGEBYSCORE', starts, '(' .. (now - window), '+inf',
-                            'WITHSCORES', 'LIMIT', used - limit, 1)
-  next_slot = math.max(next_slot, tonumber(oldest[2]) + window - now)
+local count = used + waiting
+if count >= limit then
+  -- As in the acquire script: the limit-th latest start frees the next slot.
+  local nth = redis.call('ZRANGEBYSCORE', starts, low, '+inf', 'WITHSCORES', 'LIMIT',
+                         count - limit, 1)
+  next_slot = math.max(next_slot, tonumber(nth[2]) + window - now)
 end
 return {used, waiting, next_slot, paused}
 """
@@ -177,6 +159,10 @@ def _require_asyncio() -> None:
 class RedisRateLimiter:
     """
     At most ``limit`` acquisitions in any ``period`` across every process sharing ``key``.
+
+    Each `acquire` is one script call that hands out the next free slot in the window, first
+    come, first served across processes (in the order Redis runs the calls); a caller whose
+    slot is later sleeps until it without asking again.
 
     Every sharer of a key must use the same ``limit``, ``period`` and ``margin``. asyncio
     only: redis-py's asyncio client does not run under trio, so `acquire` and `penalize`
@@ -220,12 +206,16 @@ class RedisRateLimiter:
         self.fallback = fallback
         self.redis = redis
         base = f"{prefix}{{{key}}}"
-        self._keys = [f"{base}:starts", f"{base}:pause", f"{base}:queue", f"{base}:leases"]
+        self._keys = [f"{base}:starts", f"{base}:pause"]
         self._acquire_script: AsyncScript = redis.register_script(_ACQUIRE)
         self._penalize_script: AsyncScript = redis.register_script(_PENALIZE)
         self._stats_script: AsyncScript = redis.register_script(_STATS)
         self._owns_redis = False
         self._on_fallback = False
+        # When a pause this limiter set ends, on the local clock: callers already holding a
+        # slot honour it without asking Redis again.
+        self._local_pause_until = -math.inf
+        self._pauses = 0
 
     @classmethod
     def from_url(
@@ -302,6 +292,9 @@ class RedisRateLimiter:
         After a 429: no sharer of the key starts before Redis's now + ``seconds``, cut to
         ``MAX_PAUSE`` (the pause key never outlives the pause by more than a window).
 
+        Every later `acquire`, in any process, waits out the pause, and so do this
+        limiter's own waiters; a waiter in another process that already holds a slot keeps it.
+
         Args:
             seconds: How long every sharer of the key waits, from Redis's now.
 
@@ -312,6 +305,8 @@ class RedisRateLimiter:
         """
         seconds = check_penalty(seconds)
         _require_asyncio()
+        self._local_pause_until = max(self._local_pause_until, anyio.current_time() + seconds)
+        self._pauses += 1
         if self.fallback is not None:
             await self.fallback.penalize(seconds)
         window = _micros(self.period + self.margin)
@@ -371,53 +366,42 @@ class RedisRateLimiter:
         return granted_at
 
     async def _acquire_shared(self) -> float:
-        ticket = uuid.uuid4().hex
-        args = [
-            ticket,
-            self.limit,
-            _micros(self.period + self.margin),
-            _micros(MAX_PAUSE),
-            _micros(_LEASE_GRACE),
-        ]
-        try:
-            code, value = await self._wait_in_line(args)
-        except RateLimiterUnavailableError:
-            # Redis is gone, and with it the way to give the ticket back; its lease lapses.
-            raise
-        except BaseException:
-            # Cancelled, possibly between the script's effect and its answer: give the
-            # place back now rather than hold up the queue until the lease lapses.
-            await self._leave_queue(ticket)
-            raise
-        if code == _PAUSED_TOO_LONG:
-            # The script has already dropped the ticket.
-            raise paused_error(value / 1_000_000)
-        return value / 1_000_000
-
-    async def _wait_in_line(self, args: list[Any]) -> tuple[int, int]:
-        """
-        Ask Redis until it grants or refuses; returns the script's ``(code, value)``.
-        """
+        args: list[Any] = [None, self.limit, _micros(self.period + self.margin), _micros(MAX_PAUSE)]
         while True:
-            code, value = await self._run(self._acquire_script, self._keys, args)
-            if code != _WAIT:
-                return int(code), int(value)
-            wait = int(value) / 1_000_000
-            # Not a secret: jitter only spreads out waiters woken by the same event.
-            jitter = random.uniform(0, min(_MAX_JITTER, wait / 20))  # noqa: S311
-            await anyio.sleep(wait + jitter)
+            ticket = args[0] = uuid.uuid4().hex
+            pauses = self._pauses
+            try:
+                reply = await self._run(self._acquire_script, self._keys, args)
+            except RateLimiterUnavailableError:
+                raise
+            except BaseException:
+                # Cancelled, possibly between the script's effect and its answer.
+                await self._give_back(ticket)
+                raise
+            if int(reply[0]) == _PAUSED_TOO_LONG:
+                raise paused_error(int(reply[1]) / 1_000_000)
+            start, now = int(reply[1]), int(reply[2])
+            if start > now:
+                try:
+                    await anyio.sleep((start - now) / 1_000_000)
+                except BaseException:
+                    # Cancelled while waiting for the slot: free it for the callers after us.
+                    await self._give_back(ticket)
+                    raise
+            if pauses == self._pauses or anyio.current_time() >= self._local_pause_until:
+                return start / 1_000_000
+            # This limiter was penalized while we waited and the pause outlasts our slot:
+            # free the slot and take a new one after the pause (Redis knows of it too).
+            await self._give_back(ticket)
 
-    async def _leave_queue(self, ticket: str) -> None:
-        # Shielded so that a cancelled waiter still gives its place back; bounded so that a
-        # dead Redis cannot hold the cancellation up (the lease would expire anyway).
+    async def _give_back(self, ticket: str) -> None:
+        # Shielded so that a cancelled waiter still frees its slot; bounded so that a dead
+        # Redis cannot hold the cancellation up (the reservation leaves the window anyway).
         with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    pipe.zrem(self._keys[2], ticket)
-                    pipe.zrem(self._keys[3], ticket)
-                    await pipe.execute()
+                await self.redis.zrem(self._keys[0], ticket)
             except RedisError:
-                logger.debug("could not return ticket of %r to Redis", self.key, exc_info=True)
+                logger.debug("could not free the slot of %r in Redis", self.key, exc_info=True)
 
     async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         try:

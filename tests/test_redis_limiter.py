@@ -231,24 +231,26 @@ async def test_a_stale_longer_pause_is_cut_to_max_pause(redis: Redis) -> None:
     assert await redis.pttl(key) <= (MAX_PAUSE + 2) * 1000
 
 
-async def queued(redis: Redis, key: str) -> int:
-    """How many waiters are queued on ``key``."""
-    return int(await redis.zcard(f"onlyonce:ratelimit:{{{key}}}:queue"))
+async def reservations(redis: Redis) -> int:
+    """How many slots the server has handed out so far (each is one ZADD to a window)."""
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_zadd", {}).get("calls", 0))
 
 
-async def wait_for_queue(redis: Redis, key: str, length: int) -> None:
-    """Wait until ``length`` waiters are queued on ``key`` (10 s hang guard)."""
+async def wait_for_reservations(redis: Redis, count: int) -> None:
+    """Wait until the server has handed out ``count`` slots (10 s hang guard)."""
     with anyio.fail_after(10):
         # Polling: the state lives in Redis, so there is no event to wait on.
-        while await queued(redis, key) < length:  # noqa: ASYNC110
+        while await reservations(redis) < count:  # noqa: ASYNC110
             await anyio.sleep(0.01)
 
 
 @pytest.mark.anyio
 async def test_waiters_are_served_first_come_first_served(redis: Redis) -> None:
-    """Waiters queued one after another are granted in that order."""
+    """Waiters that asked one after another are granted in that order."""
     limiter = RedisRateLimiter(redis, "fifo", 1, 0.15)
     order: list[int] = []
+    base = await reservations(redis)
 
     async def take(index: int) -> None:
         await limiter.acquire()
@@ -258,36 +260,90 @@ async def test_waiters_are_served_first_come_first_served(redis: Redis) -> None:
         async with anyio.create_task_group() as tg:
             for index in range(5):
                 tg.start_soon(take, index)
-                # Start the next one only once this one is granted or queued (not after a
-                # sleep that a loaded machine may overrun).
-                with anyio.fail_after(10):
-                    while len(order) + await queued(redis, "fifo") <= index:  # noqa: ASYNC110
-                        await anyio.sleep(0.01)
+                # Start the next one only once this one has asked (not after a sleep that a
+                # loaded machine may overrun).
+                await wait_for_reservations(redis, base + index + 1)
     assert order == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.anyio
+async def test_processes_are_served_in_ticket_order(redis_server: RedisServer) -> None:
+    """Three sharers on their own connections, asking in turn A B C A B C ..., are granted
+    in exactly that order, so each gets one grant in every three: nobody is overtaken."""
+    clients = [make_client(redis_server) for _ in range(3)]
+    limiters = [RedisRateLimiter(c, "turns", 1, 0.05) for c in clients]
+    granted: list[tuple[float, int]] = []
+    base = await reservations(clients[0])
+
+    async def take(process: int) -> None:
+        granted_at = await limiters[process]._acquire()
+        assert granted_at is not None
+        granted.append((granted_at, process))
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            for turn in range(12):
+                tg.start_soon(take, turn % 3)
+                await wait_for_reservations(clients[0], base + turn + 1)
+    for client in clients:
+        await client.aclose()
+    in_grant_order = [process for _, process in sorted(granted)]
+    assert in_grant_order == [0, 1, 2] * 4
+
+
+@pytest.mark.anyio
+async def test_busy_processes_share_grants_evenly(redis_server: RedisServer) -> None:
+    """Three sharers with three tasks each asking again as soon as they are served: in every
+    stretch of the grants, counted in order, no sharer gets ahead of another by more than
+    its own tasks (a slot is never given to a caller that asked after a waiting one)."""
+    clients = [make_client(redis_server) for _ in range(3)]
+    limiters = [RedisRateLimiter(c, "busy", 3, 0.1) for c in clients]
+    granted: list[tuple[float, int]] = []
+
+    async def loop(process: int) -> None:
+        for _ in range(6):
+            granted_at = await limiters[process]._acquire()
+            assert granted_at is not None
+            granted.append((granted_at, process))
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            for process in range(3):
+                for _ in range(3):
+                    tg.start_soon(loop, process)
+    for client in clients:
+        await client.aclose()
+    counts = [0, 0, 0]
+    for _, process in sorted(granted):
+        counts[process] += 1
+        assert max(counts) - min(counts) <= 2 * 3, counts
+    assert counts == [18, 18, 18]
+    window = limiters[0].period + limiters[0].margin
+    assert max_in_window([t for t, _ in granted], window) <= 3
+
+
+@pytest.mark.anyio
 async def test_cancelled_waiter_gives_its_place_back(redis: Redis) -> None:
-    """A waiter cancelled while queued leaves no ticket behind."""
+    """A waiter cancelled while waiting for its slot frees it for the next caller."""
     limiter = RedisRateLimiter(redis, "cancel", 1, 30.0)
     await limiter.acquire()
     with anyio.move_on_after(0.3) as scope:
         await limiter.acquire()
     assert scope.cancelled_caught
-    assert await redis.zcard("onlyonce:ratelimit:{cancel}:queue") == 0
-    assert await redis.zcard("onlyonce:ratelimit:{cancel}:leases") == 0
+    assert await redis.zcard("onlyonce:ratelimit:{cancel}:starts") == 1
 
 
 @pytest.mark.anyio
-async def test_ticket_of_a_dead_process_expires(redis: Redis) -> None:
-    """A queued ticket whose lease ran out (its process died) does not block the queue."""
-    limiter = RedisRateLimiter(redis, "dead", 1, 30.0)
+async def test_slot_of_a_dead_process_frees_with_the_window(redis: Redis) -> None:
+    """A slot taken by a process that died before using it counts only until it leaves
+    the window, as a start would: it never blocks the quota for longer."""
+    limiter = RedisRateLimiter(redis, "dead", 1, 0.5)
     now = int(await server_seconds(redis) * 1_000_000)
-    await redis.zadd("onlyonce:ratelimit:{dead}:queue", {"ghost": now - 5_000_000})
-    await redis.zadd("onlyonce:ratelimit:{dead}:leases", {"ghost": now - 1_000_000})
+    await redis.zadd("onlyonce:ratelimit:{dead}:starts", {"ghost": now + 200_000})
     with anyio.fail_after(10):  # hang guard
-        await limiter.acquire()
-    assert await redis.zcard("onlyonce:ratelimit:{dead}:queue") == 0
+        granted_at = await limiter._acquire()
+    assert granted_at is not None
+    assert granted_at >= (now + 200_000) / 1_000_000 + limiter.period
 
 
 @pytest.mark.anyio
@@ -297,13 +353,12 @@ async def test_keys_expire(redis: Redis) -> None:
     await limiter.acquire()
     starts_ttl = await redis.pttl("onlyonce:ratelimit:{ttl}:starts")
     assert 0 < starts_ttl <= 2020
-    with anyio.move_on_after(0.3):
-        await limiter.acquire()
+    base = await reservations(redis)
     async with anyio.create_task_group() as tg:
         tg.start_soon(limiter.acquire)
-        await wait_for_queue(redis, "ttl", 1)
-        for name in ("starts", "queue", "leases"):
-            assert await redis.pttl(f"onlyonce:ratelimit:{{ttl}}:{name}") > 0, name
+        await wait_for_reservations(redis, base + 1)
+        # The waiter's slot starts a window from now: the key outlives it by a window.
+        assert 2020 < await redis.pttl("onlyonce:ratelimit:{ttl}:starts") <= 4040
         tg.cancel_scope.cancel()
     await limiter.penalize(5)
     assert await redis.pttl("onlyonce:ratelimit:{ttl}:pause") >= 5000
@@ -498,3 +553,67 @@ def test_import_without_redis_names_the_extra() -> None:
     assert result.returncode == 1
     assert "ImportError" in result.stderr.decode()
     assert "onlyonce-async[redis]" in result.stderr.decode()
+
+
+@pytest.mark.anyio
+async def test_a_waiter_holding_a_slot_waits_out_its_limiters_pause(redis: Redis) -> None:
+    """A pause set by this limiter while a caller sleeps until its slot holds that caller
+    too: it starts after the pause, not at the slot it was given before it."""
+    limiter = RedisRateLimiter(redis, "held", 1, 0.3)
+    base = await reservations(redis)
+    await limiter.acquire()
+    granted: list[float] = []
+
+    async def take() -> None:
+        granted_at = await limiter._acquire()
+        assert granted_at is not None
+        granted.append(granted_at)
+
+    with anyio.fail_after(15):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(take)
+            await wait_for_reservations(redis, base + 2)
+            await limiter.penalize(1.0)
+            raw = await redis.get("onlyonce:ratelimit:{held}:pause")
+    assert raw is not None
+    assert len(granted) == 1
+    assert granted[0] >= int(raw) / 1_000_000
+
+
+@pytest.mark.anyio
+async def test_window_key_outlives_every_slot_handed_out(redis: Redis) -> None:
+    """When cancelled callers free slots, a later caller may get a slot before one already
+    handed out; the window's key must still live until the latest slot leaves the window."""
+    limiter = RedisRateLimiter(redis, "outlive", 2, 10.0)
+    key = "onlyonce:ratelimit:{outlive}:starts"
+    await limiter.acquire()
+    await limiter.acquire()
+    base = await reservations(redis)
+    scopes = [anyio.CancelScope() for _ in range(4)]
+
+    async def waiter(scope: anyio.CancelScope) -> None:
+        with scope:
+            await limiter.acquire()
+
+    with anyio.fail_after(15):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiter, scopes[0])
+            tg.start_soon(waiter, scopes[1])
+            await wait_for_reservations(redis, base + 2)  # both one window ahead
+            tg.start_soon(waiter, scopes[2])
+            await wait_for_reservations(redis, base + 3)  # two windows ahead
+            scopes[0].cancel()
+            scopes[1].cancel()
+            while await redis.zcard(key) > 3:  # noqa: ASYNC110 - given back in Redis
+                await anyio.sleep(0.01)
+            tg.start_soon(waiter, scopes[3])
+            await wait_for_reservations(redis, base + 4)  # a freed slot, one window ahead
+            slots: list[Any] = await redis.zrange(key, 0, -1, withscores=True)
+            latest = max(float(slot[1]) for slot in slots) / 1_000_000
+            now = await server_seconds(redis)
+            window = limiter.period + limiter.margin
+            ttl = await redis.pttl(key)
+            scopes[2].cancel()
+            scopes[3].cancel()
+    assert len(slots) == 4
+    assert ttl >= (latest - now + window) * 1000 - 50

@@ -21,11 +21,12 @@ import uuid
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import attrs
-from anyio.abc import ObjectReceiveStream, ObjectSendStream, TaskGroup
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 only
     from exceptiongroup import BaseExceptionGroup
@@ -163,6 +164,28 @@ def _total(recipient_ids: object) -> int | None:
 
 
 _Job = tuple[bool, Any]  # (first sight, input item) or (False, a recipient put aside)
+_T = TypeVar("_T")
+
+
+async def _take(receive: MemoryObjectReceiveStream[_T]) -> _T:
+    """
+    The next item: at once when one is ready (no trip through the event loop), else waited for.
+
+    Raises:
+        anyio.EndOfStream: Every sender is closed and nothing is left.
+    """
+    try:
+        return receive.receive_nowait()
+    except anyio.WouldBlock:
+        return await receive.receive()
+
+
+async def _put(send: MemoryObjectSendStream[_T], item: _T) -> None:
+    """Hand ``item`` over: at once when there is room or a taker waits, else wait for one."""
+    try:
+        send.send_nowait(item)
+    except anyio.WouldBlock:
+        await send.send(item)
 
 
 class _Run:
@@ -252,17 +275,22 @@ class _Run:
             self.started += 1
             tg.start_soon(self.work, self.receive_work.clone(), self.send_out.clone())
         self.busy += 1
-        await self.send_work.send(job)
+        # A worker already waiting takes the job at once: no trip through the event loop.
+        await _put(self.send_work, job)
 
     async def work(
-        self, receive: ObjectReceiveStream[_Job], send: ObjectSendStream[ShareOutcome]
+        self, receive: MemoryObjectReceiveStream[_Job], send: MemoryObjectSendStream[ShareOutcome]
     ) -> None:
         async with receive, send:
-            async for first_sight, item in receive:
+            while True:
+                try:
+                    first_sight, item = await _take(receive)
+                except anyio.EndOfStream:
+                    return
                 outcome = await self.handle(first_sight, item)
                 if outcome is not None:
                     self.unsent.append(outcome)  # until the output takes it
-                    await send.send(outcome)
+                    await _put(send, outcome)
                     self.unsent.remove(outcome)
                 self.busy -= 1
                 self.signal()
@@ -410,7 +438,11 @@ async def share_many(
             if run.renew_every is not None:
                 tg.start_soon(run.renew, run.renew_every)
             try:
-                async for outcome in run.receive_out:
+                while True:
+                    try:
+                        outcome = await _take(run.receive_out)
+                    except anyio.EndOfStream:
+                        break
                     run.completed(outcome)
                     run.progress()
                     yield outcome

@@ -65,12 +65,7 @@ def profile_json(
             on it.
     """
     since = store.connected_since(viewer, profile.id)
-    incoming = outgoing = 0
-    for request_id in profile.requests:
-        request = store.requests[request_id]
-        if request.status == "ACCEPTED":
-            incoming += request.taker_id == profile.id
-            outgoing += request.giver_id == profile.id
+    incoming, outgoing = store.share_counts(profile.id)
     viewer_profile = None if viewer is None else store.profiles.get(viewer)
     if own_tags:
         tags = [

@@ -125,17 +125,10 @@ class NetworkRoutes:
         if card_id not in giver.cards:
             raise not_found("Card", card_id)
         taker_id = sender_id if reversed_ else recipient_id
-        for request_id in sender_profile.requests:
-            other = store.requests[request_id]
-            if (
-                other.status == "ACCEPTED"
-                and other.card_id == card_id
-                and other.giver_id == giver.id
-                and other.taker_id == taker_id
-            ):
-                raise status_error(
-                    401, "wrong-request-status", "The card is already shared with this profile"
-                )
+        if store.is_card_shared(card_id, giver.id, taker_id):
+            raise status_error(
+                401, "wrong-request-status", "The card is already shared with this profile"
+            )
         share = ShareRequest(
             id=store.new_id(),
             sender_id=sender_id,
@@ -145,10 +138,7 @@ class NetworkRoutes:
             status="PENDING",
             requested=store.now(),
         )
-        store.requests[share.id] = share
-        store.cards[card_id].requests.append(share.id)
-        sender_profile.requests.append(share.id)
-        recipient_profile.requests.append(share.id)
+        store.add_request(share)
         self._log(share, "REQUEST" if reversed_ else "SHARE")
         return json_response(request_json(store, share, sender_id))
 
@@ -184,8 +174,7 @@ class NetworkRoutes:
         now = store.now()
         for share in shares:
             was_accepted = share.status == "ACCEPTED"
-            share.status = _OUTCOME[action]
-            share.completed = now
+            store.set_request_status(share, _OUTCOME[action], now)
             if action == "accept":
                 store.connect(share.sender_id, share.recipient_id)
             elif was_accepted:

@@ -7,6 +7,7 @@ store needs no lock to keep concurrent requests from losing updates.
 
 from __future__ import annotations
 
+import collections
 import random
 import uuid
 from collections.abc import Callable
@@ -56,6 +57,13 @@ class Store:
         self.access: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
         # profile -> {connected profile -> Unix time of the first accepted share}.
         self.connections: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
+        # Indexes over ACCEPTED requests, kept by add_request/set_request_status/
+        # delete_profile so a send or a profile render is O(1) instead of a scan:
+        # (card, giver, taker) -> how many, and profile -> [incoming, outgoing].
+        self._accepted_links: collections.Counter[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = (
+            collections.Counter()
+        )
+        self._share_counts: dict[uuid.UUID, list[int]] = {}
         self._next_onlyonce_id = _FIRST_ONLYONCE_ID
         self._next_user_id = _FIRST_USER_ID
 
@@ -159,6 +167,7 @@ class Store:
         for request_id in profile.requests:
             request = self.requests.pop(request_id, None)
             if request is not None:
+                self._index_accepted(request, -1)
                 other = (
                     request.recipient_id if request.sender_id == profile_id else request.sender_id
                 )
@@ -263,6 +272,48 @@ class Store:
     def connected_since(self, a: uuid.UUID | None, b: uuid.UUID) -> float | None:
         """When ``a`` and ``b`` got connected, or ``None``."""
         return None if a is None else self.connections.get(a, {}).get(b)
+
+    def add_request(self, share: ShareRequest) -> None:
+        """
+        Store a new share request on its card and on both profiles.
+        """
+        self.requests[share.id] = share
+        self.cards[share.card_id].requests.append(share.id)
+        self.profiles[share.sender_id].requests.append(share.id)
+        self.profiles[share.recipient_id].requests.append(share.id)
+        self._index_accepted(share, +1)
+
+    def set_request_status(self, share: ShareRequest, status: str, now: float) -> None:
+        """
+        Move ``share`` to ``status`` at ``now``, keeping the ACCEPTED indexes in step.
+        """
+        self._index_accepted(share, -1)
+        share.status = status
+        share.completed = now
+        self._index_accepted(share, +1)
+
+    def is_card_shared(self, card_id: uuid.UUID, giver_id: uuid.UUID, taker_id: uuid.UUID) -> bool:
+        """
+        Whether an ACCEPTED request gives ``card_id`` from ``giver_id`` to ``taker_id``.
+        """
+        return self._accepted_links[(card_id, giver_id, taker_id)] > 0
+
+    def share_counts(self, profile_id: uuid.UUID) -> tuple[int, int]:
+        """
+        (incoming, outgoing) ACCEPTED shares of a profile: cards it took and cards it gave.
+        """
+        incoming, outgoing = self._share_counts.get(profile_id, (0, 0))
+        return incoming, outgoing
+
+    def _index_accepted(self, share: ShareRequest, delta: int) -> None:
+        if share.status != "ACCEPTED":
+            return
+        link = (share.card_id, share.giver_id, share.taker_id)
+        self._accepted_links[link] += delta
+        if self._accepted_links[link] <= 0:
+            del self._accepted_links[link]
+        self._share_counts.setdefault(share.taker_id, [0, 0])[0] += delta
+        self._share_counts.setdefault(share.giver_id, [0, 0])[1] += delta
 
     def request_counts(self, card_id: uuid.UUID) -> tuple[int, int]:
         """(pending, accepted) share requests for a card."""
