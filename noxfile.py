@@ -53,7 +53,7 @@ def _dev(name: str) -> str:
 
 
 def _install(
-    session: nox.Session, extras: str = "redis,testing,progress", dev: bool = True
+    session: nox.Session, extras: str = "redis,testing,progress,otel", dev: bool = True
 ) -> None:
     session.install("-e", f".[{extras}]", *(DEV if dev else ()))
 

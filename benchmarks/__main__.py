@@ -19,6 +19,7 @@ from . import (
     journal,
     limiter_efficiency,
     memory,
+    observability,
     redis_limiter,
     redis_quota,
     response_cap,
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[str]]] = {
     "import": import_time.main,
     "response-cap": response_cap.main,
     "journal": journal.main,
+    "observability": observability.main,
     "decode": decode.main,
 }
 

@@ -25,6 +25,7 @@ from ._args import pass_phrase_arg, path, uuid_arg
 from ._auth import BASE_URL_EXTENSION, FlowRelay
 from ._body import read_body
 from ._errors import APIError, OnlyOnceError, WrongSecretKeyError, error_from_response
+from ._events import TRACE_EXTENSION, AccessRenewed
 from ._logging import log_request, log_response
 
 if TYPE_CHECKING:
@@ -215,6 +216,9 @@ class AccessRenewal(httpx.Auth):
                         outgoing = await relay.send((yield outgoing))
                     if not await self._settle(profile_id, attempt, relay.response):
                         return  # the refused renewal's response is the final response
+                    trace = request.extensions.get(TRACE_EXTENSION)
+                    if trace is not None:
+                        trace.emit(AccessRenewed(call_id=trace.call_id, profile_id=profile_id))
             outgoing = await relay.start(request)  # the replay, once
             while outgoing is not None:
                 outgoing = await relay.send((yield outgoing))

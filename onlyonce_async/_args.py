@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "TemplatePath",
     "flag",
     "header_token",
     "iterable_arg",
@@ -123,7 +124,31 @@ def header_token(value: Any, name: str) -> str:
     return text
 
 
-def path(template: str, **segments: Any) -> str:
+class TemplatePath(str):
+    """
+    A path built by `path`, remembering its template (``/profiles/{id}/cards``).
+
+    It is a ``str`` everywhere; events and spans read ``.template`` to group calls by
+    endpoint. Appending a string (``... + "/clone"``) appends to the template too.
+    """
+
+    template: str
+
+    def __new__(cls, value: str, template: str) -> TemplatePath:
+        """
+        Args:
+            value: The path, segments filled in.
+            template: The template it was built from.
+        """
+        self = super().__new__(cls, value)
+        self.template = template
+        return self
+
+    def __add__(self, other: str) -> TemplatePath:
+        return TemplatePath(str.__add__(self, other), self.template + other)
+
+
+def path(template: str, **segments: Any) -> TemplatePath:
     """
     ``template`` with each ``{name}`` replaced by its percent-encoded segment.
 
@@ -137,7 +162,7 @@ def path(template: str, **segments: Any) -> str:
         if text in ("", ".", ".."):
             raise ValueError(f"{key} is not a valid path segment: {text!r}")
         encoded[key] = urllib.parse.quote(text, safe="")
-    return template.format(**encoded)
+    return TemplatePath(template.format(**encoded), template)
 
 
 def flag(value: Any, name: str) -> bool:

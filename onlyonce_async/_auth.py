@@ -21,6 +21,7 @@ import httpx
 from ._args import header_token, password_arg
 from ._body import read_body
 from ._errors import DecodeError, TransportError, UnauthorizedError, error_from_response
+from ._events import TRACE_EXTENSION, ReauthenticatedEvent
 from ._json import encode_json
 from ._logging import log_request, log_response
 
@@ -263,6 +264,9 @@ class BearerAuth(httpx.Auth):
                     response = yield self._sign_in_request(request, sign_in_url)
                 if not await self._accept_sign_in(response, origin, attempt):
                     return
+                trace = request.extensions.get(TRACE_EXTENSION)
+                if trace is not None:
+                    trace.emit(ReauthenticatedEvent(call_id=trace.call_id))
         self._authorize(request, self._token_for(origin))
         yield request
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import logging
 import math
 import re
 import sys
@@ -66,8 +67,16 @@ from ._errors import (
     error_from_response,
     map_transport_errors,
 )
+from ._events import TRACE_EXTENSION, CallTrace, Listener, RateLimited, log_retry, retry_reason
 from ._json import decode_json, encode_json
-from ._logging import install_redaction, log_request, log_response, sdk_call
+from ._logging import (
+    install_redaction,
+    log_request,
+    log_response,
+    logger,
+    redact_url,
+    sdk_call,
+)
 from ._paging import AsyncPaginator
 from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
 from ._retry import MAX_RETRY_AFTER, RetryPolicy, not_retried
@@ -124,6 +133,8 @@ class Client:
             decode (inflate) to, 16 MiB by default; past it the call raises
             `ResponseTooLargeError` without reading further. ``None`` for no cap. Streamed
             bodies (`stream`, ``files.download``/``download_to``) are not capped.
+        listeners: Functions called with every `Event` of this client's calls (see
+            `add_listener`).
 
     Each endpoint namespace (``client.account``, ``client.profiles``...) is
     made on first use and bound to this client (a cached property).
@@ -151,6 +162,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        listeners: Iterable[Listener] = (),
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -179,6 +191,7 @@ class Client:
         # closing the pool's owner can end them all; each maps to the client making it.
         self._calls: dict[anyio.CancelScope, Client] = {}
         self._profile_access = ProfileAccess()
+        self._listeners: tuple[Listener, ...] = _check_listeners(listeners)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -215,6 +228,41 @@ class Client:
     def http_client(self) -> httpx.AsyncClient:
         """The underlying ``httpx.AsyncClient`` (shared by `with_options` clients)."""
         return self._http
+
+    @property
+    def listeners(self) -> tuple[Listener, ...]:
+        """The functions called with every `Event` of this client's calls."""
+        return self._listeners
+
+    def add_listener(self, listener: Listener) -> None:
+        """
+        Call ``listener`` with every `Event` of this client's calls from now on.
+
+        A listener runs synchronously where the event happens, so it should return quickly;
+        one that raises is logged and the call goes on. `with_options` clients made after
+        this inherit it (their own listeners are theirs alone).
+
+        Args:
+            listener: A function taking one `Event`.
+
+        Raises:
+            TypeError: ``listener`` is not callable.
+        """
+        self._listeners = (*self._listeners, *_check_listeners((listener,)))
+
+    def remove_listener(self, listener: Listener) -> None:
+        """
+        Stop calling ``listener``.
+
+        Args:
+            listener: A listener added before.
+
+        Raises:
+            ValueError: ``listener`` is not registered on this client.
+        """
+        listeners = list(self._listeners)
+        listeners.remove(listener)
+        self._listeners = tuple(listeners)
 
     def __repr__(self) -> str:
         return f"<Client base_url={str(self._base_url)!r} auth={type(self._auth).__name__}>"
@@ -269,6 +317,7 @@ class Client:
             retry_policy=self._retry_policy,
             deadline=given(deadline, self._deadline),
             max_response_size=self._max_response_size,
+            listeners=self._listeners,
         )
         other._calls = self._calls  # one pool: closing its owner ends every call on it
         if isinstance(auth, UseClientDefault):
@@ -427,6 +476,7 @@ class Client:
         url: httpx.URL,
         options: RequestOptions,
         content: bytes | str | None,
+        trace: CallTrace | None = None,
     ) -> httpx.Request:
         timeout = options.get("timeout", USE_CLIENT_DEFAULT)
         timeout = (
@@ -436,7 +486,7 @@ class Client:
         if "json" in options and options["json"] is not None:
             headers["Content-Type"] = "application/json"
         headers.update(_check_headers(options.get("headers")))
-        return self._http.build_request(
+        request = self._http.build_request(
             method,
             url,
             params=clean_params(options.get("params")),
@@ -454,6 +504,10 @@ class Client:
                 ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
+        if trace is not None:
+            # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
+            request.extensions[TRACE_EXTENSION] = trace
+        return request
 
     def _auth_stack(self) -> httpx.Auth | httpx._client.UseClientDefault:
         """
@@ -473,7 +527,12 @@ class Client:
         return inner
 
     async def _send_once(
-        self, request: httpx.Request, retries: int, *, stream: bool
+        self,
+        request: httpx.Request,
+        retries: int,
+        *,
+        stream: bool,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
         """
         One attempt: auth and limiter, transport, body read, error mapping.
@@ -488,6 +547,8 @@ class Client:
         if self._rate_limiter is None:
             timer.start()
         log_request(request, retries)
+        if trace is not None:
+            trace.sent(retries)
         with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
@@ -506,13 +567,17 @@ class Client:
                 finally:
                     await response.aclose()
             log_response(response)
-            return await self._raise_for_status(response)
+            if trace is not None:
+                trace.received(retries, response.status_code)
+            return await self._raise_for_status(response, trace)
         # Only the timer's own cancellation ends the block without returning or raising.
         raise RequestTimeout(
             f"request took longer than its timeout of {timer.seconds} s", request=request
         )
 
-    async def _raise_for_status(self, response: httpx.Response) -> httpx.Response:
+    async def _raise_for_status(
+        self, response: httpx.Response, trace: CallTrace | None = None
+    ) -> httpx.Response:
         """
         The error mapping layer: a 2xx passes; anything else raises its `APIError`.
 
@@ -525,7 +590,7 @@ class Client:
             return response
         error = error_from_response(response)
         if isinstance(error, RateLimitError):
-            await self._pause_everyone(error)
+            await self._pause_everyone(error, trace)
         raise error
 
     @contextlib.contextmanager
@@ -539,7 +604,13 @@ class Client:
             raise ClientClosedError("the client was closed during this call") from exc
 
     async def _send_with_retries(
-        self, method: str, path: str | httpx.URL, options: RequestOptions, *, stream: bool = False
+        self,
+        method: str,
+        path: str | httpx.URL,
+        options: RequestOptions,
+        *,
+        stream: bool = False,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
         """
         The retry layer: one `_send_once` per attempt of the policy's `retry_context`.
@@ -548,13 +619,25 @@ class Client:
             OnlyOnceError: The last attempt's error, or the first one not retried.
         """
         method, url, content = self._prepare(method, path, options)
+
+        def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
+            if trace is not None:
+                trace.retry(url, retries, error, delay)
+            elif logger.isEnabledFor(logging.INFO):
+                log_retry(method, redact_url(url), retries, retry_reason(error), delay)
+
         retrying = self._retry_policy.retry_context(
-            method, retries=self._max_retries, wait=self._retry_wait
+            method, retries=self._max_retries, wait=self._retry_wait, on_retry=on_retry
         )
         async for attempt in retrying:
             with attempt:
-                request = self._build(method, url, options, content)
-                return await self._send_once(request, attempt.number - 1, stream=stream)
+                request = self._build(method, url, options, content, trace)
+                if trace is None:
+                    return await self._send_once(request, attempt.number - 1, stream=stream)
+                with trace.failing(attempt.number - 1):  # RequestFailed: no response
+                    return await self._send_once(
+                        request, attempt.number - 1, stream=stream, trace=trace
+                    )
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:
@@ -588,15 +671,20 @@ class Client:
             content = encode_json(options["json"])
         return method.upper(), self._url(path), content
 
-    async def _pause_everyone(self, error: RateLimitError) -> None:
-        if self._rate_limiter is None:
-            return
-        seconds = error.retry_after
-        if seconds is None:
-            seconds = self._retry_policy.rate_limit_default
-        # Never pause everyone longer than the cap: a longer Retry-After fails this call at
-        # once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
-        await self._rate_limiter.penalize(min(seconds, MAX_RETRY_AFTER))
+    async def _pause_everyone(self, error: RateLimitError, trace: CallTrace | None) -> None:
+        pause = 0.0
+        if self._rate_limiter is not None:
+            seconds = error.retry_after
+            if seconds is None:
+                seconds = self._retry_policy.rate_limit_default
+            # Never pause everyone longer than the cap: a longer Retry-After fails this call
+            # at once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
+            pause = min(seconds, MAX_RETRY_AFTER)
+            await self._rate_limiter.penalize(pause)
+        if trace is not None:
+            trace.emit(
+                RateLimited(call_id=trace.call_id, retry_after=error.retry_after, pause=pause)
+            )
 
     async def request_raw(
         self, method: str, path: str, **options: Unpack[RequestOptions]
@@ -626,15 +714,25 @@ class Client:
         return await self._send_within_deadline(method, path, options)
 
     async def _send_within_deadline(
-        self, method: str, path: str, options: RequestOptions, *, stream: bool = False
+        self,
+        method: str,
+        path: str,
+        options: RequestOptions,
+        *,
+        stream: bool = False,
+        trace: CallTrace | None = None,
     ) -> httpx.Response:
         """
         The outer layer: the call's ``deadline`` over every attempt and wait, and closing.
+
+        With listeners, `_send_traced` brackets the call with its events first.
 
         Raises:
             RequestTimeout: The deadline passed.
             ClientClosedError: The client is closed, or was closed during the call.
         """
+        if self._listeners and trace is None:
+            return await self._send_traced(method, path, options, stream)
         if self.is_closed:
             raise ClientClosedError("this client is closed: nothing was sent")
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
@@ -648,15 +746,45 @@ class Client:
             self._calls[closing] = self
             try:
                 if deadline is None:
-                    return await self._send_with_retries(method, path, options, stream=stream)
+                    return await self._send_with_retries(
+                        method, path, options, stream=stream, trace=trace
+                    )
                 try:
                     with anyio.fail_after(deadline):
-                        return await self._send_with_retries(method, path, options, stream=stream)
+                        return await self._send_with_retries(
+                            method, path, options, stream=stream, trace=trace
+                        )
                 except TimeoutError as exc:
                     raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
             finally:
                 self._calls.pop(closing, None)
         raise ClientClosedError("the client was closed during this call")
+
+    async def _send_traced(
+        self, method: str, path: str, options: RequestOptions, stream: bool
+    ) -> httpx.Response:
+        """
+        A call with listeners: `CallStarted`, the call, then `CallFinished` however it ends.
+
+        Raises:
+            ValueError: A bad method or path (as the send would; nothing is emitted).
+        """
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise ValueError(f"not an HTTP method: {method!r}")
+        template = getattr(path, "template", None)
+        url = self._url(path)
+        trace = CallTrace(self._listeners, method.upper(), url, template, str(path))
+        try:
+            response = await self._send_within_deadline(
+                method, path, options, stream=stream, trace=trace
+            )
+        except BaseException as exc:
+            if isinstance(exc, APIError):
+                trace.status = exc.status_code
+            trace.finished(exc)
+            raise
+        trace.finished(None)
+        return response
 
     @overload
     async def request(
@@ -1012,6 +1140,14 @@ def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[byte
                 "or begin or end with white space"
             )
         checked.append((name.encode("ascii"), raw))
+    return checked
+
+
+def _check_listeners(listeners: Iterable[Listener]) -> tuple[Listener, ...]:
+    checked = tuple(listeners)
+    for listener in checked:
+        if not callable(listener):
+            raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
     return checked
 
 

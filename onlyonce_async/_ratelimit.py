@@ -18,14 +18,17 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Protocol, runtime_checkable
 
 import anyio
+import attrs
 import httpx
 
 from ._attempt import start_attempt_timer
 from ._errors import RateLimitError
+from ._events import TRACE_EXTENSION, CallTrace
 
 __all__ = [
     "MAX_PAUSE",
     "LimitedAuth",
+    "LimiterStats",
     "RateLimiter",
     "SlidingWindowRateLimiter",
     "check_penalty",
@@ -62,6 +65,51 @@ class RateLimiter(Protocol):
         """
 
 
+@attrs.frozen(kw_only=True)
+class LimiterStats:
+    """
+    A snapshot of a rate limiter's quota, for dashboards, autoscaling and ETAs.
+
+    Times are seconds from the moment of the snapshot (a Redis limiter's own clock may
+    differ from this process's, so no absolute time is given).
+
+    Attributes:
+        limit: Starts allowed per window.
+        period: The window, in seconds.
+        used: Starts counted in the current window.
+        waiting: Acquisitions waiting for a slot (for `RedisRateLimiter`: every sharer's).
+        next_slot_in: Seconds until an acquisition could start (0 when one could now).
+        paused_for: Seconds the 429 pause still lasts (0 when not paused).
+    """
+
+    limit: int
+    period: float
+    used: int
+    waiting: int
+    next_slot_in: float
+    paused_for: float
+
+    def seconds_for(self, requests: int) -> float:
+        """
+        About how long until ``requests`` more requests have started at this quota.
+
+        An estimate for an ETA: the pause left, then the free slots of this window at once,
+        then ``limit`` per ``period`` (those already waiting go first).
+
+        Args:
+            requests: Requests still to send.
+
+        Returns:
+            Seconds, 0 when they could all start now.
+        """
+        if requests <= 0:
+            return 0.0
+        beyond = requests + self.waiting - (self.limit - self.used)
+        if beyond <= 0:
+            return self.next_slot_in
+        return max(self.next_slot_in, self.paused_for) + beyond * self.period / self.limit
+
+
 class SlidingWindowRateLimiter:
     """
     At most ``limit`` acquisitions complete in any interval of ``period`` seconds.
@@ -91,6 +139,7 @@ class SlidingWindowRateLimiter:
         self._starts: collections.deque[float] = collections.deque(maxlen=limit)
         self._paused_until = -math.inf
         self._lock: anyio.Lock | None = None
+        self._waiting = 0
 
     def __repr__(self) -> str:
         return f"SlidingWindowRateLimiter(limit={self.limit}, period={self.period})"
@@ -119,16 +168,41 @@ class SlidingWindowRateLimiter:
             RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
         """
         self._raise_if_paused_too_long()
-        async with self._fifo:
-            while True:
-                now = self._clock()
-                wait = self._wait_time(now)
-                if wait <= 0:
-                    # No await between the check and the append: nothing can interleave.
-                    self._starts.append(now)
-                    return
-                self._raise_if_paused_too_long()
-                await anyio.sleep(wait)
+        self._waiting += 1
+        try:
+            async with self._fifo:
+                while True:
+                    now = self._clock()
+                    wait = self._wait_time(now)
+                    if wait <= 0:
+                        # No await between the check and the append: nothing can interleave.
+                        self._starts.append(now)
+                        return
+                    self._raise_if_paused_too_long()
+                    await anyio.sleep(wait)
+        finally:
+            self._waiting -= 1
+
+    def stats(self) -> LimiterStats:
+        """
+        The quota now: used in the current window, waiting, next free slot, pause left.
+
+        Reads the limiter's state only; it neither waits nor counts anything.
+
+        Returns:
+            A `LimiterStats` snapshot.
+        """
+        now = self._clock()
+        window_start = now - self.period - self.margin
+        used = sum(1 for start in self._starts if start > window_start)
+        return LimiterStats(
+            limit=self.limit,
+            period=self.period,
+            used=used,
+            waiting=self._waiting,
+            next_slot_in=max(self._wait_time(now), 0.0),
+            paused_for=max(self._paused_until - now, 0.0),
+        )
 
     async def penalize(self, seconds: float) -> None:
         """
@@ -217,8 +291,12 @@ class LimitedAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        trace = request.extensions.get(TRACE_EXTENSION)
         if self._inner is None:
-            await self._limiter.acquire()
+            if trace is None:
+                await self._limiter.acquire()
+            else:
+                await self._acquire_traced(trace)
             start_attempt_timer(request)
             yield request
             return
@@ -226,7 +304,10 @@ class LimitedAuth(httpx.Auth):
         try:
             outgoing = await flow.__anext__()
             while True:
-                await self._limiter.acquire()
+                if trace is None:
+                    await self._limiter.acquire()
+                else:
+                    await self._acquire_traced(trace)
                 # The per-attempt timeout counts from here: waiting for quota is not slowness.
                 start_attempt_timer(outgoing)
                 response = yield outgoing
@@ -236,3 +317,8 @@ class LimitedAuth(httpx.Auth):
                     return
         finally:
             await flow.aclose()
+
+    async def _acquire_traced(self, trace: CallTrace) -> None:
+        start = anyio.current_time()
+        await self._limiter.acquire()
+        trace.quota_waited(anyio.current_time() - start)

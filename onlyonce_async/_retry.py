@@ -198,6 +198,7 @@ class RetryPolicy:
         retries: int,
         wait: Callable[[int, OnlyOnceError], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        on_retry: RetryHook | None = None,
     ) -> Retrying:
         """
         The retry loop for a ``method`` request under this policy.
@@ -212,6 +213,7 @@ class RetryPolicy:
             retries: Attempts after the first.
             wait: Seconds before retry number ``n`` after an error; `delay` when ``None``.
             sleep: How to wait (``anyio.sleep``).
+            on_retry: Told of each retry decision (see `retry_context`).
 
         Returns:
             A `Retrying` to ``async for`` over.
@@ -221,11 +223,14 @@ class RetryPolicy:
             retry_on=lambda error: self.should_retry(method, error),
             wait=wait or self.delay,
             sleep=sleep,
+            on_retry=on_retry,
         )
 
 
 #: The type of the ``wait`` a `retry_context` takes: retries made so far, error → seconds.
 WaitFunction = Callable[[int, OnlyOnceError], float]
+#: Told of each retry decision: retries made so far, the error, the seconds it will wait.
+RetryHook = Callable[[int, OnlyOnceError, float], None]
 
 
 class Attempt:
@@ -275,7 +280,7 @@ class Retrying:
     error then propagates out of the ``with`` block. This is the one retry loop of the SDK.
     """
 
-    __slots__ = ("_attempts", "_delay", "_number", "_retry_on", "_sleep", "_wait")
+    __slots__ = ("_attempts", "_delay", "_number", "_on_retry", "_retry_on", "_sleep", "_wait")
 
     def __init__(
         self,
@@ -284,8 +289,10 @@ class Retrying:
         retry_on: Callable[[OnlyOnceError], bool],
         wait: WaitFunction,
         sleep: Callable[[float], Awaitable[None]],
+        on_retry: RetryHook | None = None,
     ) -> None:
         self._attempts = attempts
+        self._on_retry = on_retry
         self._retry_on = retry_on
         self._wait = wait
         self._sleep = sleep
@@ -317,6 +324,9 @@ class Retrying:
         if attempt.number >= self._attempts or error in _NOT_RETRIED or not self._retry_on(error):
             return False
         self._delay = self._wait(attempt.number - 1, error)
+        if self._on_retry is not None:
+            # The one place a retry is decided: its INFO line and event are made here.
+            self._on_retry(attempt.number - 1, error, self._delay)
         return True
 
 
@@ -326,6 +336,7 @@ def retry_context(
     retry_on: Callable[[OnlyOnceError], bool],
     wait: WaitFunction,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    on_retry: RetryHook | None = None,
 ) -> Retrying:
     """
     The SDK's one retry loop: ``async for attempt in retry_context(...): with attempt: ...``.
@@ -337,6 +348,8 @@ def retry_context(
             (0 before the first retry) and the error; it may raise instead (that error
             then ends the loop).
         sleep: How to wait (``anyio.sleep``; tests pass a recorder).
+        on_retry: Called with the retries made so far, the error and the wait, each time
+            the loop decides to try again (the retry log line and event are made there).
 
     Returns:
         The `Retrying` iterator.
@@ -346,4 +359,4 @@ def retry_context(
     """
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, not {attempts!r}")
-    return Retrying(attempts=attempts, retry_on=retry_on, wait=wait, sleep=sleep)
+    return Retrying(attempts=attempts, retry_on=retry_on, wait=wait, sleep=sleep, on_retry=on_retry)

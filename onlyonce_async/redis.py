@@ -34,7 +34,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 import anyio
 
 from ._errors import RateLimiterUnavailableError
-from ._ratelimit import MAX_PAUSE, RateLimiter, check_penalty, check_window, paused_error
+from ._ratelimit import (
+    MAX_PAUSE,
+    LimiterStats,
+    RateLimiter,
+    check_penalty,
+    check_window,
+    paused_error,
+)
 from ._redis_journal import RedisJournal
 
 __all__ = ["RateLimiterUnavailableError", "RedisJournal", "RedisRateLimiter"]
@@ -110,6 +117,31 @@ return current
 """
 
 
+# KEYS: starts, pause.  ARGV: limit, window (microseconds).  Read only.
+# Starts scored in the future are reservations: callers sleeping until their slot (waiting).
+# Returns {used, waiting, next slot in, paused for} (times in microseconds from Redis's now).
+_STATS = """
+local starts, pause_key = KEYS[1], KEYS[2]
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local low = '(' .. string.format('%d', now - window)
+local used = redis.call('ZCOUNT', starts, low, string.format('%d', now))
+local waiting = redis.call('ZCOUNT', starts, '(' .. string.format('%d', now), '+inf')
+local paused = math.max(tonumber(redis.call('GET', pause_key) or '0') - now, 0)
+local next_slot = paused
+local count = used + waiting
+if count >= limit then
+  -- As in the acquire script: the limit-th latest start frees the next slot.
+  local nth = redis.call('ZRANGEBYSCORE', starts, low, '+inf', 'WITHSCORES', 'LIMIT',
+                         count - limit, 1)
+  next_slot = math.max(next_slot, tonumber(nth[2]) + window - now)
+end
+return {used, waiting, next_slot, paused}
+"""
+
+
 def _micros(seconds: float) -> int:
     return math.ceil(seconds * 1_000_000)
 
@@ -177,6 +209,7 @@ class RedisRateLimiter:
         self._keys = [f"{base}:starts", f"{base}:pause"]
         self._acquire_script: AsyncScript = redis.register_script(_ACQUIRE)
         self._penalize_script: AsyncScript = redis.register_script(_PENALIZE)
+        self._stats_script: AsyncScript = redis.register_script(_STATS)
         self._owns_redis = False
         self._on_fallback = False
         # When a pause this limiter set ends, on the local clock: callers already holding a
@@ -286,6 +319,33 @@ class RedisRateLimiter:
         except RateLimiterUnavailableError as error:
             if self._fallback_for(error) is None:
                 raise
+
+    async def stats(self) -> LimiterStats:
+        """
+        The shared quota now, read from Redis by one read-only script.
+
+        ``waiting`` counts every sharer's queued acquisitions, not only this process's.
+
+        Returns:
+            A `LimiterStats` snapshot, times relative to Redis's clock.
+
+        Raises:
+            RateLimiterUnavailableError: Redis cannot be reached (a fallback is not asked).
+            RuntimeError: Called outside asyncio (e.g. under trio).
+        """
+        _require_asyncio()
+        window = _micros(self.period + self.margin)
+        used, waiting, next_slot, paused = await self._run(
+            self._stats_script, self._keys, [self.limit, window]
+        )
+        return LimiterStats(
+            limit=self.limit,
+            period=self.period,
+            used=int(used),
+            waiting=int(waiting),
+            next_slot_in=int(next_slot) / 1_000_000,
+            paused_for=int(paused) / 1_000_000,
+        )
 
     async def _acquire(self) -> float | None:
         """

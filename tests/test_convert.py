@@ -144,7 +144,23 @@ def test_coerce_enum_is_strict() -> None:
 
 
 #: Public attrs classes that are SDK-side results, not wire models.
-_NOT_WIRE = {"BulkShareReport", "Page", "RetryPolicy", "ShareOutcome"}
+_NOT_WIRE = {"BulkShareReport", "Page", "RetryPolicy", "ShareOutcome", "LimiterStats"}
+# The typed events a client gives its listeners are made by the SDK, never decoded.
+_NOT_WIRE |= {
+    "AccessRenewed",
+    "BulkProgress",
+    "CallFinished",
+    "CallStarted",
+    "QuotaWaited",
+    "RateLimited",
+    "ReauthenticatedEvent",
+    "ReconciliationLookup",
+    "RequestFailed",
+    "RequestSent",
+    "ResponseReceived",
+    "RetryScheduled",
+    "ShareCompleted",
+}
 #: Wire samples for models whose shape is not an object of their fields.
 _SHAPED = {"ConsolidatedEntry": {"3f2504e0-4f89-41d3-9a0c-0305e82c3301": {"a_field": "x"}}}
 

@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
-PUBLIC_MODULES = ("onlyonce_async", "onlyonce_async.testing", "onlyonce_async.redis")
+PUBLIC_MODULES = (
+    "onlyonce_async",
+    "onlyonce_async.testing",
+    "onlyonce_async.redis",
+    "onlyonce_async.otel",
+)
 _DIRECTIVE = re.compile(r"^:::\s+(?P<identifier>\S+)\s*$", re.MULTILINE)
 
 

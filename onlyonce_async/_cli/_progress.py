@@ -2,9 +2,11 @@
 The progress display of ``onlyonce share``: a rich bar on a terminal, plain lines otherwise.
 
 Both show the time left estimated from the quota (a job of 100,000 recipients at 60
-requests a minute: "~27 h 47 min left"). Without a terminal a line is written every
-`PLAIN_INTERVAL` seconds or every 10 % of the job, whichever comes first, with the count and
-the rate, so a log shows the job moving even while the quota holds it back.
+requests a minute: "~27 h 47 min left"), read from the rate limiter's `stats` when it can
+be read in-process (so a pause after a 429 and a full window count too). Without a terminal
+a line is written every `PLAIN_INTERVAL` seconds or every 10 % of the job, whichever comes
+first, with the count and the rate, so a log shows the job moving even while the quota holds
+it back.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .._ratelimit import LimiterStats
 
 __all__ = ["PLAIN_INTERVAL", "Progress", "format_left", "progress_display"]
 
@@ -50,6 +55,8 @@ class Progress:
         err: Where the display goes.
         quota: Requests per second the job may send (``None``: no quota; the time left then
             comes from the rate measured so far).
+        stats: The rate limiter's ``stats`` (an in-process limiter's), which the time left
+            is read from first (`LimiterStats.seconds_for`); ``None`` to use ``quota``.
         clock: Monotonic seconds (tests inject one).
         interval: Seconds between plain lines at most.
         label: The first word of each line.
@@ -60,12 +67,14 @@ class Progress:
         err: TextIO,
         *,
         quota: float | None,
+        stats: Callable[[], LimiterStats] | None = None,
         clock: Callable[[], float] = time.monotonic,
         interval: float = PLAIN_INTERVAL,
         label: str = "sharing",
     ) -> None:
         self._err = err
         self._quota = quota
+        self._stats = stats
         self._clock = clock
         self._interval = interval
         self._label = label
@@ -83,7 +92,8 @@ class Progress:
 
     def left(self) -> str:
         """
-        The time left: what remains divided by the quota (or by the rate measured so far).
+        The time left: from the limiter's stats, else what remains divided by the quota (or
+        by the rate measured so far).
 
         Returns:
             ``format_left``'s text, or ``""`` when it cannot be estimated (no total, or no
@@ -92,9 +102,11 @@ class Progress:
         if self.total is None:
             return ""
         remaining = max(0, self.total - self.done)
-        rate = self._quota if self._quota else self.rate()
         if remaining == 0:
             return format_left(0)
+        if self._stats is not None:
+            return format_left(self._stats().seconds_for(remaining))
+        rate = self._quota if self._quota else self.rate()
         return format_left(remaining / rate) if rate > 0 else ""
 
     def line(self) -> str:
@@ -156,6 +168,7 @@ def progress_display(
     err: TextIO,
     *,
     quota: float | None,
+    stats: Callable[[], LimiterStats] | None = None,
     clock: Callable[[], float] = time.monotonic,
     label: str = "sharing",
 ) -> Iterator[Progress]:
@@ -169,20 +182,21 @@ def progress_display(
     Args:
         err: Where the display goes.
         quota: Requests per second, for the time left.
+        stats: The rate limiter's ``stats``, read first for the time left (see `Progress`).
         clock: Monotonic seconds.
         label: The bar's description, or the first word of each line.
     """
     bar = _rich_bar(err) if err.isatty() else None
     progress: Progress
     if bar is None:
-        progress = Progress(err, quota=quota, clock=clock, label=label)
+        progress = Progress(err, quota=quota, stats=stats, clock=clock, label=label)
         try:
             yield progress
         finally:
             progress.finish()
         return
     with bar:
-        progress = _RichProgress(err, quota=quota, clock=clock, label=label, bar=bar)
+        progress = _RichProgress(err, quota=quota, stats=stats, clock=clock, label=label, bar=bar)
         try:
             yield progress
         finally:

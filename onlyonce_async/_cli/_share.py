@@ -403,7 +403,14 @@ async def _share(
                     return
                 yield recipient
 
-    with progress_display(err, quota=limit / period) as progress, _one_error_unwrapped():
+    # An in-process limiter's stats give the time left (a Redis one's need a round trip:
+    # the quota alone estimates it then).
+    from .._ratelimit import SlidingWindowRateLimiter
+
+    limiter = client.rate_limiter
+    stats = limiter.stats if isinstance(limiter, SlidingWindowRateLimiter) else None
+    display = progress_display(err, quota=limit / period, stats=stats)
+    with display as progress, _one_error_unwrapped():
         async with anyio.create_task_group() as tg:
             with anyio.CancelScope() as job:
                 tg.start_soon(_watch_signals, stop, job, args.grace, err)

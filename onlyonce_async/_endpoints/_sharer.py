@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
-from .._retry import outcome_unknown, retry_context
+from .._events import ReconciliationLookup, emit, retry_scheduled
+from .._retry import RetryHook, outcome_unknown, retry_context
 
 if TYPE_CHECKING:
     from .network import NetworkAPI, ShareRequest
@@ -33,6 +34,7 @@ __all__ = ["InvalidRecipientError", "ShareOutcome", "ShareOutcomeUnknownError", 
 MAX_SENDS = 3
 #: How many times a lookup after a lost response is tried before the outcome is unknown.
 LOOKUP_TRIES = 3
+_LOOKUP_TEMPLATE = "/profiles/{id}/requests"
 
 
 class InvalidRecipientError(OnlyOnceError, ValueError):
@@ -129,7 +131,12 @@ class Sharer:
 
     async def _lookup_patiently(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # The lookup decides whether a resend is safe, so it gets more chances than a call.
-        retrying = self._policy.retry_context("GET", retries=LOOKUP_TRIES - 1, wait=self._backoff)
+        retrying = self._policy.retry_context(
+            "GET",
+            retries=LOOKUP_TRIES - 1,
+            wait=self._backoff,
+            on_retry=self._on_retry("GET", _LOOKUP_TEMPLATE),
+        )
         async for attempt in retrying:
             with attempt:
                 return await self._lookup(recipient_id)
@@ -143,12 +150,46 @@ class Sharer:
     ) -> ShareOutcome | ShareRequest | None:
         """The request found, ``None`` when absent, or an unknown outcome if the lookup failed."""
         try:
-            return await self._lookup_patiently(recipient_id)
+            found = await self._lookup_patiently(recipient_id)
         except OnlyOnceError as lookup_error:
+            self._looked_up(recipient_id, None)
             outcome = unknown_outcome(recipient_id, f"the lookup failed ({lookup_error})", attempts)
             assert outcome.error is not None
             outcome.error.__cause__ = lookup_error
             return outcome
+        self._looked_up(recipient_id, found is not None)
+        return found
+
+    def _looked_up(self, recipient_id: uuid.UUID, found: bool | None) -> None:
+        listeners = self._network._client.listeners
+        if listeners:
+            emit(
+                listeners,
+                ReconciliationLookup(
+                    card_id=self._card_id,
+                    sender_id=self._sender_id,
+                    recipient_id=recipient_id,
+                    found=found,
+                ),
+            )
+
+    def _on_retry(self, method: str, template: str) -> RetryHook:
+        """The retry hook of a bulk share's own loops: the INFO line and `RetryScheduled`."""
+
+        def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
+            retry_scheduled(
+                self._network._client.listeners,
+                None,
+                method,
+                f"{template} (bulk share of card {self._card_id})",
+                template,
+                template,
+                retries,
+                error,
+                delay,
+            )
+
+        return on_retry
 
     async def share(
         self,
@@ -178,7 +219,12 @@ class Sharer:
                     recipient_id=recipient_id, request=found, reconciled=True, skipped=True
                 )
 
-        sends = retry_context(attempts=MAX_SENDS, retry_on=lambda error: True, wait=self._backoff)
+        sends = retry_context(
+            attempts=MAX_SENDS,
+            retry_on=lambda error: True,
+            wait=self._backoff,
+            on_retry=self._on_retry("POST", "/requests"),
+        )
         attempt = None
         try:
             async for attempt in sends:

@@ -32,7 +32,9 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 on
     from exceptiongroup import BaseExceptionGroup
 
 from .._args import flag, uuid_arg
+from .._events import BulkProgress, ShareCompleted, emit
 from .._journal import Claim, ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
+from .._ratelimit import SlidingWindowRateLimiter
 from ._sharer import (
     InvalidRecipientError,
     ShareOutcome,
@@ -199,6 +201,8 @@ class _Run:
         total: int | None,
     ) -> None:
         self.sharer = Sharer(network, job.card_id, job.sender_id)
+        self.listeners = network._client.listeners
+        self.limiter = network._client.rate_limiter
         self.job = job
         self.journal = journal
         self.token = uuid.uuid4().hex
@@ -223,8 +227,30 @@ class _Run:
 
     def progress(self) -> None:
         self.done += 1
+        if self.listeners:
+            emit(
+                self.listeners,
+                BulkProgress(
+                    card_id=self.job.card_id,
+                    sender_id=self.job.sender_id,
+                    done=self.done,
+                    total=self.total,
+                    eta=self.eta(),
+                ),
+            )
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
+
+    def eta(self) -> float | None:
+        """Seconds left at the client's quota, from its limiter's stats (in-process only)."""
+        if self.total is None or not isinstance(self.limiter, SlidingWindowRateLimiter):
+            return None
+        return self.limiter.stats().seconds_for(self.total - self.done)
+
+    def completed(self, outcome: ShareOutcome) -> None:
+        """Emit `ShareCompleted` for an outcome yielded or abandoned."""
+        if self.listeners:
+            emit(self.listeners, share_completed(self.job, outcome))
 
     def signal(self) -> None:
         self.changed.set()
@@ -354,6 +380,28 @@ class _Run:
         return outcomes
 
 
+def share_completed(job: JobKey, outcome: ShareOutcome) -> ShareCompleted:
+    """The `ShareCompleted` event of ``outcome``."""
+    if outcome.unknown:
+        kind = "unknown"
+    elif not outcome.ok:
+        kind = "failed"
+    elif outcome.skipped:
+        kind = "skipped"
+    elif outcome.reconciled:
+        kind = "reconciled"
+    else:
+        kind = "ok"
+    return ShareCompleted(
+        card_id=job.card_id,
+        sender_id=job.sender_id,
+        recipient_id=outcome.recipient_id,
+        outcome=kind,
+        attempts=outcome.attempts,
+        error=None if outcome.error is None else type(outcome.error).__name__,
+    )
+
+
 async def share_many(
     network: NetworkAPI,
     card_id: Any,
@@ -395,6 +443,7 @@ async def share_many(
                         outcome = await _take(run.receive_out)
                     except anyio.EndOfStream:
                         break
+                    run.completed(outcome)
                     run.progress()
                     yield outcome
                 tg.cancel_scope.cancel()  # every worker is done; stop renewing
@@ -413,7 +462,9 @@ async def share_many(
             with anyio.move_on_after(_TEARDOWN_SECONDS):
                 await run.give_back()
             await store.aclose()
-        if on_abandoned is not None:
+        if on_abandoned is not None or run.listeners:
             for outcome in run.abandoned():
-                on_abandoned(outcome)
+                run.completed(outcome)
+                if on_abandoned is not None:
+                    on_abandoned(outcome)
         run.receive_out.close()

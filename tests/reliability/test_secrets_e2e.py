@@ -1,7 +1,8 @@
 """
 End to end against the sandbox with DEBUG logging on: no secret in any log line, repr, str
-or formatted traceback of any auth flow, successful or failing; in-process and over TCP,
-where httpx's and httpcore's own DEBUG records (headers included) are captured too.
+or formatted traceback of any auth flow, successful or failing, nor in any event delivered
+to a listener or any OpenTelemetry span attribute; in-process and over TCP, where httpx's
+and httpcore's own DEBUG records (headers included) are captured too.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from onlyonce_async import BearerAuth, Client, OnlyOnceError, SignedJWTAuth
+from onlyonce_async.otel import OpenTelemetryListener
 from onlyonce_async.testing import BASE_URL, Sandbox
 from tests._support import keys
 from tests._support.backends import asyncio_only
@@ -63,9 +68,23 @@ def world(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
     return {"sandbox": sandbox, "transport": Recording(sandbox.transport()), "base": BASE_URL}
 
 
+def _observe(world: dict[str, Any]) -> None:
+    """Record every event, and every span in memory, of the clients `_client` makes."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    world["events"] = []
+    world["spans"] = exporter
+    world["otel"] = OpenTelemetryListener(tracer_provider=provider)
+
+
 def _client(world: dict[str, Any], auth: httpx.Auth | None) -> Client:
     return Client(
-        base_url=world["base"], transport=world["transport"], auth=auth, rate_limiter=None
+        base_url=world["base"],
+        transport=world["transport"],
+        auth=auth,
+        rate_limiter=None,
+        listeners=[world["events"].append, world["otel"]],
     )
 
 
@@ -115,6 +134,7 @@ async def _exercise_every_auth_flow(
     world: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox: Sandbox = world["sandbox"]
+    _observe(world)
     # Non-ASCII secrets travel as UTF-8 (the pass phrase in the Secret-Key header).
     password = "Pw-ü-" + secrets.token_hex(8)
     new_password = "NewPw-" + secrets.token_hex(8)
@@ -213,7 +233,12 @@ async def _exercise_every_auth_flow(
     texts += [repr(o) for o in objects] + [str(o) for o in objects]
     texts += [repr(e) for e in errors] + [str(e) for e in errors]
     texts += ["".join(traceback.format_exception(e)) for e in errors]
+    texts += [repr(event) for event in world["events"]]
+    spans = world["spans"].get_finished_spans()
+    texts += [f"{s.name} {dict(s.attributes or {})} {s.events} {s.status}" for s in spans]
     assert len(caplog.records) > 20 and len(errors) >= 11
+    assert any(type(event).__name__ == "ReauthenticatedEvent" for event in world["events"])
+    assert len(spans) > 20
     assert _scan(texts, secret_values) == []
 
 
