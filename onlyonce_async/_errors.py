@@ -39,10 +39,10 @@ attributes that could not be read left as `None`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -504,17 +504,36 @@ def is_api_down(body: Any) -> bool:
     return isinstance(body, dict) and body.get("reason") == "API DOWN"
 
 
-@contextlib.contextmanager
-def map_transport_errors(request: httpx.Request | None = None) -> Iterator[None]:
+class map_transport_errors:  # lower case: used like a function, `with map_transport_errors():`
     """
     Turn httpx's request errors into `TransportError` / `RequestTimeout`.
 
-    The httpx exception stays available as ``__cause__``.
+    The httpx exception stays available as ``__cause__``. A class rather than a
+    generator-based context manager: it runs on every request, and this costs a third as
+    much.
+
+    Args:
+        request: The request the errors belong to (their ``request``).
     """
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise RequestTimeout(f"request timed out: {type(exc).__name__}", request=request) from exc
-    except httpx.RequestError as exc:
-        text = str(exc) or type(exc).__name__
-        raise TransportError(f"request failed: {text}", request=request) from exc
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request | None = None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, httpx.TimeoutException):
+            raise RequestTimeout(
+                f"request timed out: {type(exc).__name__}", request=self._request
+            ) from exc
+        if isinstance(exc, httpx.RequestError):
+            text = str(exc) or type(exc).__name__
+            raise TransportError(f"request failed: {text}", request=self._request) from exc
