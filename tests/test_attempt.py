@@ -1,6 +1,7 @@
 """
-``timeout`` is a total per attempt (a dripping server cannot keep a call going), time in
-the rate limiter does not count, and every call has a default deadline.
+The per-attempt timeout (onlyonce_async/_attempt.py): ``timeout`` is a total per attempt
+(a dripping server cannot keep a call going), time in the rate limiter does not count, and
+every call has a default deadline.
 """
 
 from __future__ import annotations
