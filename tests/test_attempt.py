@@ -16,9 +16,9 @@ import trio.testing
 from starlette.types import Receive, Scope, Send
 
 import onlyonce_async as oo
-from onlyonce_async.testing._server import serve_tcp
 from tests._support.backends import asyncio_only
 from tests._support.helpers import fast_client
+from tests._support.tcp import serve_app
 
 pytestmark = pytest.mark.anyio
 
@@ -105,7 +105,7 @@ class TestOverTCP:
                 tg.cancel_scope.cancel()
 
         async with (
-            serve_tcp(app, "127.0.0.1", 0) as base_url,
+            serve_app(app) as base_url,
             oo.Client(
                 base_url=base_url, rate_limiter=None, timeout=0.5, max_retries=1, deadline=None
             ) as client,

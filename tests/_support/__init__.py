@@ -12,4 +12,5 @@ Shared test support, one copy of each (STYLE.md item 20): import from here, neve
 - `keys`: RSA/EC keys generated at test time, as PEM.
 - `processes`: subprocesses (a served sandbox, an example service) stopped with their group.
 - `redis_server`: a throw-away ``redis-server``.
+- `tcp`: a test's own ASGI app served over a real socket.
 """
