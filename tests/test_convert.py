@@ -22,12 +22,12 @@ from onlyonce_async._convert import (
     structure,
     to_camel,
 )
-from onlyonce_async._enums import ApiEnum, coerce_enum
+from onlyonce_async._enums import coerce_enum
 from onlyonce_async._json import encode_json
 from onlyonce_async._urls import clean_params
 
 
-class Color(ApiEnum):
+class Color(oo.ApiEnum):
     RED = "RED"
     BLUE = "BLUE"
 
@@ -177,7 +177,7 @@ def _sample(tp: Any) -> Any:
         return {"a_field": "x"}
     if args:  # a union: the first non-None member
         return _sample(next(a for a in args if a is not type(None)))
-    if isinstance(tp, type) and issubclass(tp, ApiEnum):
+    if isinstance(tp, type) and issubclass(tp, oo.ApiEnum):
         return next(iter(tp)).value
     if isinstance(tp, type) and attrs.has(tp):
         return _SHAPED.get(tp.__name__) or {
