@@ -501,21 +501,15 @@ class Client:
         timeout = (
             self._timeout if isinstance(timeout, UseClientDefault) else _check_timeout(timeout)
         )
-        headers = self._request_headers
         extra = options.get("headers")
-        is_json = options.get("json") is not None
-        if extra or is_json:
-            headers = httpx.Headers(headers)
-            if is_json:
-                headers["Content-Type"] = "application/json"
-            headers.update(_check_headers(extra))
+        checked = _check_headers(extra) if extra else None
         request = self._http.build_request(
             method,
             url,
             content=content,
             data=options.get("data"),
             files=options.get("files"),
-            headers=headers,
+            headers=self._request_headers,
             timeout=timeout,
             extensions={
                 # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
@@ -526,6 +520,11 @@ class Client:
                 ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
+        # Set on the request built, not merged into it: httpx merges headers at some 7 µs.
+        if options.get("json") is not None:
+            request.headers["Content-Type"] = "application/json"
+        if checked:
+            request.headers.update(checked)
         if trace is not None:
             # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
             request.extensions[TRACE_EXTENSION] = trace
