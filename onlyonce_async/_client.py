@@ -501,15 +501,14 @@ class Client:
         timeout = (
             self._timeout if isinstance(timeout, UseClientDefault) else _check_timeout(timeout)
         )
-        extra = options.get("headers")
-        checked = _check_headers(extra) if extra else None
+        headers, typed_by_caller = self._call_headers(options.get("headers"))
         request = self._http.build_request(
             method,
             url,
             content=content,
             data=options.get("data"),
             files=options.get("files"),
-            headers=self._request_headers,
+            headers=headers,
             timeout=timeout,
             extensions={
                 # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
@@ -520,15 +519,33 @@ class Client:
                 ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
-        # Set on the request built, not merged into it: httpx merges headers at some 7 µs.
-        if options.get("json") is not None:
+        if options.get("json") is not None and not typed_by_caller:
+            # Set on the request built rather than merged into it (some 7 µs a request); a
+            # call's own Content-Type wins.
             request.headers["Content-Type"] = "application/json"
-        if checked:
-            request.headers.update(checked)
         if trace is not None:
             # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
             request.extensions[TRACE_EXTENSION] = trace
         return request
+
+    def _call_headers(
+        self, extra: Mapping[str, str | bytes] | None
+    ) -> tuple[httpx.Headers | None, bool]:
+        """
+        The headers to build a call's request with, and whether the call set Content-Type.
+
+        A call's own headers are merged before the request is built (httpx picks the text
+        encoding of the headers, UTF-8 for a non-ASCII ``Secret-Key``, from what it is given).
+
+        Raises:
+            ValueError, TypeError: An unusable header (`_check_headers`).
+        """
+        if not extra:
+            return self._request_headers, False
+        checked = _check_headers(extra)
+        headers = httpx.Headers(self._request_headers)
+        headers.update(checked)
+        return headers, any(name.lower() == b"content-type" for name, _ in checked)
 
     def _auth_stack(self) -> httpx.Auth | httpx._client.UseClientDefault:
         """
