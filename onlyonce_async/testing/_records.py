@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from .._wire import DEFAULT_CHANNEL_ORDER, EmailNotificationType, values
+from .._wire import DEFAULT_CHANNEL_ORDER, AvatarVisibility, EmailNotificationType, values
 
 __all__ = [
     "ACTIVITY_LOG_SIZE",
@@ -50,9 +50,12 @@ def default_settings() -> dict[str, Any]:
     return {
         "searchableByName": True,
         "broadcastDataChanges": True,
-        "avatarVisibility": "ALL",
+        "avatarVisibility": AvatarVisibility.ALL.value,
         "visibleExternally": False,
-        "emailNotificationTypes": ["NEW_MESSAGE", "WEEKLY_SUMMARY"],
+        "emailNotificationTypes": [
+            EmailNotificationType.NEW_MESSAGE.value,
+            EmailNotificationType.WEEKLY_SUMMARY.value,
+        ],
         "communicationChannelsOrder": list(CHANNELS),
     }
 

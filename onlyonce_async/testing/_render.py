@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from .._convert import wire_names
 from .._endpoints.profiles import Profile as ProfileModel
+from .._wire import AvatarVisibility, DataSetType
 from ._records import Card, Profile, ShareRequest, timestamp
 from ._state import Store
 
@@ -42,9 +43,9 @@ def avatar_visible(store: Store, profile: Profile, viewer: Profile | None) -> bo
     if viewer is not None and viewer.account_id == profile.account_id:
         return True
     visibility = profile.settings["avatarVisibility"]
-    if visibility == "ALL":
+    if visibility == AvatarVisibility.ALL:
         return True
-    if visibility != "CONNECTED_USERS" or viewer is None:
+    if visibility != AvatarVisibility.CONNECTED_USERS or viewer is None:
         return False
     account = store.accounts.get(viewer.account_id)
     mine = [] if account is None else account.profile_ids
@@ -111,7 +112,9 @@ def card_json(store: Store, card: Card, *, content: bool = False) -> dict[str, A
         "id": str(card.id),
         "name": card.name,
         "ownerId": str(card.owner_id),
-        "dataSetType": "PUBLIC_CARD" if card.predefined else "SHAREABLE_CARD",
+        "dataSetType": (
+            DataSetType.PUBLIC_CARD if card.predefined else DataSetType.SHAREABLE_CARD
+        ).value,
         "predefined": card.predefined,
         "predefinedType": card.predefined_type,
         "pendingRequestsCount": pending,

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import AccountLevel
 from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import ApiError, status_error
@@ -186,7 +187,7 @@ class AccountRoutes:
         return json_response(
             {
                 "email": account.email,
-                "accountLevel": "FREE",
+                "accountLevel": AccountLevel.FREE.value,
                 "createdDate": timestamp(account.created),
                 "emailVerified": True,
             }

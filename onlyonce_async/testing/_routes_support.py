@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._wire import ActivityScope, values
+from .._wire import ActivityScope, ActivityType, ProfileType, values
 from ._context import Context, endpoint, json_response
 from ._dictionaries import DICTIONARIES, entry_by_id
 from ._errors import not_found
@@ -72,7 +72,7 @@ class SupportRoutes:
             [
                 {"onlyOnceId": p.onlyonce_id, "name": p.name}
                 for p in self._ctx.store.profiles.values()
-                if p.type == "ORGANIZATION" and wanted in p.name.casefold()
+                if p.type == ProfileType.ORGANIZATION and wanted in p.name.casefold()
             ]
         )
 
@@ -110,7 +110,11 @@ class SupportRoutes:
         query = self._ctx.query(request)
         scope = query.choice("scope", ACTIVITY_SCOPES)
         profile_id = query.uuid("profileId")
-        if scope != "ACCOUNT" and profile_id is None and "profileId" not in query.errors:
+        if (
+            scope != ActivityScope.ACCOUNT
+            and profile_id is None
+            and "profileId" not in query.errors
+        ):
             query.add("profileId", "is required unless scope is ACCOUNT")
         page, size = query.page()
         query.check()
@@ -120,14 +124,17 @@ class SupportRoutes:
         found = []
         for item in account.activities:
             kind = item["activityType"]
-            if scope == "ACCOUNT":
-                keep = kind == "ACCOUNT"
-            elif scope == "PDS_MUTATIONS":
-                keep = kind == scope and item["sourceId"] == pid
-            elif scope == "NETWORK_UPDATES":
-                keep = kind == scope and pid in (item["sourceId"], item["targetId"])
+            if scope == ActivityScope.ACCOUNT:
+                keep = kind == ActivityType.ACCOUNT
+            elif scope == ActivityScope.PDS_MUTATIONS:
+                keep = kind == ActivityType.PDS_MUTATIONS and item["sourceId"] == pid
+            elif scope == ActivityScope.NETWORK_UPDATES:
+                keep = kind == ActivityType.NETWORK_UPDATES and pid in (
+                    item["sourceId"],
+                    item["targetId"],
+                )
             else:
-                keep = kind != "ACCOUNT" and pid in (item["sourceId"], item["targetId"])
+                keep = kind != ActivityType.ACCOUNT and pid in (item["sourceId"], item["targetId"])
             if keep:
                 found.append(item)
         return json_response(paginate(found, page, size))

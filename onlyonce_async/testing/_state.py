@@ -12,6 +12,7 @@ import random
 import uuid
 from collections.abc import Callable
 
+from .._wire import ActivityType, CommunicationChannel, ProfileType, RequestStatus
 from ._errors import access_denied, not_found, status_error
 from ._records import (
     Account,
@@ -107,12 +108,12 @@ class Store:
         self.accounts[account.id] = account
         self.by_email[email.lower()] = account.id
         self.by_user_id[account.user_id] = account.id
-        profile = self.create_profile(account, "PERSONAL", " ".join(names), pass_phrase)
+        profile = self.create_profile(account, ProfileType.PERSONAL, " ".join(names), pass_phrase)
         account.personal_profile_id = profile.id
         definitions = ["first_name_field", "middle_name_field", "last_name_field"]
         if len(names) == 2:
             definitions.remove("middle_name_field")
-        values = [*zip(definitions, names, strict=True), ("communication_email1_field", email)]
+        values = [*zip(definitions, names, strict=True), (CommunicationChannel.EMAIL1.value, email)]
         for definition, value in values:
             field = FieldValue(self.new_id(), definition, value)
             profile.datastore[field.id] = field
@@ -125,7 +126,7 @@ class Store:
     def create_profile(
         self,
         account: Account,
-        kind: str,
+        kind: ProfileType,
         name: str,
         pass_phrase: str,
         *,
@@ -137,14 +138,14 @@ class Store:
             id=self.new_id(),
             onlyonce_id=self._next_onlyonce_id,
             account_id=account.id,
-            type=kind,
+            type=kind.value,
             name=name,
             pass_phrase=pass_phrase,
             created=now,
             modified=now,
             public_card_id=self.new_id(),
             email=email,
-            trade_name=name if kind == "ORGANIZATION" else None,
+            trade_name=name if kind == ProfileType.ORGANIZATION else None,
         )
         self._next_onlyonce_id += 1
         card = Card(profile.public_card_id, profile.id, "Public", [], predefined_type="PUBLIC")
@@ -262,7 +263,7 @@ class Store:
             request = self.requests.get(request_id)
             if (
                 request is not None
-                and request.status == "ACCEPTED"
+                and request.status == RequestStatus.ACCEPTED
                 and {request.sender_id, request.recipient_id} == {a, b}
             ):
                 return
@@ -306,7 +307,7 @@ class Store:
         return incoming, outgoing
 
     def _index_accepted(self, share: ShareRequest, delta: int) -> None:
-        if share.status != "ACCEPTED":
+        if share.status != RequestStatus.ACCEPTED:
             return
         link = (share.card_id, share.giver_id, share.taker_id)
         self._accepted_links[link] += delta
@@ -322,8 +323,8 @@ class Store:
         for request_id in [] if card is None else card.requests:
             request = self.requests.get(request_id)  # gone with a deleted profile
             if request is not None:
-                pending += request.status == "PENDING"
-                accepted += request.status == "ACCEPTED"
+                pending += request.status == RequestStatus.PENDING
+                accepted += request.status == RequestStatus.ACCEPTED
         return pending, accepted
 
     def accepted_cards(self, profile_id: uuid.UUID) -> list[Card]:
@@ -333,7 +334,7 @@ class Store:
         for request_id in [] if profile is None else profile.requests:
             request = self.requests[request_id]
             card = self.cards.get(request.card_id)
-            if request.status == "ACCEPTED" and request.taker_id == profile_id and card:
+            if request.status == RequestStatus.ACCEPTED and request.taker_id == profile_id and card:
                 seen.setdefault(card.id, card)
         return list(seen.values())
 
@@ -354,7 +355,7 @@ class Store:
                 "entityName": "Account",
                 "actionName": action,
                 "remoteIp": remote_ip,
-                "activityType": "ACCOUNT",
+                "activityType": ActivityType.ACCOUNT.value,
                 "arguments": {
                     "browserType": product or "UNKNOWN",
                     "browserVersion": version or "UNKNOWN",
@@ -366,7 +367,7 @@ class Store:
 
     def log_profile(
         self,
-        kind: str,
+        kind: ActivityType,
         *,
         entity: str,
         action: str,
@@ -389,7 +390,7 @@ class Store:
                     "sourceId": str(source),
                     "targetId": str(target),
                     "subject": str(subject),
-                    "activityType": kind,
+                    "activityType": kind.value,
                     "arguments": {"dataSetName": data_set, "fieldsAdded": list(fields)},
                 }
             )
