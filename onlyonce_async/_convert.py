@@ -147,6 +147,12 @@ def _structure_enum_strictly(value: Any, cls: type[ApiEnum]) -> ApiEnum:
     return cls(value)
 
 
+def _unstructure_enum(value: Any) -> Any:
+    # A field typed as an enumeration may hold its documented value as a plain string (a
+    # hand-built ProfileSettings; the endpoint checked the value): it is sent as it is.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _structure_field_data(value: Any, _: Any) -> FieldData:
     if value is None or isinstance(value, (str, dict)):
         return value
@@ -275,7 +281,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(ApiEnum, _structure_enum_strictly if strict else _structure_enum)
     conv.register_structure_hook_factory(is_sequence, _strict_list_factory)
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
-    conv.register_unstructure_hook(ApiEnum, lambda e: e.value)
+    conv.register_unstructure_hook(ApiEnum, _unstructure_enum)
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
         overrides = {f.name: override(rename=_wire_name(f)) for f in attrs.fields(cls)}
