@@ -15,12 +15,14 @@ import pytest
 
 from onlyonce_async import (
     AvatarVisibility,
+    BearerAuth,
     Client,
     EmailNotificationType,
     FieldValue,
     Note,
     ProfileSettings,
 )
+from onlyonce_async._auth import SignInBody
 from onlyonce_async._convert import make_converter
 from onlyonce_async._endpoints._base import IdBody
 from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
@@ -56,6 +58,11 @@ BODIES: list[Any] = [
             "jobTitle": "Analyst",
         },
         id="sign-up",
+    ),
+    pytest.param(
+        SignInBody(username="a@b.test", password="hunter22"),
+        {"username": "a@b.test", "password": "hunter22"},
+        id="sign-in",
     ),
     pytest.param(
         PasswordChangeBody(old_password="hunter22", new_password="hunter23"),
@@ -172,3 +179,25 @@ async def test_save_fields_sends_each_value_as_the_converter_writes_it() -> None
         {"definitionName": "first_name_field", "value": "Ada", "id": str(B)},
         {"definitionName": "country_field", "value": {"id": str(C)}, "parentValueId": str(A)},
     ]
+
+
+@pytest.mark.anyio
+async def test_bearer_auth_signs_in_with_the_sign_in_body() -> None:
+    """BearerAuth.with_credentials' own sign-in sends the SignInBody as the converter writes it."""
+    answers = iter(
+        [httpx.Response(200, headers={"Authorization": "Bearer t0ken"}), httpx.Response(200)]
+    )
+    recorder = Recorder()
+    auth = BearerAuth.with_credentials("a@b.test", "hunter22")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        recorder(request)
+        return next(answers)
+
+    async with fast_client(transport=httpx.MockTransport(answer), auth=auth) as client:
+        await client.get("account")
+    sign_in, call = recorder.requests
+    assert sign_in.url.path.endswith("/signIn")
+    assert sign_in.content == encode_json(SignInBody(username="a@b.test", password="hunter22"))
+    assert json.loads(sign_in.content) == {"username": "a@b.test", "password": "hunter22"}
+    assert call.headers["Authorization"] == "Bearer t0ken"
