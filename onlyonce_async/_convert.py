@@ -26,7 +26,7 @@ from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._enums import ApiEnum
-from ._errors import DecodeError
+from ._errors import DecodeError, api_down_error, is_api_down
 from ._wire import FieldData
 
 __all__ = [
@@ -236,13 +236,19 @@ def _optional_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any, type
     return structure_optional
 
 
-def _wire_hook_factory(
-    cls: type[Any], conv: cattrs.BaseConverter
-) -> Callable[[Any, type[Any]], Any]:
-    from_wire = cls.__from_wire__
+def _from_wire_model(t: Any) -> Any:
+    """The class whose ``__from_wire__`` decodes ``t`` (``t``, or a generic's origin), or None."""
+    origin = typing.get_origin(t) or t
+    return origin if isinstance(origin, type) and hasattr(origin, "__from_wire__") else None
+
+
+def _wire_hook_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any, type[Any]], Any]:
+    from_wire = _from_wire_model(t).__from_wire__
+    # A generic model (PageBody[Profile]) gets its type arguments after the converter.
+    args = typing.get_args(t)
 
     def structure_wire(value: Any, _: type[Any]) -> Any:
-        return from_wire(value, conv)
+        return from_wire(value, conv, *args)
 
     return structure_wire
 
@@ -253,7 +259,8 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
 
     Every hook the SDK needs is registered here, so this converter alone decodes every
     public model and encodes every request body. A model whose wire shape is not a plain
-    object of its fields says so with a ``__from_wire__(value, converter)`` class method.
+    object of its fields says so with a ``__from_wire__(value, converter)`` class method
+    (a generic model's also gets its type arguments: ``(value, converter, *args)``).
     Structuring is strict about types (a string where an int belongs is an error, not a
     coercion).
 
@@ -313,7 +320,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         lambda t: _optional_inner(t) is not None, _optional_factory
     )
     conv.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and hasattr(t, "__from_wire__"), _wire_hook_factory
+        lambda t: _from_wire_model(t) is not None, _wire_hook_factory
     )
     return conv
 
@@ -374,13 +381,20 @@ def structure(data: Any, cl: type[T], *, response: httpx.Response | None = None)
     """
     ``converter.structure(data, cl)``, with any failure turned into `DecodeError`.
 
+    A body that is not a ``cl`` but the API's report that it is down (``{"status": 500,
+    "reason": "API DOWN"}``, which ``GET /heartbeat`` may send with a 2xx) raises
+    `ApiDownError` instead.
+
     Raises:
         DecodeError: ``data`` is not of the documented shape.
+        ApiDownError: ``data`` is the API's "API DOWN" report (with ``response`` only).
     """
     try:
         return _active.structure(data, cl)
     except _STRUCTURE_ERRORS as exc:
-        name = getattr(cl, "__name__", str(cl))
+        if response is not None and is_api_down(data):
+            raise api_down_error(response, data) from exc
+        name = getattr(typing.get_origin(cl) or cl, "__name__", str(cl))
         raise DecodeError(
             f"response is not a valid {name}: {_summary(exc)}", response=response
         ) from exc
