@@ -38,6 +38,7 @@ __all__ = [
     "parse_datetime",
     "structure",
     "to_camel",
+    "wire_keys",
     "wire_names",
 ]
 
@@ -201,6 +202,19 @@ def _wire_name(field: attrs.Attribute[Any]) -> str:
     return str(field.metadata.get(WIRE, to_camel(field.name)))
 
 
+def wire_keys(model: type[Any]) -> dict[str, str]:
+    """
+    Each field of a model and its wire name (the key the converter reads and writes).
+
+    Args:
+        model: An attrs model of the SDK.
+
+    Returns:
+        ``{field name: camelCase (or metadata["wire"]) name}``, in field order.
+    """
+    return {field.name: _wire_name(field) for field in attrs.fields(model)}
+
+
 def wire_names(model: type[Any]) -> frozenset[str]:
     """
     The wire names of a model's fields (what the converter reads and writes).
@@ -211,7 +225,7 @@ def wire_names(model: type[Any]) -> frozenset[str]:
     Returns:
         Each field's camelCase (or ``metadata["wire"]``) name.
     """
-    return frozenset(_wire_name(field) for field in attrs.fields(model))
+    return frozenset(wire_keys(model).values())
 
 
 def _optional_inner(t: Any) -> Any:

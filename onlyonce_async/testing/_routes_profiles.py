@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._convert import wire_keys
+from .._endpoints.settings import ProfileSettings
 from .._wire import (
     AvatarVisibility,
     CommunicationChannel,
@@ -22,7 +24,7 @@ from .._wire import (
 from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import access_denied, status_error
-from ._records import CHANNELS, NOTIFICATION_TYPES, FieldValue, Profile
+from ._records import CHANNELS, NOTIFICATION_TYPES, SETTINGS, FieldValue, Profile
 from ._render import PROFILE_FIELDS, profile_json, sort_key
 from ._validate import Fields, paginate, path_uuid, present
 
@@ -30,6 +32,9 @@ __all__ = ["ProfileRoutes"]
 
 SCOPES: Final = values(ProfileScope)
 _VISIBILITY: Final = values(AvatarVisibility)
+#: The wire name of each setting (the SDK's ProfileSettings decides them).
+_SETTING_KEYS: Final = wire_keys(ProfileSettings)
+_SETTING_FLAGS: Final = ("searchable_by_name", "broadcast_data_changes", "visible_externally")
 #: The scopes that list workers (no sandbox profile is one: nothing sets flexWorkerInfo).
 _WORKER_SCOPES: Final = (ProfileScope.FLEX_WORKERS, ProfileScope.REGULAR_WORKERS)
 
@@ -119,7 +124,7 @@ class ProfileRoutes:
             and not (categories and scope in _WORKER_SCOPES)
             and not (
                 hide_unsearchable
-                and not p.settings["searchableByName"]
+                and not p.settings[_SETTING_KEYS["searchable_by_name"]]
                 and p.account_id != account.id
             )
         ]
@@ -237,20 +242,18 @@ class ProfileRoutes:
         """PUT /profiles/{id}/settings with the whole settings object."""
         profile, _ = self._owned(request)
         fields = Fields(self._ctx.json(request))
-        flags = {
-            name: fields.boolean(name, required=True)
-            for name in ("searchableByName", "broadcastDataChanges", "visibleExternally")
-        }
-        visibility = fields.choice("avatarVisibility", _VISIBILITY)
-        notifications = _names(fields, "emailNotificationTypes", NOTIFICATION_TYPES)
-        channels = _names(fields, "communicationChannelsOrder", CHANNELS)
+        key = _SETTING_KEYS
+        flags = {name: fields.boolean(key[name], required=True) for name in _SETTING_FLAGS}
+        visibility = fields.choice(key["avatar_visibility"], _VISIBILITY)
+        notifications = _names(fields, key["email_notification_types"], NOTIFICATION_TYPES)
+        channels = _names(fields, key["communication_channels_order"], CHANNELS)
         fields.check()
-        profile.settings = {
+        profile.settings = SETTINGS(
             **flags,
-            "avatarVisibility": visibility,
-            "emailNotificationTypes": notifications,
-            "communicationChannelsOrder": channels,
-        }
+            avatar_visibility=visibility,
+            email_notification_types=notifications,
+            communication_channels_order=channels,
+        )
         profile.modified = self._ctx.store.now()
         return empty()
 

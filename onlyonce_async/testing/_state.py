@@ -11,7 +11,9 @@ import collections
 import random
 import uuid
 from collections.abc import Callable
+from typing import Final
 
+from .._endpoints.activities import Activity, ActivityArguments
 from .._wire import ActivityType, CommunicationChannel, ProfileType, RequestStatus
 from ._errors import access_denied, not_found, status_error
 from ._records import (
@@ -24,8 +26,13 @@ from ._records import (
     StoredFile,
     timestamp,
 )
+from ._shape import Shape
 
-__all__ = ["Store"]
+__all__ = ["ACTIVITY", "Store"]
+
+#: An activity: account activities and profile activities carry different members.
+ACTIVITY: Final = Shape(Activity, partial=True)
+_ARGUMENTS: Final = Shape(ActivityArguments, partial=True)
 
 _FIRST_ONLYONCE_ID = 1000
 _FIRST_USER_ID = 1
@@ -348,21 +355,21 @@ class Store:
             "UNKNOWN",
         )
         account.activities.appendleft(
-            {
-                "id": str(self.new_id()),
-                "accountId": str(account.id),
-                "occurred": self.stamp(),
-                "entityName": "Account",
-                "actionName": action,
-                "remoteIp": remote_ip,
-                "activityType": ActivityType.ACCOUNT.value,
-                "arguments": {
-                    "browserType": product or "UNKNOWN",
-                    "browserVersion": version or "UNKNOWN",
-                    "deviceType": "MOBILE" if "Mobile" in user_agent else "COMPUTER",
-                    "deviceOS": os_name,
-                },
-            }
+            ACTIVITY(
+                id=str(self.new_id()),
+                account_id=str(account.id),
+                occurred=self.stamp(),
+                entity_name="Account",
+                action_name=action,
+                remote_ip=remote_ip,
+                activity_type=ActivityType.ACCOUNT.value,
+                arguments=_ARGUMENTS(
+                    browser_type=product or "UNKNOWN",
+                    browser_version=version or "UNKNOWN",
+                    device_type="MOBILE" if "Mobile" in user_agent else "COMPUTER",
+                    device_os=os_name,
+                ),
+            )
         )
 
     def log_profile(
@@ -381,18 +388,18 @@ class Store:
         accounts = {self.profiles[p].account_id for p in (source, target) if p in self.profiles}
         for account_id in accounts:
             self.accounts[account_id].activities.appendleft(
-                {
-                    "id": str(self.new_id()),
-                    "accountId": str(account_id),
-                    "occurred": self.stamp(),
-                    "entityName": entity,
-                    "actionName": action,
-                    "sourceId": str(source),
-                    "targetId": str(target),
-                    "subject": str(subject),
-                    "activityType": kind.value,
-                    "arguments": {"dataSetName": data_set, "fieldsAdded": list(fields)},
-                }
+                ACTIVITY(
+                    id=str(self.new_id()),
+                    account_id=str(account_id),
+                    occurred=self.stamp(),
+                    entity_name=entity,
+                    action_name=action,
+                    source_id=str(source),
+                    target_id=str(target),
+                    subject=str(subject),
+                    activity_type=kind.value,
+                    arguments=_ARGUMENTS(data_set_name=data_set, fields_added=list(fields)),
+                )
             )
 
     def card_field_names(self, card: Card) -> list[str]:
