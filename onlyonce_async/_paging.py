@@ -8,12 +8,13 @@ The API pages with ``page`` (0-based) and ``size`` query parameters and answers
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 import cattrs
 
 from . import _wire
+from ._convert import wire_names
 from ._errors import DecodeError
 
 if TYPE_CHECKING:
@@ -54,15 +55,16 @@ class PageBody(Generic[T]):
 
     ``{"last": bool, "total": int, "content": [...]}``; some deployments answer a bare array
     instead, read as one last page holding everything. A ``total`` or ``last`` of another
-    type reads as unknown (``None``) and not last.
+    type reads as unknown (``None``) and not last. A strict converter (the end-to-end
+    tests') also refuses any other member, as it does for every model.
 
     Attributes:
-        items: ``content``, decoded.
+        content: The items, decoded.
         total: ``total``, when it is an int.
         last: ``last``, when it is a bool (else ``False``).
     """
 
-    items: list[T]
+    content: list[T]
     total: int | None
     last: bool
 
@@ -81,19 +83,27 @@ class PageBody(Generic[T]):
 
         Raises:
             TypeError: Not a page (an object with a ``content`` array, or an array).
+            ValueError: A member other than ``content``, ``total`` and ``last``, with a
+                strict converter.
         """
         if isinstance(value, list):
             items = conv.structure(value, list[item_type])  # type: ignore[valid-type]
-            return cls(items=items, total=len(items), last=True)
+            return cls(content=items, total=len(items), last=True)
         if not isinstance(value, dict) or not isinstance(value.get("content"), list):
             raise TypeError(f"expected a paginated response, got {type(value).__name__}")
+        if conv.forbid_extra_keys and not value.keys() <= _PAGE_MEMBERS:
+            raise ValueError(f"unknown page members: {sorted(value.keys() - _PAGE_MEMBERS)}")
         last = value.get("last")
         total = value.get("total")
         return cls(
-            items=conv.structure(value["content"], list[item_type]),  # type: ignore[valid-type]
+            content=conv.structure(value["content"], list[item_type]),  # type: ignore[valid-type]
             total=total if isinstance(total, int) and not isinstance(total, bool) else None,
             last=last if isinstance(last, bool) else False,
         )
+
+
+#: The members of a page object.
+_PAGE_MEMBERS: Final = wire_names(PageBody)
 
 
 class AsyncPaginator(Generic[T]):
@@ -167,7 +177,7 @@ class AsyncPaginator(Generic[T]):
         if self._page_size is not None:
             params["size"] = self._page_size
         body = await self._client.get(self._path, params=params, cast_to=self._body_type)
-        return Page(items=body.items, total=body.total, last=body.last, number=number)
+        return Page(items=body.content, total=body.total, last=body.last, number=number)
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
+from onlyonce_async._convert import decoding_with, make_converter
 from tests._support.helpers import fast_client
 
 pytestmark = pytest.mark.anyio
@@ -152,3 +153,14 @@ async def test_page_decodes_a_page_object_and_a_bare_array() -> None:
     decoded = Item(item_id=FILE_ID, name="a")
     assert first == oo.Page(items=[decoded], total=7, last=False, number=1)
     assert second == oo.Page(items=[decoded, decoded], total=2, last=True, number=2)
+
+
+async def test_strict_decoding_refuses_an_unknown_page_member() -> None:
+    """A strict converter (the end-to-end tests') refuses a page member it does not know."""
+    body = {"content": [], "total": 0, "last": True, "totalPages": 0}
+    async with fast_client(transport=_answer(httpx.Response(200, json=body))) as client:
+        paginator = oo.AsyncPaginator(client, "items", Item)
+        assert (await paginator.fetch_page(0)).items == []
+        with decoding_with(make_converter(strict=True)), pytest.raises(oo.DecodeError) as caught:
+            await paginator.fetch_page(0)
+    assert "totalPages" in str(caught.value)
