@@ -457,6 +457,25 @@ def _error_fields(response: httpx.Response, body: dict[str, Any]) -> dict[str, A
     return fields
 
 
+def api_down_error(response: httpx.Response, body: dict[str, Any]) -> ApiDownError:
+    """
+    The error of a response whose body is the API's report that it is down.
+
+    The reference shows that body for ``GET /heartbeat`` without its HTTP status: it maps
+    to `ApiDownError` as a 5xx (the error mapping) and as a 2xx (decoding, when the body
+    is not the model asked for).
+
+    Args:
+        response: The response, its body read.
+        body: Its decoded JSON body, for which `is_api_down` holds.
+
+    Returns:
+        The `ApiDownError`, carrying ``response``.
+    """
+    message = _as_str(body.get("message"))
+    return ApiDownError(message or "API DOWN", **_error_fields(response, body))
+
+
 def error_from_response(response: httpx.Response) -> APIError:
     """
     Build the typed error for a non-2xx response.
@@ -494,7 +513,7 @@ def error_from_response(response: httpx.Response) -> APIError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
     if status_code >= 500:
         if is_api_down(body):
-            return ApiDownError(message or "API DOWN", **kwargs)
+            return api_down_error(response, body)
         return ServerError(message, **kwargs)
     return _BY_HTTP_STATUS.get(status_code, APIError)(message, **kwargs)
 

@@ -23,6 +23,8 @@ import attrs
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._retry import RetryHook, outcome_unknown, retry_context
+from .._wire import RequestType
+from ._sweep import SHARING
 
 if TYPE_CHECKING:
     from .network import NetworkAPI, ShareRequest
@@ -119,10 +121,10 @@ class Sharer:
         # would be a duplicate); an accepted one may be ours, accepted before we looked.
         found = self._network.list_requests(
             self._sender_id,
-            type="OUTGOING",
+            type=RequestType.OUTGOING,
             target_id=recipient_id,
             card_id=self._card_id,
-            statuses=["PENDING", "ACCEPTED"],
+            statuses=SHARING,
         )
         async for request in found:
             if request.recipient.id == recipient_id and request.card_id == self._card_id:
