@@ -115,6 +115,7 @@ class Sharer:
         self._sender_id = sender_id
         # Recipients in progress that an earlier send may have created a request for.
         self._maybe_sent: set[uuid.UUID] = set()
+        self._on_send_retry = self._on_retry("POST", "/requests")  # made once, not per share
 
     async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # A pending request is one the recipient already has (whoever sent it, a second one
@@ -222,10 +223,7 @@ class Sharer:
                 )
 
         sends = retry_context(
-            attempts=MAX_SENDS,
-            retry_on=lambda error: True,
-            wait=self._backoff,
-            on_retry=self._on_retry("POST", "/requests"),
+            attempts=MAX_SENDS, retry_on=_always, wait=self._backoff, on_retry=self._on_send_retry
         )
         attempt = None
         try:
@@ -295,6 +293,11 @@ class Sharer:
             outcome.error.__cause__ = error
             return outcome
         return None
+
+
+def _always(error: OnlyOnceError) -> bool:
+    """A share's own loop sends again after any error `_send` lets through."""
+    return True
 
 
 class _NotRetried(Exception):
