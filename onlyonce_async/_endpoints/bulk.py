@@ -257,6 +257,7 @@ class _Run:
         lease = journal.lease
         self.renew_every = lease / 3 if math.isfinite(lease) else None
         self.poll = min(1.0, lease / 10)
+        self.shield_claims = not isinstance(journal, MemoryJournal)
 
     def progress(self) -> None:
         self.done += 1
@@ -355,7 +356,14 @@ class _Run:
     async def claim(self, recipient: uuid.UUID, *, first_sight: bool) -> Claim:
         # Shielded, and held from the moment it is committed: a claim this run made is
         # always given back on a stop, never left to lapse with its lease.
-        with anyio.CancelScope(shield=True):
+        if self.shield_claims:
+            with anyio.CancelScope(shield=True):
+                claim = await self.journal.claim(
+                    self.job, recipient, self.token, first_sight=first_sight
+                )
+        else:
+            # A MemoryJournal's claim never waits (it cannot be stopped halfway) and has no
+            # lease to lapse; a cancel scope costs some 20 µs a share in a run's task group.
             claim = await self.journal.claim(
                 self.job, recipient, self.token, first_sight=first_sight
             )
