@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import anyio
+import attrs
 import httpx
 
 from ._args import header_token, password_arg
@@ -25,14 +26,22 @@ from ._events import TRACE_EXTENSION, ReauthenticatedEvent
 from ._json import encode_json
 from ._logging import log_request, log_response
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay"]
+__all__ = ["BASE_URL_EXTENSION", "BearerAuth", "FlowRelay", "SignInBody"]
 
 #: The request extension in which a `Client` tells auth flows its own ``base_url``.
 BASE_URL_EXTENSION: Final = "onlyonce_async.base_url"
 _SIGN_IN: Final = "signIn"
+
+
+@attrs.frozen(kw_only=True)
+class SignInBody:
+    """
+    The body of ``POST /signIn``: what ``account.sign_in`` and `BearerAuth`'s own sign-in
+    send.
+    """
+
+    username: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False)
 
 
 class FlowRelay:
@@ -109,8 +118,7 @@ class BearerAuth(httpx.Auth):
         self._seq = 0
         self._token_seq = 0
         self._failure: tuple[int, Callable[[], Exception]] | None = None
-        self._username: str | None = None
-        self._password: str | None = None
+        self._credentials: SignInBody | None = None
         self._base_url: httpx.URL | None = None
         self._lock: anyio.Lock | None = None
 
@@ -145,8 +153,10 @@ class BearerAuth(httpx.Auth):
                 ``base_url`` is not a URL or holds user info.
         """
         auth = cls()
-        auth._username = password_arg(username, "username")
-        auth._password = password_arg(password, "password")
+        auth._credentials = SignInBody(
+            username=password_arg(username, "username"),
+            password=password_arg(password, "password"),
+        )
         if base_url is not None:
             auth._base_url = _as_base(base_url)
         return auth
@@ -196,7 +206,7 @@ class BearerAuth(httpx.Auth):
     @property
     def has_credentials(self) -> bool:
         """Whether this auth signs in by itself (built by `with_credentials`)."""
-        return self._password is not None
+        return self._credentials is not None
 
     def __repr__(self) -> str:
         token = "<set>" if self._token else None
@@ -329,7 +339,7 @@ class BearerAuth(httpx.Auth):
         sign_in = httpx.Request(
             "POST",
             url,
-            content=encode_json({"username": self._username, "password": self._password}),
+            content=encode_json(self._credentials),
             headers=headers,
             extensions=dict(request.extensions),
         )

@@ -29,7 +29,7 @@ import math
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeVar, overload
 
@@ -87,7 +87,7 @@ from ._types import (
     TimeoutTypes,
     UseClientDefault,
 )
-from ._urls import check_base_url, clean_params, resolve
+from ._urls import Resolver, check_base_url
 from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
@@ -104,6 +104,22 @@ T = TypeVar("T")
 
 class _DefaultLimiter(enum.Enum):
     DEFAULT = "DEFAULT"
+
+
+class _Call:
+    """
+    One call's settings for its attempts: its deadline, whether it streams, its trace.
+    """
+
+    __slots__ = ("deadline", "expires", "stream", "trace")
+
+    def __init__(
+        self, deadline: float | None, expires: float, stream: bool, trace: CallTrace | None
+    ) -> None:
+        self.deadline = deadline  # seconds, for messages
+        self.expires = expires  # on anyio's clock; math.inf for none
+        self.stream = stream
+        self.trace = trace
 
 
 class Client:
@@ -167,8 +183,8 @@ class Client:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         self._base_url = check_base_url(base_url, allow_insecure_http)
-        # str() of a URL with an empty path drops the "/"; the fast path needs it.
-        self._base_prefix = str(self._base_url).rstrip("/") + "/"
+        self._url = Resolver(self._base_url)
+        self._base_url_text = str(self._base_url)
         self._auth = auth
         self._rate_limiter = _limiter_or_default(rate_limiter)
         self._max_retries = _check_max_retries(max_retries)
@@ -183,7 +199,12 @@ class Client:
         self._headers.update(checked)
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            transport=transport, timeout=timeout, follow_redirects=False
+            transport=transport, timeout=timeout, follow_redirects=False, headers=self._headers
+        )
+        # The headers each request passes to httpx: none when the pool is this SDK's own
+        # and already sends them (httpx merges passed headers at some 7 µs a request).
+        self._request_headers: httpx.Headers | None = (
+            None if self._owns_http_client else self._headers
         )
         install_redaction()
         self._closed = False
@@ -320,6 +341,7 @@ class Client:
             listeners=self._listeners,
         )
         other._calls = self._calls  # one pool: closing its owner ends every call on it
+        other._request_headers = self._request_headers  # the same headers: the pool's own
         if isinstance(auth, UseClientDefault):
             # The same identity: the pass phrases remembered for it apply (another
             # identity's would not).
@@ -467,9 +489,6 @@ class Client:
 
     # -- the request layer ----------------------------------------------------------------
 
-    def _url(self, path: str | httpx.URL) -> httpx.URL:
-        return resolve(self._base_url, self._base_prefix, path)
-
     def _build(
         self,
         method: str,
@@ -482,14 +501,10 @@ class Client:
         timeout = (
             self._timeout if isinstance(timeout, UseClientDefault) else _check_timeout(timeout)
         )
-        headers = httpx.Headers(self._headers)
-        if "json" in options and options["json"] is not None:
-            headers["Content-Type"] = "application/json"
-        headers.update(_check_headers(options.get("headers")))
+        headers, typed_by_caller = self._call_headers(options.get("headers"))
         request = self._http.build_request(
             method,
             url,
-            params=clean_params(options.get("params")),
             content=content,
             data=options.get("data"),
             files=options.get("files"),
@@ -497,17 +512,40 @@ class Client:
             timeout=timeout,
             extensions={
                 # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
-                BASE_URL_EXTENSION: str(self._base_url),
+                BASE_URL_EXTENSION: self._base_url_text,
                 # Every body read for us (auth flows' included) stops at the cap.
                 MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
                 # The timeout this call chose, which _send_once makes a total per attempt.
                 ATTEMPT_TIMEOUT_EXTENSION: timeout,
             },
         )
+        if options.get("json") is not None and not typed_by_caller:
+            # Set on the request built rather than merged into it (some 7 µs a request); a
+            # call's own Content-Type wins.
+            request.headers["Content-Type"] = "application/json"
         if trace is not None:
             # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
             request.extensions[TRACE_EXTENSION] = trace
         return request
+
+    def _call_headers(
+        self, extra: Mapping[str, str | bytes] | None
+    ) -> tuple[httpx.Headers | None, bool]:
+        """
+        The headers to build a call's request with, and whether the call set Content-Type.
+
+        A call's own headers are merged before the request is built (httpx picks the text
+        encoding of the headers, UTF-8 for a non-ASCII ``Secret-Key``, from what it is given).
+
+        Raises:
+            ValueError, TypeError: An unusable header (`_check_headers`).
+        """
+        if not extra:
+            return self._request_headers, False
+        checked = _check_headers(extra)
+        headers = httpx.Headers(self._request_headers)
+        headers.update(checked)
+        return headers, any(name.lower() == b"content-type" for name, _ in checked)
 
     def _auth_stack(self) -> httpx.Auth | httpx._client.UseClientDefault:
         """
@@ -527,53 +565,81 @@ class Client:
         return inner
 
     async def _send_once(
-        self,
-        request: httpx.Request,
-        retries: int,
-        *,
-        stream: bool,
-        trace: CallTrace | None = None,
+        self, request: httpx.Request, retries: int, call: _Call, *, stream: bool
     ) -> httpx.Response:
         """
-        One attempt: auth and limiter, transport, body read, error mapping.
+        One attempt in its cancel scope: the call's deadline, the attempt's timer, closing.
 
         Raises:
             APIError: A non-2xx final response (`_raise_for_status`).
             TransportError: The network failed, or the attempt outlived its timeout.
+            RequestTimeout: The call's deadline passed (not retried).
+            ClientClosedError: The client was closed meanwhile (not retried).
         """
-        timer = AttemptTimer(attempt_seconds(request.extensions.get(ATTEMPT_TIMEOUT_EXTENSION)))
+        timer = AttemptTimer(
+            attempt_seconds(request.extensions.get(ATTEMPT_TIMEOUT_EXTENSION)), call.expires
+        )
         request.extensions[ATTEMPT_TIMER_EXTENSION] = timer
-        auth = self._auth_stack()
         if self._rate_limiter is None:
             timer.start()
         log_request(request, retries)
-        if trace is not None:
-            trace.sent(retries)
-        with timer.scope, map_transport_errors(request), self._closed_pool_is_typed():
+        if call.trace is not None:
+            call.trace.sent(retries)
+        self._calls[timer.scope] = self
+        try:
+            with timer.scope:
+                return await self._exchange(request, retries, call.trace, stream=stream)
+        finally:
+            del self._calls[timer.scope]
+        # Only the scope's own cancellation ends the block without returning or raising.
+        if timer.call_expired or self.is_closed:
+            raise not_retried(self._cut_short(call))
+        raise RequestTimeout(
+            f"request took longer than its timeout of {timer.seconds} s", request=request
+        )
+
+    async def _exchange(
+        self, request: httpx.Request, retries: int, trace: CallTrace | None, *, stream: bool
+    ) -> httpx.Response:
+        """
+        Auth and limiter, transport, body read, error mapping.
+
+        Raises:
+            APIError: A non-2xx final response (`_raise_for_status`).
+            TransportError: The network failed.
+        """
+        with map_transport_errors(request):
             # Never follow redirects, even if a caller's http_client would: httpx keeps headers
             # such as API-Key and Secret-Key on a cross-origin redirect, and a followed
             # request would bypass the limiter and the auth flow.
             try:
                 response = await self._http.send(
-                    request, auth=auth, stream=True, follow_redirects=False
+                    request, auth=self._auth_stack(), stream=True, follow_redirects=False
                 )
             except (APIError, DecodeError) as error:
                 # Raised by an auth flow: a concurrent sign-in's or renewal's outcome.
                 not_retried(error)
                 raise
+            except RuntimeError as exc:
+                # httpx's error for a pool closed under the call.
+                if not self.is_closed:
+                    raise
+                raise ClientClosedError("the client was closed during this call") from exc
             if not (stream and response.is_success):
                 try:
                     await read_body(response)
                 finally:
                     await response.aclose()
-            log_response(response)
-            if trace is not None:
-                trace.received(retries, response.status_code)
-            return await self._raise_for_status(response, trace)
-        # Only the timer's own cancellation ends the block without returning or raising.
-        raise RequestTimeout(
-            f"request took longer than its timeout of {timer.seconds} s", request=request
-        )
+        log_response(response)
+        if trace is not None:
+            trace.received(retries, response.status_code)
+        return await self._raise_for_status(response, trace)
+
+    def _cut_short(self, call: _Call) -> OnlyOnceError:
+        """The error for a call its deadline or `aclose` ended (which one is checked here)."""
+        if self.is_closed:
+            return ClientClosedError("the client was closed during this call")
+        return RequestTimeout(f"deadline of {call.deadline} s exceeded")
 
     async def _raise_for_status(
         self, response: httpx.Response, trace: CallTrace | None = None
@@ -593,24 +659,8 @@ class Client:
             await self._pause_everyone(error, trace)
         raise error
 
-    @contextlib.contextmanager
-    def _closed_pool_is_typed(self) -> Iterator[None]:
-        """httpx's RuntimeError from a pool closed under a call, as `ClientClosedError`."""
-        try:
-            yield
-        except RuntimeError as exc:
-            if not self.is_closed:
-                raise
-            raise ClientClosedError("the client was closed during this call") from exc
-
     async def _send_with_retries(
-        self,
-        method: str,
-        path: str | httpx.URL,
-        options: RequestOptions,
-        *,
-        stream: bool = False,
-        trace: CallTrace | None = None,
+        self, method: str, path: str | httpx.URL, options: RequestOptions, call: _Call
     ) -> httpx.Response:
         """
         The retry layer: one `_send_once` per attempt of the policy's `retry_context`.
@@ -619,6 +669,7 @@ class Client:
             OnlyOnceError: The last attempt's error, or the first one not retried.
         """
         method, url, content = self._prepare(method, path, options)
+        trace = call.trace
 
         def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
             if trace is not None:
@@ -627,18 +678,38 @@ class Client:
                 log_retry(method, redact_url(url), retries, retry_reason(error), delay)
 
         retrying = self._retry_policy.retry_context(
-            method, retries=self._max_retries, wait=self._retry_wait, on_retry=on_retry
+            method,
+            retries=self._max_retries,
+            wait=self._retry_wait,
+            sleep=functools.partial(self._sleep_between_attempts, call),
+            on_retry=on_retry,
         )
         async for attempt in retrying:
             with attempt:
                 request = self._build(method, url, options, content, trace)
+                retries = attempt.number - 1
                 if trace is None:
-                    return await self._send_once(request, attempt.number - 1, stream=stream)
-                with trace.failing(attempt.number - 1):  # RequestFailed: no response
-                    return await self._send_once(
-                        request, attempt.number - 1, stream=stream, trace=trace
-                    )
+                    return await self._send_once(request, retries, call, stream=call.stream)
+                with trace.failing(retries):  # RequestFailed: no response
+                    return await self._send_once(request, retries, call, stream=call.stream)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    async def _sleep_between_attempts(self, call: _Call, seconds: float) -> None:
+        """
+        The wait before a retry, within the call's deadline; `aclose` ends it.
+
+        Raises:
+            RequestTimeout: The deadline passed while waiting.
+            ClientClosedError: The client was closed while waiting.
+        """
+        with anyio.CancelScope(deadline=call.expires) as scope:
+            self._calls[scope] = self
+            try:
+                await anyio.sleep(seconds)
+            finally:
+                del self._calls[scope]
+        if scope.cancelled_caught:
+            raise self._cut_short(call)
 
     def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:
         """
@@ -669,7 +740,7 @@ class Client:
             if content is not None or options.get("data") or options.get("files"):
                 raise ValueError("pass json, or content/data/files, not both")
             content = encode_json(options["json"])
-        return method.upper(), self._url(path), content
+        return method.upper(), self._url(path, options.get("params")), content
 
     async def _pause_everyone(self, error: RateLimitError, trace: CallTrace | None) -> None:
         pause = 0.0
@@ -723,9 +794,11 @@ class Client:
         trace: CallTrace | None = None,
     ) -> httpx.Response:
         """
-        The outer layer: the call's ``deadline`` over every attempt and wait, and closing.
+        The outer layer: the call's ``deadline`` (every attempt and wait) and its log marking.
 
-        With listeners, `_send_traced` brackets the call with its events first.
+        With listeners, `_send_traced` brackets the call with its events first. Each
+        attempt's cancel scope (`_send_once`) and each wait ends at the deadline, and
+        `aclose` cancels them.
 
         Raises:
             RequestTimeout: The deadline passed.
@@ -739,26 +812,12 @@ class Client:
         deadline = _check_deadline(
             self._deadline if isinstance(deadline, UseClientDefault) else deadline
         )
-        # aclose() cancels this scope: a call waiting in the limiter sends nothing, one in
-        # flight stops; both raise ClientClosedError below. sdk_call(): httpx's and
-        # httpcore's log records made meanwhile are redacted (see _logging).
-        with anyio.CancelScope() as closing, sdk_call():
-            self._calls[closing] = self
-            try:
-                if deadline is None:
-                    return await self._send_with_retries(
-                        method, path, options, stream=stream, trace=trace
-                    )
-                try:
-                    with anyio.fail_after(deadline):
-                        return await self._send_with_retries(
-                            method, path, options, stream=stream, trace=trace
-                        )
-                except TimeoutError as exc:
-                    raise RequestTimeout(f"deadline of {deadline} s exceeded") from exc
-            finally:
-                self._calls.pop(closing, None)
-        raise ClientClosedError("the client was closed during this call")
+        expires = math.inf if deadline is None else anyio.current_time() + deadline
+        # httpx's and httpcore's log records made meanwhile are redacted (see _logging).
+        with sdk_call():
+            return await self._send_with_retries(
+                method, path, options, _Call(deadline, expires, stream, trace)
+            )
 
     async def _send_traced(
         self, method: str, path: str, options: RequestOptions, stream: bool

@@ -26,7 +26,7 @@ from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._enums import ApiEnum
-from ._errors import DecodeError
+from ._errors import DecodeError, api_down_error, is_api_down
 from ._wire import FieldData
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "parse_datetime",
     "structure",
     "to_camel",
+    "wire_keys",
     "wire_names",
 ]
 
@@ -147,10 +148,29 @@ def _structure_enum_strictly(value: Any, cls: type[ApiEnum]) -> ApiEnum:
     return cls(value)
 
 
+def _unstructure_enum(value: Any) -> Any:
+    # A field typed as an enumeration may hold its documented value as a plain string (a
+    # hand-built ProfileSettings; the endpoint checked the value): it is sent as it is.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _structure_field_data(value: Any, _: Any) -> FieldData:
     if value is None or isinstance(value, (str, dict)):
         return value
     raise TypeError(f"a field value is a string, an object or null, not {type(value).__name__}")
+
+
+#: The types whose JSON value is the Python value itself (`_optional_factory`'s shortcut).
+_PLAIN_JSON_TYPES: Final = (str, int, bool, float)
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if _FROMISOFORMAT_TAKES_ALL and type(value) is str:
+        try:  # parse_datetime's first step, without the call: most fields of every model
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return parse_datetime(value)
 
 
 def _structure_str(value: Any, _: type) -> str:
@@ -195,6 +215,19 @@ def _wire_name(field: attrs.Attribute[Any]) -> str:
     return str(field.metadata.get(WIRE, to_camel(field.name)))
 
 
+def wire_keys(model: type[Any]) -> dict[str, str]:
+    """
+    Each field of a model and its wire name (the key the converter reads and writes).
+
+    Args:
+        model: An attrs model of the SDK.
+
+    Returns:
+        ``{field name: camelCase (or metadata["wire"]) name}``, in field order.
+    """
+    return {field.name: _wire_name(field) for field in attrs.fields(model)}
+
+
 def wire_names(model: type[Any]) -> frozenset[str]:
     """
     The wire names of a model's fields (what the converter reads and writes).
@@ -205,7 +238,7 @@ def wire_names(model: type[Any]) -> frozenset[str]:
     Returns:
         Each field's camelCase (or ``metadata["wire"]``) name.
     """
-    return frozenset(_wire_name(field) for field in attrs.fields(model))
+    return frozenset(wire_keys(model).values())
 
 
 def _optional_inner(t: Any) -> Any:
@@ -223,6 +256,15 @@ def _optional_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any, type
     # decode); the inner hook is looked up once here instead.
     inner_type = _optional_inner(t)
     inner = conv.get_structure_hook(inner_type)
+    if inner_type in _PLAIN_JSON_TYPES:
+        # A JSON value already of the exact type (or null) is the value itself: one call
+        # per field instead of two (str, int and bool fields are most of every model).
+        def structure_plain(value: Any, _: type[Any]) -> Any:
+            if value is None or type(value) is inner_type:
+                return value
+            return inner(value, inner_type)
+
+        return structure_plain
 
     def structure_optional(value: Any, _: type[Any]) -> Any:
         return None if value is None else inner(value, inner_type)
@@ -230,13 +272,19 @@ def _optional_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any, type
     return structure_optional
 
 
-def _wire_hook_factory(
-    cls: type[Any], conv: cattrs.BaseConverter
-) -> Callable[[Any, type[Any]], Any]:
-    from_wire = cls.__from_wire__
+def _from_wire_model(t: Any) -> Any:
+    """The class whose ``__from_wire__`` decodes ``t`` (``t``, or a generic's origin), or None."""
+    origin = typing.get_origin(t) or t
+    return origin if isinstance(origin, type) and hasattr(origin, "__from_wire__") else None
+
+
+def _wire_hook_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any, type[Any]], Any]:
+    from_wire = _from_wire_model(t).__from_wire__
+    # A generic model (PageBody[Profile]) gets its type arguments after the converter.
+    args = typing.get_args(t)
 
     def structure_wire(value: Any, _: type[Any]) -> Any:
-        return from_wire(value, conv)
+        return from_wire(value, conv, *args)
 
     return structure_wire
 
@@ -247,7 +295,8 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
 
     Every hook the SDK needs is registered here, so this converter alone decodes every
     public model and encodes every request body. A model whose wire shape is not a plain
-    object of its fields says so with a ``__from_wire__(value, converter)`` class method.
+    object of its fields says so with a ``__from_wire__(value, converter)`` class method
+    (a generic model's also gets its type arguments: ``(value, converter, *args)``).
     Structuring is strict about types (a string where an int belongs is an error, not a
     coercion).
 
@@ -263,7 +312,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=strict)
     conv.register_structure_hook(uuid.UUID, _structure_uuid)
     conv.register_unstructure_hook(uuid.UUID, str)
-    conv.register_structure_hook(dt.datetime, lambda v, _: parse_datetime(v))
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(str, _structure_str)
@@ -275,7 +324,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(ApiEnum, _structure_enum_strictly if strict else _structure_enum)
     conv.register_structure_hook_factory(is_sequence, _strict_list_factory)
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
-    conv.register_unstructure_hook(ApiEnum, lambda e: e.value)
+    conv.register_unstructure_hook(ApiEnum, _unstructure_enum)
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
         overrides = {f.name: override(rename=_wire_name(f)) for f in attrs.fields(cls)}
@@ -307,7 +356,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         lambda t: _optional_inner(t) is not None, _optional_factory
     )
     conv.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and hasattr(t, "__from_wire__"), _wire_hook_factory
+        lambda t: _from_wire_model(t) is not None, _wire_hook_factory
     )
     return conv
 
@@ -368,13 +417,20 @@ def structure(data: Any, cl: type[T], *, response: httpx.Response | None = None)
     """
     ``converter.structure(data, cl)``, with any failure turned into `DecodeError`.
 
+    A body that is not a ``cl`` but the API's report that it is down (``{"status": 500,
+    "reason": "API DOWN"}``, which ``GET /heartbeat`` may send with a 2xx) raises
+    `ApiDownError` instead.
+
     Raises:
         DecodeError: ``data`` is not of the documented shape.
+        ApiDownError: ``data`` is the API's "API DOWN" report (with ``response`` only).
     """
     try:
         return _active.structure(data, cl)
     except _STRUCTURE_ERRORS as exc:
-        name = getattr(cl, "__name__", str(cl))
+        if response is not None and is_api_down(data):
+            raise api_down_error(response, data) from exc
+        name = getattr(typing.get_origin(cl) or cl, "__name__", str(cl))
         raise DecodeError(
             f"response is not a valid {name}: {_summary(exc)}", response=response
         ) from exc

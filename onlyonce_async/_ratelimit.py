@@ -167,6 +167,13 @@ class SlidingWindowRateLimiter:
         Raises:
             RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
         """
+        if self._lock is None or not self._lock.locked():
+            # Nobody holds or waits for the queue: a free slot is taken at once, with no
+            # await between the check and the append (nothing can interleave).
+            now = self._clock()
+            if self._wait_time(now) <= 0:
+                self._starts.append(now)
+                return
         self._raise_if_paused_too_long()
         self._waiting += 1
         try:

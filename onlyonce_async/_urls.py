@@ -1,5 +1,11 @@
 """
 URLs and query parameters: the base URL's checks, joining paths below it, origin safety.
+
+`Resolver` remembers the URLs of the last few hundred paths of a client: parsing and
+checking a URL costs httpx about 10 µs, as much as the rest of the SDK's work on a call,
+and a client sends the same few paths again and again (``account``, ``profiles``,
+``requests``). No library offers this, and ``functools.lru_cache`` would keep the base URL
+of every client alive in one module-wide cache, so it is a dict, bounded, first in first out.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import httpx
 
 from ._convert import encode_value
 
-__all__ = ["check_base_url", "clean_params", "is_loopback", "resolve"]
+__all__ = ["Resolver", "check_base_url", "clean_params", "is_loopback", "resolve"]
+
+#: How many paths a `Resolver` remembers.
+_REMEMBERED = 512
 
 # C0 controls (tab, CR, LF, NUL...) and DEL: never part of a URL we send.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -99,6 +108,50 @@ def resolve(base_url: httpx.URL, base_prefix: str, path: str | httpx.URL) -> htt
         return url
     relative = str(path).lstrip("/")
     return _below(base_url, base_url.join(relative)) if relative else base_url
+
+
+class Resolver:
+    """
+    `resolve` for one base URL, remembering the URLs of the last ``512`` string paths.
+
+    Args:
+        base_url: The client's base URL (from `check_base_url`).
+    """
+
+    __slots__ = ("_known", "_prefix", "base_url")
+
+    def __init__(self, base_url: httpx.URL) -> None:
+        self.base_url = base_url
+        # str() of a URL with an empty path drops the "/"; the fast path needs it.
+        self._prefix = str(base_url).rstrip("/") + "/"
+        self._known: dict[str, httpx.URL] = {}
+
+    def __call__(self, path: str | httpx.URL, params: Mapping[str, Any] | None = None) -> httpx.URL:
+        """
+        The URL a request ``path`` goes to (see `resolve`), with the query ``params``.
+
+        The query is written by httpx's rules (``httpx.QueryParams``) into the path before
+        it is parsed, so that the URL is parsed once (and, for a path seen before, not at
+        all) rather than parsed and then parsed again with the query merged in.
+
+        Raises:
+            TypeError, ValueError: As `resolve` (a refused path is never remembered).
+        """
+        cleaned = clean_params(params)
+        if cleaned is not None:
+            if isinstance(path, str) and "?" not in path and "#" not in path:
+                path = f"{path}?{httpx.QueryParams(cleaned)}"
+            else:  # a query (or fragment) of its own: httpx merges the two
+                return self(path).copy_merge_params(cleaned)
+        if not isinstance(path, str):
+            return resolve(self.base_url, self._prefix, path)
+        url = self._known.get(path)
+        if url is None:
+            url = resolve(self.base_url, self._prefix, path)
+            if len(self._known) >= _REMEMBERED:
+                del self._known[next(iter(self._known))]
+            self._known[path] = url
+        return url
 
 
 def _parse(text: str) -> httpx.URL:

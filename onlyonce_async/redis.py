@@ -285,7 +285,7 @@ class RedisRateLimiter:
             RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
             RuntimeError: Called outside asyncio (e.g. under trio).
         """
-        await self._acquire()
+        await self.acquire_slot()
 
     async def penalize(self, seconds: float) -> None:
         """
@@ -347,9 +347,23 @@ class RedisRateLimiter:
             paused_for=int(paused) / 1_000_000,
         )
 
-    async def _acquire(self) -> float | None:
+    async def acquire_slot(self) -> float | None:
         """
-        `acquire`, returning Redis's time of the grant in seconds (None if the fallback granted).
+        `acquire`, and say when the request was allowed to start, on Redis's clock.
+
+        The slot is the instant the shared window counts the start at, so grants taken in
+        several processes (or hosts) can be laid on one timeline and checked against the
+        quota, whatever each host's clock says or however late a busy process wakes up.
+
+        Returns:
+            Redis's time of the slot, in seconds since the epoch (``TIME``, to the
+            microsecond); ``None`` when Redis could not be reached and the ``fallback``
+            limiter granted the start instead.
+
+        Raises:
+            RateLimitError: The shared pause lasts longer than ``MAX_PAUSE`` seconds.
+            RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
+            RuntimeError: Called outside asyncio (e.g. under trio).
         """
         _require_asyncio()
         try:

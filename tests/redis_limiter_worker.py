@@ -32,7 +32,7 @@ async def _acquire_loop(limiter: RedisRateLimiter, count: int) -> None:
     await asyncio.sleep(max(0.0, start_at - time.time()))
     # A count, not a duration: how many grants fit in a time depends on the machine's load.
     for _ in range(count):
-        granted_at = await limiter._acquire()
+        granted_at = await limiter.acquire_slot()
         assert granted_at is not None
         grants.append(granted_at)
     print(json.dumps(grants))

@@ -47,6 +47,34 @@ async def test_default_headers() -> None:
     assert headers["X-Extra"] == "1" and headers["X-Call"] == "2"
 
 
+@pytest.mark.parametrize("own_pool", [True, False], ids=["sdk-pool", "caller-pool"])
+async def test_a_calls_headers_win_over_every_default(own_pool: bool) -> None:
+    """A call's headers replace the client's, the SDK's and the JSON content type; the
+    other defaults stay, whichever connection pool carries them."""
+    rec = Recorder()
+    caller_pool = None if own_pool else httpx.AsyncClient(transport=rec.transport())
+    options: dict[str, object] = (
+        {"transport": rec.transport()} if own_pool else {"http_client": caller_pool}
+    )
+    async with fast_client(headers={"X-Extra": "client", "Accept": "text/csv"}, **options) as c:
+        await c.post(
+            "x",
+            json={"a": 1},
+            headers={"X-Extra": "call", "User-Agent": "mine/1", "Content-Type": "text/x"},
+        )
+        await c.post("y", json={"a": 1})
+    if caller_pool is not None:
+        await caller_pool.aclose()
+    first, second = (r.headers for r in rec.requests)
+    assert first.get_list("X-Extra") == ["call"]
+    assert first.get_list("User-Agent") == ["mine/1"]
+    assert first.get_list("Content-Type") == ["text/x"]
+    assert first["Accept"] == "text/csv"
+    assert second["X-Extra"] == "client"
+    assert second["User-Agent"].startswith("onlyonce-async/")
+    assert second.get_list("Content-Type") == ["application/json"]
+
+
 async def test_options_reach_the_wire() -> None:
     """params (lists repeated, None dropped, UUIDs and enums as strings) and json are sent."""
     rec = Recorder()

@@ -12,9 +12,9 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 import onlyonce_async as oo
-from onlyonce_async.testing._server import serve_tcp
 from tests._support.backends import asyncio_only
 from tests._support.helpers import fast_client
+from tests._support.tcp import serve_app
 
 pytestmark = pytest.mark.anyio
 
@@ -136,7 +136,7 @@ class TestOverTCP:
             while (await receive())["type"] != "http.disconnect":
                 pass
 
-        async with serve_tcp(app, "127.0.0.1", 0) as base_url:
+        async with serve_app(app) as base_url:
             limiter = oo.SlidingWindowRateLimiter(1, 60.0)
             client = oo.Client(base_url=base_url, rate_limiter=limiter, max_retries=0)
             errors: list[BaseException] = []

@@ -22,12 +22,12 @@ from onlyonce_async._convert import (
     structure,
     to_camel,
 )
-from onlyonce_async._enums import ApiEnum, coerce_enum
+from onlyonce_async._enums import coerce_enum
 from onlyonce_async._json import encode_json
 from onlyonce_async._urls import clean_params
 
 
-class Color(ApiEnum):
+class Color(oo.ApiEnum):
     RED = "RED"
     BLUE = "BLUE"
 
@@ -177,7 +177,7 @@ def _sample(tp: Any) -> Any:
         return {"a_field": "x"}
     if args:  # a union: the first non-None member
         return _sample(next(a for a in args if a is not type(None)))
-    if isinstance(tp, type) and issubclass(tp, ApiEnum):
+    if isinstance(tp, type) and issubclass(tp, oo.ApiEnum):
         return next(iter(tp)).value
     if isinstance(tp, type) and attrs.has(tp):
         return _SHAPED.get(tp.__name__) or {
@@ -266,6 +266,52 @@ def test_optional_fields_decode_none_and_values() -> None:
     assert structure({"onlyonceId": 1, "ownerId": str(owner)}, Thing).owner_id == owner
     with pytest.raises(oo.DecodeError):
         structure({"onlyonceId": 1, "ownerId": 5}, Thing)
+
+
+@attrs.frozen
+class Plain:
+    count: int | None = None
+    ratio: float | None = None
+    flag: bool | None = None
+    label: str | None = None
+    when: dt.datetime | None = None
+
+
+class Label(str):
+    """A str subclass: a str value, though not exactly of type str."""
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        ({}, Plain()),
+        ({"count": None, "ratio": None, "flag": None, "label": None}, Plain()),
+        ({"count": 3, "ratio": 0.5, "flag": False, "label": "x"}, Plain(3, 0.5, False, "x")),
+        ({"ratio": 2}, Plain(ratio=2.0)),  # an integral JSON number in a float field
+        ({"label": Label("y")}, Plain(label="y")),
+        (
+            {"when": "2016-07-20T19:35:40.3"},
+            Plain(when=dt.datetime(2016, 7, 20, 19, 35, 40, 300000)),
+        ),
+    ],
+)
+def test_optional_plain_fields_take_their_values_as_they_are(
+    wire: dict[str, Any], expected: Plain
+) -> None:
+    """Optional str, int, float, bool and timestamp fields decode null and exact values."""
+    decoded = structure(wire, Plain)
+    assert decoded == expected
+    assert type(decoded.ratio) in (float, type(None))
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [{"count": True}, {"count": "3"}, {"count": 1.5}, {"flag": 1}, {"label": 5}, {"ratio": "1"}],
+)
+def test_optional_plain_fields_refuse_other_types(wire: dict[str, Any]) -> None:
+    """A bool is not an int, a number not a string: the shortcut lets nothing else in."""
+    with pytest.raises(oo.DecodeError):
+        structure(wire, Plain)
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,8 @@ from onlyonce_async._journal import Claim, ClaimState, JobKey
 from onlyonce_async.redis import RedisJournal
 from tests._support.clocks import Clock
 from tests._support.helpers import fast_client
+from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 from tests._support.redis_server import RedisServer, running_redis_server
-
-from .endpoints.test_bulk import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio
 

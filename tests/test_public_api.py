@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import importlib
 import inspect
 import os
 import re
@@ -161,10 +162,13 @@ def _type_checking_imports() -> dict[str, str]:
 
 
 def test_lazy_table_matches_what_type_checkers_see() -> None:
-    """The table of lazily imported names and the TYPE_CHECKING imports name the same names
-    from the same modules, and together with __version__ they are __all__."""
-    assert _type_checking_imports() == onlyonce_async._MODULE_OF
-    assert set(onlyonce_async._MODULE_OF) | {"__version__"} == set(onlyonce_async.__all__)
+    """Each lazily imported name is the object the TYPE_CHECKING imports name (same name,
+    same module), and those names with __version__ are __all__."""
+    seen = _type_checking_imports()
+    for name, module in seen.items():
+        source = importlib.import_module(module, onlyonce_async.__name__)
+        assert getattr(onlyonce_async, name) is getattr(source, name), name
+    assert set(seen) | {"__version__"} == set(onlyonce_async.__all__)
 
 
 def _modules_after(code: str) -> set[str]:

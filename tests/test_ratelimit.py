@@ -76,6 +76,33 @@ async def test_waiters_are_served_first_come_first_served() -> None:
     assert order == list(range(8))
 
 
+async def test_a_newcomer_never_jumps_the_queue() -> None:
+    """A slot that frees while a task waits for it goes to that task, not to one arriving
+    at that moment that finds the slot free (a free slot is taken at once only when nobody
+    waits)."""
+    clock = Clock(now=0.0)
+    limiter = oo.SlidingWindowRateLimiter(1, 0.2, margin=0.0, clock=clock)
+    await limiter.acquire()
+    order: list[str] = []
+    first_granted = anyio.Event()
+
+    async def take(name: str) -> None:
+        await limiter.acquire()
+        order.append(name)
+        first_granted.set()
+
+    with anyio.fail_after(30):  # hang guard
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(take, "waiting")
+            await anyio.wait_all_tasks_blocked()  # it sleeps in the limiter until 0.2
+            assert limiter.stats().waiting == 1
+            clock.advance(0.2)  # the slot is free; the waiting task has not woken yet
+            tg.start_soon(take, "newcomer")
+            await first_granted.wait()
+            clock.advance(0.2)  # the next slot, for whoever is second
+    assert order == ["waiting", "newcomer"]
+
+
 async def test_cancelled_waiter_consumes_no_quota() -> None:
     """A waiter cancelled while waiting leaves the window exactly as it was."""
     clock = Clock(now=0.0)

@@ -14,7 +14,8 @@ import pytest
 import respx
 
 import onlyonce_async as oo
-from onlyonce_async._retry import MAX_RETRY_AFTER, RetryPolicy, outcome_unknown
+from onlyonce_async import RetryPolicy
+from onlyonce_async._retry import MAX_RETRY_AFTER, outcome_unknown
 from tests._support.clocks import Clock
 from tests._support.helpers import BASE, CountingLimiter, fast_client
 

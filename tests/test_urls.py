@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import onlyonce_async as oo
+from onlyonce_async._urls import Resolver, clean_params, resolve
 from tests._support.helpers import Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
@@ -125,11 +128,60 @@ class _ParamsSpy(httpx.AsyncClient):
 
 
 @pytest.mark.anyio
-async def test_no_params_left_means_no_params_dict() -> None:
-    """Query parameters that are all None reach httpx as None, not {} (no URL re-merge)."""
-    spy = _ParamsSpy(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+async def test_query_is_in_the_url_before_httpx_builds_the_request() -> None:
+    """
+    The query is written into the URL once: httpx never gets params to merge (a second
+    parse of the whole URL); parameters that are all None leave no query at all.
+    """
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200)
+
+    spy = _ParamsSpy(transport=httpx.MockTransport(answer))
     async with spy, fast_client(http_client=spy) as client:
         await client.get("x", params={"a": None})
         await client.get("x", params={})
-        await client.get("x", params={"a": 1})
-    assert spy.built == [None, None, {"a": 1}]
+        await client.get("x", params={"a": 1, "b": [True, "c d"]})
+        await client.get("x?z=0", params={"a": 1})  # a query of its own: merged
+    assert spy.built == [None, None, None, None]
+    base = str(client.base_url)
+    assert sent == [f"{base}x", f"{base}x", f"{base}x?a=1&b=true&b=c+d", f"{base}x?z=0&a=1"]
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(), st.uuids()
+)
+
+
+@given(
+    path=st.sampled_from(["account", "profiles/7", "a/b/", "", "x%20y", "n.json"]),
+    params=st.dictionaries(st.text(min_size=1), st.one_of(_VALUES, st.lists(_VALUES))),
+)
+def test_a_query_written_into_the_path_is_the_query_httpx_would_merge(
+    path: str, params: dict[str, object]
+) -> None:
+    """The query the resolver writes into the path before parsing is exactly what httpx
+    makes of the same parameters merged into the URL, for any keys and values."""
+    base = httpx.URL(BASE)
+    expected = resolve(base, BASE, path)
+    cleaned = clean_params(params)
+    if cleaned is not None:
+        expected = expected.copy_merge_params(cleaned)
+    resolver = Resolver(base)
+    assert resolver(path, params) == expected
+    assert resolver(path, params) == expected  # remembered: the same URL again
+
+
+def test_a_resolver_forgets_the_oldest_paths_and_stays_right() -> None:
+    """Past the paths it remembers, a resolver still resolves every path as resolve()."""
+    base = httpx.URL(BASE)
+    resolver = Resolver(base)
+    paths = [f"profiles/{n}" for n in range(2_000)]
+    for path in paths + paths[:10]:
+        assert resolver(path) == resolve(base, BASE, path)
+    with pytest.raises(ValueError, match="below base_url"):
+        resolver("../x")
+    with pytest.raises(ValueError, match="below base_url"):
+        resolver("../x")  # a refused path is refused every time, never remembered

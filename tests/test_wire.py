@@ -6,8 +6,10 @@ used by the SDK and the sandbox alike.
 from __future__ import annotations
 
 import ast
+import contextlib
 import pathlib
 
+import anyio
 import httpx
 import pytest
 
@@ -15,7 +17,7 @@ import onlyonce_async as oo
 import onlyonce_async.testing as sandbox_package
 from onlyonce_async import _wire
 from onlyonce_async._jwt import canonical_target
-from onlyonce_async.testing import _records, _routes_network, _routes_profiles, _validate
+from onlyonce_async.testing import Sandbox, _records, _routes_network, _routes_profiles, _validate
 
 _SANDBOX = pathlib.Path(sandbox_package.__file__).parent
 _VALUES = {enumeration: set(_wire.values(enumeration)) for enumeration in _wire.ENUMERATIONS}
@@ -95,9 +97,48 @@ def test_htu_is_one_rule_for_client_and_server(url: str, htu: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(_wire.REQUEST_ACTIONS))
 def test_request_actions_come_from_one_table(name: str) -> None:
-    """Each row of the action table is a network method and a sandbox action with its rule."""
+    """Each row of the action table is a network method and the sandbox's rule for it: a
+    request in a movable status moves to the row's outcome, one in any other is refused."""
     action = _wire.REQUEST_ACTIONS[name]
     method = getattr(oo.NetworkAPI, name)
     assert f"POST /requests/{name}" in (method.__doc__ or "")
-    assert _routes_network._OUTCOME[name] == action.outcome.value
-    assert set(_routes_network._MOVABLE[name]) == {status.value for status in action.movable}
+    after = {status: anyio.run(_answer_in_status, name, status) for status in oo.RequestStatus}
+    assert after == {
+        status: action.outcome if status in action.movable else status
+        for status in oo.RequestStatus
+    }
+
+
+async def _answer_in_status(name: str, status: oo.RequestStatus) -> oo.RequestStatus:
+    """Answer (``network.<name>``) a share request brought to ``status`` first, as the side
+    the action is for; return the status the sandbox then holds (the same one when the
+    sandbox refused the answer with `WrongRequestStatusError`)."""
+    sandbox = Sandbox(rate_limit=None)
+    users = [
+        sandbox.create_user(email=f"{who}@example.com", password="pw", pass_phrase="pp")
+        for who in ("sender", "recipient")
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        sender, recipient = [
+            await stack.enter_async_context(sandbox.client(max_retries=0)) for _ in users
+        ]
+        for client, user in zip((sender, recipient), users, strict=True):
+            await client.account.sign_in(user.email, user.password)
+            await client.profiles.enable_access(user.profile_id, user.pass_phrase)
+        card = (await sender.profiles.get(users[0].profile_id)).public_card_id
+        assert card is not None
+        share = await sender.network.share(
+            card, sender_id=users[0].profile_id, recipient_id=users[1].profile_id
+        )
+        if status is oo.RequestStatus.REVOKED:
+            await sender.network.revoke([share.id])
+        elif status is not oo.RequestStatus.PENDING:
+            answer = "accept" if status is oo.RequestStatus.ACCEPTED else "decline"
+            await getattr(recipient.network, answer)([share.id])
+        (record,) = sandbox.share_requests()
+        assert record.status == status.value
+        actor = recipient if _wire.REQUEST_ACTIONS[name].side == "received" else sender
+        with contextlib.suppress(oo.WrongRequestStatusError):
+            await getattr(actor.network, name)([share.id])
+    (record,) = sandbox.share_requests()
+    return oo.RequestStatus(record.status)

@@ -16,11 +16,20 @@ from typing import TextIO
 
 from .._version import __version__
 from . import _api, _serve, _share
+from ._exit import (
+    EXIT_API_ERROR,
+    EXIT_BAD_RESPONSE,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from ._settings import ENVIRONMENT_HELP, ClientFactory, Settings, build_client
 
 __all__ = [
     "EXIT_API_ERROR",
     "EXIT_BAD_RESPONSE",
+    "EXIT_INTERRUPTED",
     "EXIT_NETWORK_ERROR",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -29,12 +38,6 @@ __all__ = [
     "build_client",
     "main",
 ]
-
-EXIT_OK = 0
-EXIT_API_ERROR = 1
-EXIT_USAGE = 2
-EXIT_NETWORK_ERROR = 3
-EXIT_BAD_RESPONSE = 4
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,14 +25,8 @@ from .._errors import (
     UnauthorizedError,
     WrongSecretKeyError,
 )
-from . import (
-    EXIT_API_ERROR,
-    EXIT_BAD_RESPONSE,
-    EXIT_NETWORK_ERROR,
-    EXIT_USAGE,
-    _api,
-    _share,
-)
+from . import _api, _share
+from ._exit import EXIT_API_ERROR, EXIT_BAD_RESPONSE, EXIT_NETWORK_ERROR, EXIT_USAGE
 from ._settings import CREDENTIAL_VARIABLES, ClientFactory, Settings, UsageError
 from ._text import printable
 

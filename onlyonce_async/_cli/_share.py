@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
 
+from ._exit import EXIT_INTERRUPTED
 from ._progress import progress_display
 from ._recipients import ResultFile, count_recipients, read_recipients
 from ._settings import ClientFactory, Settings, UsageError
@@ -36,10 +37,8 @@ if TYPE_CHECKING:
 
 # The SDK is imported where a share runs, not here: the parser (`--help`) needs none of it.
 
-__all__ = ["DEFAULT_GRACE", "EXIT_INTERRUPTED", "QUOTA", "add_parser", "run_share"]
+__all__ = ["DEFAULT_GRACE", "QUOTA", "add_parser", "run_share"]
 
-#: Exit status of a job stopped by SIGINT/SIGTERM (resume it by running it again).
-EXIT_INTERRUPTED = 5
 #: Seconds the shares in flight get to finish after SIGINT/SIGTERM. Under the 30 s that
 #: Kubernetes and the 90 s that systemd wait before they kill (``docker stop`` waits 10 s:
 #: pass ``--grace 8`` there, or ``docker stop -t 30``). Each share in flight needs about

@@ -23,6 +23,8 @@ import attrs
 from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._retry import RetryHook, outcome_unknown, retry_context
+from .._wire import RequestType
+from ._sweep import SHARING
 
 if TYPE_CHECKING:
     from .network import NetworkAPI, ShareRequest
@@ -113,16 +115,17 @@ class Sharer:
         self._sender_id = sender_id
         # Recipients in progress that an earlier send may have created a request for.
         self._maybe_sent: set[uuid.UUID] = set()
+        self._on_send_retry = self._on_retry("POST", "/requests")  # made once, not per share
 
     async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # A pending request is one the recipient already has (whoever sent it, a second one
         # would be a duplicate); an accepted one may be ours, accepted before we looked.
         found = self._network.list_requests(
             self._sender_id,
-            type="OUTGOING",
+            type=RequestType.OUTGOING,
             target_id=recipient_id,
             card_id=self._card_id,
-            statuses=["PENDING", "ACCEPTED"],
+            statuses=SHARING,
         )
         async for request in found:
             if request.recipient.id == recipient_id and request.card_id == self._card_id:
@@ -220,10 +223,7 @@ class Sharer:
                 )
 
         sends = retry_context(
-            attempts=MAX_SENDS,
-            retry_on=lambda error: True,
-            wait=self._backoff,
-            on_retry=self._on_retry("POST", "/requests"),
+            attempts=MAX_SENDS, retry_on=_always, wait=self._backoff, on_retry=self._on_send_retry
         )
         attempt = None
         try:
@@ -293,6 +293,11 @@ class Sharer:
             outcome.error.__cause__ = error
             return outcome
         return None
+
+
+def _always(error: OnlyOnceError) -> bool:
+    """A share's own loop sends again after any error `_send` lets through."""
+    return True
 
 
 class _NotRetried(Exception):

@@ -14,15 +14,20 @@ one, and one of them may then be missed (a journal still knows its own shares).
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .._journal import JobKey, ShareJournal
 from .._paging import MAX_PAGE_SIZE
+from .._wire import RequestStatus, RequestType, SortDirection
 
 if TYPE_CHECKING:
     from .network import NetworkAPI
 
-__all__ = ["sweep"]
+__all__ = ["SHARING", "sweep"]
+
+#: The statuses of a request that shares the card, or will once accepted: a recipient with
+#: one is not sent another.
+SHARING: Final = (RequestStatus.PENDING, RequestStatus.ACCEPTED)
 
 #: How many finds are written to the journal in one transaction.
 _BATCH = 500
@@ -41,11 +46,11 @@ async def sweep(network: NetworkAPI, job: JobKey, journal: ShareJournal) -> int:
     """
     requests = network.list_requests(
         job.sender_id,
-        type="OUTGOING",
+        type=RequestType.OUTGOING,
         card_id=job.card_id,
-        statuses=["PENDING", "ACCEPTED"],
+        statuses=SHARING,
         sort_field="requested",
-        sort_direction="asc",
+        sort_direction=SortDirection.ASC,
         page_size=MAX_PAGE_SIZE,
     )
     found = 0

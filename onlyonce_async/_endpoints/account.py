@@ -10,7 +10,7 @@ import uuid
 import attrs
 
 from .._args import flag, non_empty, optional_str, pass_phrase_arg, password_arg, uuid_arg
-from .._auth import BearerAuth
+from .._auth import BearerAuth, SignInBody
 from .._wire import AccountLevel
 from ._base import Namespace
 
@@ -57,16 +57,6 @@ class SignUpBody:
     business_email: str | None = None
     business_phone: str | None = None
     gender: uuid.UUID | None = None
-
-
-@attrs.frozen(kw_only=True)
-class SignInBody:
-    """
-    The body of ``POST /signIn``.
-    """
-
-    username: str = attrs.field(repr=False)
-    password: str = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter
 from .._wire import FieldData
 from ._base import Namespace
 
@@ -136,7 +134,7 @@ class DatastoreAPI(Namespace):
         await self._client.delete(url)
 
 
-def _fields_body(fields: Iterable[FieldValue], *, new_only: bool) -> list[Any]:
+def _fields_body(fields: Iterable[FieldValue], *, new_only: bool) -> list[FieldValue]:
     if isinstance(fields, FieldValue) or not isinstance(fields, Iterable):
         raise TypeError("fields must be an iterable of FieldValue")
     items = list(fields)
@@ -152,4 +150,4 @@ def _fields_body(fields: Iterable[FieldValue], *, new_only: bool) -> list[Any]:
         if item.value is None:
             # The reference marks "value" required and not null on both operations.
             raise ValueError(f"fields[{i}].value is required (text or {{'id': ...}})")
-    return [converter.unstructure(item) for item in items]
+    return items

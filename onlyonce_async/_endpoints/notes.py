@@ -10,7 +10,6 @@ import uuid
 import attrs
 
 from .._args import non_empty, path, uuid_arg
-from .._convert import converter
 from ._base import Namespace
 
 __all__ = ["Note", "NotesAPI"]
@@ -114,7 +113,7 @@ class NotesAPI(Namespace):
         if not isinstance(note, Note):
             raise TypeError(f"note must be a Note, not {type(note).__name__}")
         url = path("/profiles/{id}/notes", id=uuid_arg(profile_id, "profile_id"))
-        await self._client.put(url, json=converter.unstructure(note))
+        await self._client.put(url, json=note)
 
     async def delete(self, profile_id: uuid.UUID | str, note_id: uuid.UUID | str) -> None:
         """

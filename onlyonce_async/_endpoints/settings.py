@@ -10,7 +10,6 @@ import uuid
 import attrs
 
 from .._args import path, uuid_arg
-from .._convert import converter
 from .._enums import ApiEnum, coerce_enum
 from .._wire import AvatarVisibility, CommunicationChannel, EmailNotificationType
 from ._base import Namespace
@@ -89,7 +88,7 @@ class SettingsAPI(Namespace):
             raise TypeError(f"settings must be ProfileSettings, not {type(settings).__name__}")
         _check_enums(settings)
         url = path("/profiles/{id}/settings", id=uuid_arg(profile_id, "profile_id"))
-        await self._client.put(url, json=converter.unstructure(settings))
+        await self._client.put(url, json=settings)
 
 
 def _check_enums(settings: ProfileSettings) -> None:

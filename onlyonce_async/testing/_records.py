@@ -12,12 +12,18 @@ from typing import Any, Final
 
 import attrs
 
-from .._wire import DEFAULT_CHANNEL_ORDER, EmailNotificationType, values
+from .._endpoints.datastore import FieldValue as FieldValueModel
+from .._endpoints.files import FileInfo
+from .._endpoints.notes import Note as NoteModel
+from .._endpoints.settings import ProfileSettings
+from .._wire import DEFAULT_CHANNEL_ORDER, AvatarVisibility, EmailNotificationType, values
+from ._shape import Shape
 
 __all__ = [
     "ACTIVITY_LOG_SIZE",
     "CHANNELS",
     "NOTIFICATION_TYPES",
+    "SETTINGS",
     "Account",
     "Card",
     "FieldValue",
@@ -35,6 +41,11 @@ ACTIVITY_LOG_SIZE: Final = 1_000
 
 CHANNELS: Final = tuple(channel.value for channel in DEFAULT_CHANNEL_ORDER)
 NOTIFICATION_TYPES: Final = values(EmailNotificationType)
+#: A profile's settings object, as stored and sent.
+SETTINGS: Final = Shape(ProfileSettings)
+_FIELD_VALUE: Final = Shape(FieldValueModel)
+_NOTE: Final = Shape(NoteModel)
+_FILE_INFO: Final = Shape(FileInfo)
 
 
 def timestamp(when: float) -> str:
@@ -47,14 +58,17 @@ def timestamp(when: float) -> str:
 
 def default_settings() -> dict[str, Any]:
     """The settings a new profile starts with."""
-    return {
-        "searchableByName": True,
-        "broadcastDataChanges": True,
-        "avatarVisibility": "ALL",
-        "visibleExternally": False,
-        "emailNotificationTypes": ["NEW_MESSAGE", "WEEKLY_SUMMARY"],
-        "communicationChannelsOrder": list(CHANNELS),
-    }
+    return SETTINGS(
+        searchable_by_name=True,
+        broadcast_data_changes=True,
+        avatar_visibility=AvatarVisibility.ALL.value,
+        visible_externally=False,
+        email_notification_types=[
+            EmailNotificationType.NEW_MESSAGE.value,
+            EmailNotificationType.WEEKLY_SUMMARY.value,
+        ],
+        communication_channels_order=list(CHANNELS),
+    )
 
 
 @attrs.define(eq=False)
@@ -84,12 +98,12 @@ class FieldValue:
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON form."""
-        return {
-            "id": str(self.id),
-            "definitionName": self.definition_name,
-            "value": dict(self.value) if isinstance(self.value, dict) else self.value,
-            "parentValueId": None if self.parent_id is None else str(self.parent_id),
-        }
+        return _FIELD_VALUE(
+            id=str(self.id),
+            definition_name=self.definition_name,
+            value=dict(self.value) if isinstance(self.value, dict) else self.value,
+            parent_value_id=None if self.parent_id is None else str(self.parent_id),
+        )
 
 
 @attrs.define(eq=False)
@@ -206,12 +220,7 @@ class Note:
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON form."""
-        return {
-            "id": str(self.id),
-            "type": self.type,
-            "text": self.text,
-            "ownerId": str(self.owner_id),
-        }
+        return _NOTE(id=str(self.id), type=self.type, text=self.text, owner_id=str(self.owner_id))
 
 
 @attrs.define(eq=False)
@@ -227,9 +236,9 @@ class StoredFile:
 
     def info(self) -> dict[str, Any]:
         """The FileInfo JSON form."""
-        return {
-            "id": str(self.id),
-            "name": self.name,
-            "size": len(self.content),
-            "description": self.description,
-        }
+        return _FILE_INFO(
+            id=str(self.id),
+            name=self.name,
+            size=len(self.content),
+            description=self.description,
+        )

@@ -1,5 +1,7 @@
 """
 JSON forms of profiles, cards and share requests, as seen from a viewing profile.
+
+Each is the `Shape` of the SDK model that decodes it, so its keys are the SDK's.
 """
 
 from __future__ import annotations
@@ -9,14 +11,26 @@ import uuid
 from typing import Any, Final
 
 from .._convert import wire_names
+from .._endpoints.cards import Card as CardModel
+from .._endpoints.cards import CardContent
+from .._endpoints.network import ShareRequest as ShareRequestModel
 from .._endpoints.profiles import Profile as ProfileModel
-from ._records import Card, Profile, ShareRequest, timestamp
+from .._endpoints.profiles import Tag
+from .._wire import AvatarVisibility, DataSetType
+from ._records import SETTINGS, Card, Profile, ShareRequest, timestamp
+from ._shape import Shape
 from ._state import Store
 
 __all__ = ["PROFILE_FIELDS", "card_json", "profile_json", "request_json", "sort_key"]
 
 #: Every member of the profile body: what ``GET /profiles?sortField=`` accepts.
 PROFILE_FIELDS: Final = wire_names(ProfileModel)
+
+_PROFILE: Final = Shape(ProfileModel)
+_TAG: Final = Shape(Tag)
+_CARD: Final = Shape(CardModel)
+_CARD_CONTENT: Final = Shape(CardContent)
+_SHARE_REQUEST: Final = Shape(ShareRequestModel)
 
 
 def sort_key(value: Any) -> tuple[bool, Any]:
@@ -41,10 +55,10 @@ def avatar_visible(store: Store, profile: Profile, viewer: Profile | None) -> bo
     """
     if viewer is not None and viewer.account_id == profile.account_id:
         return True
-    visibility = profile.settings["avatarVisibility"]
-    if visibility == "ALL":
+    visibility = profile.settings[SETTINGS.key("avatar_visibility")]
+    if visibility == AvatarVisibility.ALL:
         return True
-    if visibility != "CONNECTED_USERS" or viewer is None:
+    if visibility != AvatarVisibility.CONNECTED_USERS or viewer is None:
         return False
     account = store.accounts.get(viewer.account_id)
     mine = [] if account is None else account.profile_ids
@@ -69,37 +83,37 @@ def profile_json(
     viewer_profile = None if viewer is None else store.profiles.get(viewer)
     if own_tags:
         tags = [
-            {"ownerId": str(profile.id), "targetId": str(target), "tag": tag}
+            _TAG(owner_id=str(profile.id), target_id=str(target), tag=tag)
             for target, names in profile.tags.items()
             for tag in names
         ]
     elif viewer_profile is not None:
         tags = [
-            {"ownerId": str(viewer_profile.id), "targetId": str(profile.id), "tag": tag}
+            _TAG(owner_id=str(viewer_profile.id), target_id=str(profile.id), tag=tag)
             for tag in viewer_profile.tags.get(profile.id, [])
         ]
     else:
         tags = []
-    return {
-        "id": str(profile.id),
-        "onlyonceId": profile.onlyonce_id,
-        "name": profile.name,
-        "avatarId": None
+    return _PROFILE(
+        id=str(profile.id),
+        onlyonce_id=profile.onlyonce_id,
+        name=profile.name,
+        avatar_id=None
         if profile.avatar_id is None or not avatar_visible(store, profile, viewer_profile)
         else str(profile.avatar_id),
-        "type": profile.type,
-        "createdDate": timestamp(profile.created),
-        "publicCardId": str(profile.public_card_id),
-        "viewsCount": profile.views,
-        "incomingSharesCount": incoming,
-        "outgoingSharesCount": outgoing,
-        "connectedDate": None if since is None else timestamp(since),
-        "lastModifyDate": timestamp(profile.modified),
-        "flexWorkerInfo": None,
-        "bookmarked": viewer_profile is not None and profile.id in viewer_profile.bookmarks,
-        "connected": since is not None,
-        "tags": tags,
-    }
+        type=profile.type,
+        created_date=timestamp(profile.created),
+        public_card_id=str(profile.public_card_id),
+        views_count=profile.views,
+        incoming_shares_count=incoming,
+        outgoing_shares_count=outgoing,
+        connected_date=None if since is None else timestamp(since),
+        last_modify_date=timestamp(profile.modified),
+        flex_worker_info=None,
+        bookmarked=viewer_profile is not None and profile.id in viewer_profile.bookmarks,
+        connected=since is not None,
+        tags=tags,
+    )
 
 
 def card_json(store: Store, card: Card, *, content: bool = False) -> dict[str, Any]:
@@ -107,33 +121,35 @@ def card_json(store: Store, card: Card, *, content: bool = False) -> dict[str, A
     A card list item; with ``content`` also its ``fields`` (FieldValues).
     """
     pending, accepted = store.request_counts(card.id)
-    body: dict[str, Any] = {
+    kind = DataSetType.PUBLIC_CARD if card.predefined else DataSetType.SHAREABLE_CARD
+    members: dict[str, Any] = {
         "id": str(card.id),
         "name": card.name,
-        "ownerId": str(card.owner_id),
-        "dataSetType": "PUBLIC_CARD" if card.predefined else "SHAREABLE_CARD",
+        "owner_id": str(card.owner_id),
+        "data_set_type": kind.value,
         "predefined": card.predefined,
-        "predefinedType": card.predefined_type,
-        "pendingRequestsCount": pending,
-        "acceptedRequestsCount": accepted,
+        "predefined_type": card.predefined_type,
+        "pending_requests_count": pending,
+        "accepted_requests_count": accepted,
     }
-    if content:
-        owner = store.profiles.get(card.owner_id)
-        datastore = {} if owner is None else owner.datastore
-        body["fields"] = [datastore[f].to_wire() for f in card.fields if f in datastore]
-    return body
+    if not content:
+        return _CARD(**members)
+    owner = store.profiles.get(card.owner_id)
+    datastore = {} if owner is None else owner.datastore
+    fields = [datastore[f].to_wire() for f in card.fields if f in datastore]
+    return _CARD_CONTENT(**members, fields=fields)
 
 
 def request_json(store: Store, request: ShareRequest, viewer: uuid.UUID) -> dict[str, Any]:
     """A ShareRequest with both profiles rendered relative to ``viewer``."""
-    return {
-        "id": str(request.id),
-        "sender": profile_json(store, store.profiles[request.sender_id], viewer),
-        "cardId": str(request.card_id),
-        "recipient": profile_json(store, store.profiles[request.recipient_id], viewer),
-        "status": request.status,
-        "reversed": request.reversed,
-        "connected": store.connected_since(request.sender_id, request.recipient_id) is not None,
-        "requested": timestamp(request.requested),
-        "completed": None if request.completed is None else timestamp(request.completed),
-    }
+    return _SHARE_REQUEST(
+        id=str(request.id),
+        sender=profile_json(store, store.profiles[request.sender_id], viewer),
+        card_id=str(request.card_id),
+        recipient=profile_json(store, store.profiles[request.recipient_id], viewer),
+        status=request.status,
+        reversed=request.reversed,
+        connected=store.connected_since(request.sender_id, request.recipient_id) is not None,
+        requested=timestamp(request.requested),
+        completed=None if request.completed is None else timestamp(request.completed),
+    )

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._endpoints.account import Account as AccountModel
+from .._wire import AccountLevel
 from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import ApiError, status_error
 from ._records import Account, StoredFile, timestamp
+from ._shape import Shape
 from ._validate import MAX_TEXT, Fields, parse_uuid, present
 
 __all__ = ["AccountRoutes", "SignUp"]
+
+_ACCOUNT: Final = Shape(AccountModel)
 
 _SIGN_UP_TEXT = (
     "email",
@@ -184,12 +189,12 @@ class AccountRoutes:
         """GET /account."""
         account = self._ctx.account(request)
         return json_response(
-            {
-                "email": account.email,
-                "accountLevel": "FREE",
-                "createdDate": timestamp(account.created),
-                "emailVerified": True,
-            }
+            _ACCOUNT(
+                email=account.email,
+                account_level=AccountLevel.FREE.value,
+                created_date=timestamp(account.created),
+                email_verified=True,
+            )
         )
 
     async def delete_account(self, request: Request) -> Response:

@@ -50,7 +50,9 @@ class CardRoutes:
         store = self._ctx.store
         profile = store.profile(profile_id)
         cards = (
-            list(profile.cards.values()) if scope == "MINE" else store.accepted_cards(profile.id)
+            list(profile.cards.values())
+            if scope == CardScope.MINE
+            else store.accepted_cards(profile.id)
         )
         return json_response([card_json(store, c) for c in cards])
 

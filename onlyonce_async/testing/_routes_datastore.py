@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import ActivityType
 from ._context import Context, empty, json_response
 from ._dictionaries import DICTIONARIES, entry_by_id
 from ._errors import not_found, validation_error
@@ -115,7 +116,7 @@ class DatastoreRoutes:
         if changed:
             profile.modified = store.now()
             store.log_profile(
-                "PDS_MUTATIONS",
+                ActivityType.PDS_MUTATIONS,
                 entity="DataStore",
                 action=action,
                 source=profile.id,
@@ -160,7 +161,7 @@ class DatastoreRoutes:
             card.fields = [f for f in card.fields if f not in doomed]
         profile.modified = store.now()
         store.log_profile(
-            "PDS_MUTATIONS",
+            ActivityType.PDS_MUTATIONS,
             entity="DataStore",
             action="DELETE_FIELD",
             source=profile.id,

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .._wire import ActivityType
 from ._context import Context, empty, json_response
 from ._errors import ApiError, access_denied, not_found, validation_error
 from ._records import FieldValue, StoredFile
@@ -112,7 +113,7 @@ class FileRoutes:
             profile.datastore[field.id] = field
             profile.modified = store.now()
             store.log_profile(
-                "PDS_MUTATIONS",
+                ActivityType.PDS_MUTATIONS,
                 entity="DataStore",
                 action="UPLOAD_FILE",
                 source=profile.id,

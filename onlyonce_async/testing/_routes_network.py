@@ -15,7 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType, SortDirection, values
+from .._wire import (
+    REQUEST_ACTIONS,
+    ActivityType,
+    RequestStatus,
+    RequestType,
+    SortDirection,
+    values,
+)
 from ._context import Context, empty, endpoint, json_response
 from ._errors import not_found, status_error
 from ._records import ShareRequest
@@ -70,12 +77,12 @@ class NetworkRoutes:
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
         query = self._ctx.query(request)
-        kind = query.choice("type", values(RequestType)) or "OUTGOING"
+        kind = query.choice("type", values(RequestType)) or RequestType.OUTGOING
         target_id = query.uuid("targetId") or query.uuid("tagetId")
         statuses = set(query.many("statuses", STATUSES))
         card_id = query.uuid("cardId")
         sort_field = query.choice("sortField", set(_SORT)) or "requested"
-        direction = query.choice("sortDirection", values(SortDirection)) or "asc"
+        direction = query.choice("sortDirection", values(SortDirection)) or SortDirection.ASC
         page, size = query.page()
         query.check()
         store = self._ctx.store
@@ -85,7 +92,7 @@ class NetworkRoutes:
             share = store.requests[request_id]
             mine, other = (
                 (share.recipient_id, share.sender_id)
-                if kind == "INCOMING"
+                if kind == RequestType.INCOMING
                 else (share.sender_id, share.recipient_id)
             )
             if (
@@ -95,7 +102,7 @@ class NetworkRoutes:
                 and (card_id is None or share.card_id == card_id)
             ):
                 found.append(share)
-        found.sort(key=_SORT[sort_field], reverse=direction == "desc")
+        found.sort(key=_SORT[sort_field], reverse=direction == SortDirection.DESC)
         body = paginate(found, page, size)
         body["content"] = [request_json(store, r, profile.id) for r in body["content"]]
         return json_response(body)
@@ -135,7 +142,7 @@ class NetworkRoutes:
             recipient_id=recipient_id,
             card_id=card_id,
             reversed=reversed_,
-            status="PENDING",
+            status=RequestStatus.PENDING.value,
             requested=store.now(),
         )
         store.add_request(share)
@@ -161,7 +168,7 @@ class NetworkRoutes:
                 raise not_found("Share request", request_id)
             shares.append(share)
         for share in shares:
-            side = share.sender_id if action == "revoke" else share.recipient_id
+            side = share.sender_id if REQUEST_ACTIONS[action].side == "sent" else share.recipient_id
             if store.profiles[side].account_id != account.id:
                 raise status_error(
                     401, "wrong-request-owner", f"Share request {share.id} is not yours to {action}"
@@ -173,7 +180,7 @@ class NetworkRoutes:
                 )
         now = store.now()
         for share in shares:
-            was_accepted = share.status == "ACCEPTED"
+            was_accepted = share.status == RequestStatus.ACCEPTED
             store.set_request_status(share, _OUTCOME[action], now)
             if action == "accept":
                 store.connect(share.sender_id, share.recipient_id)
@@ -186,7 +193,7 @@ class NetworkRoutes:
         store = self._ctx.store
         card = store.cards.get(share.card_id)
         store.log_profile(
-            "NETWORK_UPDATES",
+            ActivityType.NETWORK_UPDATES,
             entity="ShareRequest",
             action=action,
             source=share.sender_id,

@@ -11,11 +11,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._wire import AvatarVisibility, ProfileScope, ProfileType, SortDirection, values
+from .._convert import wire_keys
+from .._endpoints.settings import ProfileSettings
+from .._wire import (
+    AvatarVisibility,
+    CommunicationChannel,
+    ProfileScope,
+    ProfileType,
+    SortDirection,
+    values,
+)
 from ._context import Context, empty, endpoint, json_response
 from ._dictionaries import entry_by_id
 from ._errors import access_denied, status_error
-from ._records import CHANNELS, NOTIFICATION_TYPES, FieldValue, Profile
+from ._records import CHANNELS, NOTIFICATION_TYPES, SETTINGS, FieldValue, Profile
 from ._render import PROFILE_FIELDS, profile_json, sort_key
 from ._validate import Fields, paginate, path_uuid, present
 
@@ -23,6 +32,11 @@ __all__ = ["ProfileRoutes"]
 
 SCOPES: Final = values(ProfileScope)
 _VISIBILITY: Final = values(AvatarVisibility)
+#: The wire name of each setting (the SDK's ProfileSettings decides them).
+_SETTING_KEYS: Final = wire_keys(ProfileSettings)
+_SETTING_FLAGS: Final = ("searchable_by_name", "broadcast_data_changes", "visible_externally")
+#: The scopes that list workers (no sandbox profile is one: nothing sets flexWorkerInfo).
+_WORKER_SCOPES: Final = (ProfileScope.FLEX_WORKERS, ProfileScope.REGULAR_WORKERS)
 
 
 class ProfileRoutes:
@@ -66,14 +80,18 @@ class ProfileRoutes:
         ooid = query.text("ooId")
         name = query.text("name")
         kind = query.choice("type", values(ProfileType))
-        scope = query.choice("scope", SCOPES, aliases={"CONNETIONS": "CONNECTIONS"})
+        scope = query.choice("scope", SCOPES, aliases={"CONNETIONS": ProfileScope.CONNECTIONS})
         profile_id = query.uuid("profileId")
-        if scope not in (None, "MINE") and profile_id is None and "profileId" not in query.errors:
+        if (
+            scope not in (None, ProfileScope.MINE)
+            and profile_id is None
+            and "profileId" not in query.errors
+        ):
             query.add("profileId", "is required when scope is set and not MINE")
         tags = set(query.many("tags"))
         categories = query.many("categories")
         sort_field = query.choice("sortField", PROFILE_FIELDS) or "name"
-        direction = query.choice("sortDirection", values(SortDirection)) or "asc"
+        direction = query.choice("sortDirection", values(SortDirection)) or SortDirection.ASC
         page, size = query.page()
         query.check()
         store = self._ctx.store
@@ -82,13 +100,13 @@ class ProfileRoutes:
             if profile_id is not None
             else store.profiles[account.personal_profile_id]
         )
-        if scope == "MINE":
+        if scope == ProfileScope.MINE:
             found = [store.profiles[p] for p in account.profile_ids]
-        elif scope == "BOOKMARKS":
+        elif scope == ProfileScope.BOOKMARKS:
             found = [store.profiles[p] for p in viewer.bookmarks if p in store.profiles]
-        elif scope == "CONNECTIONS":
+        elif scope == ProfileScope.CONNECTIONS:
             found = [store.profiles[p] for p in store.connections.get(viewer.id, {})]
-        elif scope in ("FLEX_WORKERS", "REGULAR_WORKERS"):
+        elif scope in _WORKER_SCOPES:
             found = []  # no profile carries flexWorkerInfo: the API offers no way to set it
         else:
             found = list(store.profiles.values())
@@ -103,15 +121,19 @@ class ProfileRoutes:
             and (name is None or name.casefold() in p.name.casefold())
             and (kind is None or p.type == kind)
             and (not tags or tags & set(viewer.tags.get(p.id, [])))
-            and not (categories and scope in ("FLEX_WORKERS", "REGULAR_WORKERS"))
+            and not (categories and scope in _WORKER_SCOPES)
             and not (
                 hide_unsearchable
-                and not p.settings["searchableByName"]
+                and not p.settings[_SETTING_KEYS["searchable_by_name"]]
                 and p.account_id != account.id
             )
         ]
-        shown = [profile_json(store, p, viewer.id, own_tags=scope == "MINE") for p in found]
-        shown.sort(key=lambda item: sort_key(item[sort_field]), reverse=direction == "desc")
+        shown = [
+            profile_json(store, p, viewer.id, own_tags=scope == ProfileScope.MINE) for p in found
+        ]
+        shown.sort(
+            key=lambda item: sort_key(item[sort_field]), reverse=direction == SortDirection.DESC
+        )
         return json_response(paginate(shown, page, size))
 
     @endpoint(query=("currentProfileId",))
@@ -157,11 +179,15 @@ class ProfileRoutes:
         fields.check()
         email = present(email)
         profile = store.create_profile(
-            account, "ORGANIZATION", present(trade_name).strip(), present(pass_phrase), email=email
+            account,
+            ProfileType.ORGANIZATION,
+            present(trade_name).strip(),
+            present(pass_phrase),
+            email=email,
         )
         for definition, value in (
             ("trade_name_field", profile.name),
-            ("communication_email1_field", email),
+            (CommunicationChannel.EMAIL1.value, email),
         ):
             field = FieldValue(store.new_id(), definition, value)
             profile.datastore[field.id] = field
@@ -174,7 +200,7 @@ class ProfileRoutes:
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
         profile = self._ctx.store.own_profile(account, profile_id)
-        if profile.type != "ORGANIZATION":
+        if profile.type != ProfileType.ORGANIZATION:
             raise access_denied("Only organization profiles can be deleted")
         self._ctx.store.delete_profile(profile.id)
         return empty()
@@ -216,20 +242,18 @@ class ProfileRoutes:
         """PUT /profiles/{id}/settings with the whole settings object."""
         profile, _ = self._owned(request)
         fields = Fields(self._ctx.json(request))
-        flags = {
-            name: fields.boolean(name, required=True)
-            for name in ("searchableByName", "broadcastDataChanges", "visibleExternally")
-        }
-        visibility = fields.choice("avatarVisibility", _VISIBILITY)
-        notifications = _names(fields, "emailNotificationTypes", NOTIFICATION_TYPES)
-        channels = _names(fields, "communicationChannelsOrder", CHANNELS)
+        key = _SETTING_KEYS
+        flags = {name: fields.boolean(key[name], required=True) for name in _SETTING_FLAGS}
+        visibility = fields.choice(key["avatar_visibility"], _VISIBILITY)
+        notifications = _names(fields, key["email_notification_types"], NOTIFICATION_TYPES)
+        channels = _names(fields, key["communication_channels_order"], CHANNELS)
         fields.check()
-        profile.settings = {
+        profile.settings = SETTINGS(
             **flags,
-            "avatarVisibility": visibility,
-            "emailNotificationTypes": notifications,
-            "communicationChannelsOrder": channels,
-        }
+            avatar_visibility=visibility,
+            email_notification_types=notifications,
+            communication_channels_order=channels,
+        )
         profile.modified = self._ctx.store.now()
         return empty()
 

@@ -12,16 +12,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._wire import ActivityScope, values
+from .._endpoints.companies import Company
+from .._endpoints.support import Heartbeat
+from .._wire import ActivityScope, ActivityType, ProfileType, values
 from ._context import Context, endpoint, json_response
 from ._dictionaries import DICTIONARIES, entry_by_id
 from ._errors import not_found
 from ._records import FieldValue, timestamp
+from ._shape import Shape
+from ._state import ACTIVITY
 from ._validate import paginate, present
 
 __all__ = ["SupportRoutes"]
 
 ACTIVITY_SCOPES: Final = values(ActivityScope)
+_COMPANY: Final = Shape(Company)
+_HEARTBEAT: Final = Shape(Heartbeat)
+#: The members of a stored activity the scopes filter on.
+_KIND, _SOURCE, _TARGET = (ACTIVITY.key(n) for n in ("activity_type", "source_id", "target_id"))
 
 
 def _plain(field: FieldValue) -> str | None:
@@ -70,9 +78,9 @@ class SupportRoutes:
         wanted = (employer or "").casefold()
         return json_response(
             [
-                {"onlyOnceId": p.onlyonce_id, "name": p.name}
+                _COMPANY(onlyonce_id=p.onlyonce_id, name=p.name)
                 for p in self._ctx.store.profiles.values()
-                if p.type == "ORGANIZATION" and wanted in p.name.casefold()
+                if p.type == ProfileType.ORGANIZATION and wanted in p.name.casefold()
             ]
         )
 
@@ -110,7 +118,11 @@ class SupportRoutes:
         query = self._ctx.query(request)
         scope = query.choice("scope", ACTIVITY_SCOPES)
         profile_id = query.uuid("profileId")
-        if scope != "ACCOUNT" and profile_id is None and "profileId" not in query.errors:
+        if (
+            scope != ActivityScope.ACCOUNT
+            and profile_id is None
+            and "profileId" not in query.errors
+        ):
             query.add("profileId", "is required unless scope is ACCOUNT")
         page, size = query.page()
         query.check()
@@ -119,15 +131,18 @@ class SupportRoutes:
             pid = str(self._ctx.store.own_profile(account, profile_id).id)
         found = []
         for item in account.activities:
-            kind = item["activityType"]
-            if scope == "ACCOUNT":
-                keep = kind == "ACCOUNT"
-            elif scope == "PDS_MUTATIONS":
-                keep = kind == scope and item["sourceId"] == pid
-            elif scope == "NETWORK_UPDATES":
-                keep = kind == scope and pid in (item["sourceId"], item["targetId"])
+            kind = item[_KIND]
+            if scope == ActivityScope.ACCOUNT:
+                keep = kind == ActivityType.ACCOUNT
+            elif scope == ActivityScope.PDS_MUTATIONS:
+                keep = kind == ActivityType.PDS_MUTATIONS and item[_SOURCE] == pid
+            elif scope == ActivityScope.NETWORK_UPDATES:
+                keep = kind == ActivityType.NETWORK_UPDATES and pid in (
+                    item[_SOURCE],
+                    item[_TARGET],
+                )
             else:
-                keep = kind != "ACCOUNT" and pid in (item["sourceId"], item["targetId"])
+                keep = kind != ActivityType.ACCOUNT and pid in (item[_SOURCE], item[_TARGET])
             if keep:
                 found.append(item)
         return json_response(paginate(found, page, size))
@@ -136,5 +151,5 @@ class SupportRoutes:
     async def heartbeat(self, request: Request) -> Response:
         """GET /heartbeat (no auth)."""
         return json_response(
-            {"nodeName": self.node_name, "since": timestamp(self._ctx.store.started)}
+            _HEARTBEAT(node_name=self.node_name, since=timestamp(self._ctx.store.started))
         )

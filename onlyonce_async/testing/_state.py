@@ -11,7 +11,10 @@ import collections
 import random
 import uuid
 from collections.abc import Callable
+from typing import Final
 
+from .._endpoints.activities import Activity, ActivityArguments
+from .._wire import ActivityType, CommunicationChannel, ProfileType, RequestStatus
 from ._errors import access_denied, not_found, status_error
 from ._records import (
     Account,
@@ -23,8 +26,13 @@ from ._records import (
     StoredFile,
     timestamp,
 )
+from ._shape import Shape
 
-__all__ = ["Store"]
+__all__ = ["ACTIVITY", "Store"]
+
+#: An activity: account activities and profile activities carry different members.
+ACTIVITY: Final = Shape(Activity, partial=True)
+_ARGUMENTS: Final = Shape(ActivityArguments, partial=True)
 
 _FIRST_ONLYONCE_ID = 1000
 _FIRST_USER_ID = 1
@@ -107,12 +115,12 @@ class Store:
         self.accounts[account.id] = account
         self.by_email[email.lower()] = account.id
         self.by_user_id[account.user_id] = account.id
-        profile = self.create_profile(account, "PERSONAL", " ".join(names), pass_phrase)
+        profile = self.create_profile(account, ProfileType.PERSONAL, " ".join(names), pass_phrase)
         account.personal_profile_id = profile.id
         definitions = ["first_name_field", "middle_name_field", "last_name_field"]
         if len(names) == 2:
             definitions.remove("middle_name_field")
-        values = [*zip(definitions, names, strict=True), ("communication_email1_field", email)]
+        values = [*zip(definitions, names, strict=True), (CommunicationChannel.EMAIL1.value, email)]
         for definition, value in values:
             field = FieldValue(self.new_id(), definition, value)
             profile.datastore[field.id] = field
@@ -125,7 +133,7 @@ class Store:
     def create_profile(
         self,
         account: Account,
-        kind: str,
+        kind: ProfileType,
         name: str,
         pass_phrase: str,
         *,
@@ -137,14 +145,14 @@ class Store:
             id=self.new_id(),
             onlyonce_id=self._next_onlyonce_id,
             account_id=account.id,
-            type=kind,
+            type=kind.value,
             name=name,
             pass_phrase=pass_phrase,
             created=now,
             modified=now,
             public_card_id=self.new_id(),
             email=email,
-            trade_name=name if kind == "ORGANIZATION" else None,
+            trade_name=name if kind == ProfileType.ORGANIZATION else None,
         )
         self._next_onlyonce_id += 1
         card = Card(profile.public_card_id, profile.id, "Public", [], predefined_type="PUBLIC")
@@ -262,7 +270,7 @@ class Store:
             request = self.requests.get(request_id)
             if (
                 request is not None
-                and request.status == "ACCEPTED"
+                and request.status == RequestStatus.ACCEPTED
                 and {request.sender_id, request.recipient_id} == {a, b}
             ):
                 return
@@ -306,7 +314,7 @@ class Store:
         return incoming, outgoing
 
     def _index_accepted(self, share: ShareRequest, delta: int) -> None:
-        if share.status != "ACCEPTED":
+        if share.status != RequestStatus.ACCEPTED:
             return
         link = (share.card_id, share.giver_id, share.taker_id)
         self._accepted_links[link] += delta
@@ -322,8 +330,8 @@ class Store:
         for request_id in [] if card is None else card.requests:
             request = self.requests.get(request_id)  # gone with a deleted profile
             if request is not None:
-                pending += request.status == "PENDING"
-                accepted += request.status == "ACCEPTED"
+                pending += request.status == RequestStatus.PENDING
+                accepted += request.status == RequestStatus.ACCEPTED
         return pending, accepted
 
     def accepted_cards(self, profile_id: uuid.UUID) -> list[Card]:
@@ -333,7 +341,7 @@ class Store:
         for request_id in [] if profile is None else profile.requests:
             request = self.requests[request_id]
             card = self.cards.get(request.card_id)
-            if request.status == "ACCEPTED" and request.taker_id == profile_id and card:
+            if request.status == RequestStatus.ACCEPTED and request.taker_id == profile_id and card:
                 seen.setdefault(card.id, card)
         return list(seen.values())
 
@@ -347,26 +355,26 @@ class Store:
             "UNKNOWN",
         )
         account.activities.appendleft(
-            {
-                "id": str(self.new_id()),
-                "accountId": str(account.id),
-                "occurred": self.stamp(),
-                "entityName": "Account",
-                "actionName": action,
-                "remoteIp": remote_ip,
-                "activityType": "ACCOUNT",
-                "arguments": {
-                    "browserType": product or "UNKNOWN",
-                    "browserVersion": version or "UNKNOWN",
-                    "deviceType": "MOBILE" if "Mobile" in user_agent else "COMPUTER",
-                    "deviceOS": os_name,
-                },
-            }
+            ACTIVITY(
+                id=str(self.new_id()),
+                account_id=str(account.id),
+                occurred=self.stamp(),
+                entity_name="Account",
+                action_name=action,
+                remote_ip=remote_ip,
+                activity_type=ActivityType.ACCOUNT.value,
+                arguments=_ARGUMENTS(
+                    browser_type=product or "UNKNOWN",
+                    browser_version=version or "UNKNOWN",
+                    device_type="MOBILE" if "Mobile" in user_agent else "COMPUTER",
+                    device_os=os_name,
+                ),
+            )
         )
 
     def log_profile(
         self,
-        kind: str,
+        kind: ActivityType,
         *,
         entity: str,
         action: str,
@@ -380,18 +388,18 @@ class Store:
         accounts = {self.profiles[p].account_id for p in (source, target) if p in self.profiles}
         for account_id in accounts:
             self.accounts[account_id].activities.appendleft(
-                {
-                    "id": str(self.new_id()),
-                    "accountId": str(account_id),
-                    "occurred": self.stamp(),
-                    "entityName": entity,
-                    "actionName": action,
-                    "sourceId": str(source),
-                    "targetId": str(target),
-                    "subject": str(subject),
-                    "activityType": kind,
-                    "arguments": {"dataSetName": data_set, "fieldsAdded": list(fields)},
-                }
+                ACTIVITY(
+                    id=str(self.new_id()),
+                    account_id=str(account_id),
+                    occurred=self.stamp(),
+                    entity_name=entity,
+                    action_name=action,
+                    source_id=str(source),
+                    target_id=str(target),
+                    subject=str(subject),
+                    activity_type=kind.value,
+                    arguments=_ARGUMENTS(data_set_name=data_set, fields_added=list(fields)),
+                )
             )
 
     def card_field_names(self, card: Card) -> list[str]:

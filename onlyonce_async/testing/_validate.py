@@ -15,8 +15,10 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
+from .._paging import PageBody
 from .._wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ._errors import validation_error
+from ._shape import Shape
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -41,6 +43,8 @@ MAX_TEXT: Final = 10_000
 MAX_ITEMS: Final = 1_000
 DEFAULT_SIZE: Final = DEFAULT_PAGE_SIZE
 MAX_SIZE: Final = MAX_PAGE_SIZE
+#: A page object, as the SDK reads it.
+_PAGE: Final = Shape(PageBody)
 MAX_DIGITS: Final = 12
 _T = TypeVar("_T")
 
@@ -305,4 +309,4 @@ def paginate(items: list[Any], page: int, size: int) -> dict[str, Any]:
     """
     start = page * size
     content = items[start : start + size]
-    return {"last": start + size >= len(items), "total": len(items), "content": content}
+    return _PAGE(last=start + size >= len(items), total=len(items), content=content)

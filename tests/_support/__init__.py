@@ -10,6 +10,9 @@ Shared test support, one copy of each (STYLE.md item 20): import from here, neve
   gate for fake servers.
 - `jwt_server`: an independent JWT API verifier.
 - `keys`: RSA/EC keys generated at test time, as PEM.
+- `network_server`: ``NetworkServer``, a fake holding share requests, faults scripted per
+  recipient (the bulk and journal tests).
 - `processes`: subprocesses (a served sandbox, an example service) stopped with their group.
 - `redis_server`: a throw-away ``redis-server``.
+- `tcp`: a test's own ASGI app served over a real socket.
 """

@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 import attrs
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from onlyonce_async.testing import Sandbox, SandboxUser
-from onlyonce_async.testing._records import ShareRequestRecord
+from onlyonce_async.testing import Sandbox, SandboxUser, ShareRequestRecord
 
 __all__ = [
     "Job",

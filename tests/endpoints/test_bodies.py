@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 
+from onlyonce_async import (
+    AvatarVisibility,
+    BearerAuth,
+    Client,
+    EmailNotificationType,
+    FieldValue,
+    Note,
+    ProfileSettings,
+)
+from onlyonce_async._auth import SignInBody
 from onlyonce_async._convert import make_converter
 from onlyonce_async._endpoints._base import IdBody
 from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
@@ -19,6 +31,7 @@ from onlyonce_async._endpoints.network import IdsBody, ShareBody
 from onlyonce_async._endpoints.notes import NoteBody
 from onlyonce_async._endpoints.profiles import OrganizationBody, PassPhraseChangeBody, TagBody
 from onlyonce_async._json import encode_json
+from tests._support.helpers import Recorder, fast_client
 
 A, B, C = (uuid.UUID(int=n) for n in (1, 2, 3))
 
@@ -45,6 +58,11 @@ BODIES: list[Any] = [
             "jobTitle": "Analyst",
         },
         id="sign-up",
+    ),
+    pytest.param(
+        SignInBody(username="a@b.test", password="hunter22"),
+        {"username": "a@b.test", "password": "hunter22"},
+        id="sign-in",
     ),
     pytest.param(
         PasswordChangeBody(old_password="hunter22", new_password="hunter23"),
@@ -111,3 +129,75 @@ def test_body_repr_holds_no_secret(body: Any, wire: dict[str, Any]) -> None:
     """Passwords and pass phrases never appear in a body's repr."""
     for secret in ("hunter22", "hunter23", "s3cret phrase", "n3w phrase"):
         assert secret not in repr(body)
+
+
+async def _sent_body(call: Callable[[Client], Awaitable[Any]], answer: Any = None) -> Any:
+    """The JSON body ``call`` sends (the server answers ``answer``)."""
+    recorder = Recorder(httpx.Response(200, json=answer))
+    async with fast_client(transport=recorder.transport()) as client:
+        await call(client)
+    (request,) = recorder.requests
+    assert request.headers["Content-Type"] == "application/json"
+    return json.loads(request.content)
+
+
+@pytest.mark.anyio
+async def test_notes_update_sends_the_note_as_the_converter_writes_it() -> None:
+    """notes.update sends the whole note in camelCase, its id included."""
+    note = Note(id=C, type="CALL", text="hi", owner_id=A)
+    sent = await _sent_body(lambda c: c.profiles.notes.update(B, note))
+    assert sent == {"id": str(C), "type": "CALL", "text": "hi", "ownerId": str(A)}
+
+
+@pytest.mark.anyio
+async def test_settings_update_sends_enum_values_and_omits_unset_fields() -> None:
+    """settings.update sends wire values of its enumerations; None fields are not sent."""
+    settings = ProfileSettings(
+        searchable_by_name=False,
+        avatar_visibility=AvatarVisibility.NOBODY,
+        email_notification_types=[EmailNotificationType.NEW_MESSAGE],
+        communication_channels_order=["communication_skype_field"],  # type: ignore[list-item]
+    )
+    sent = await _sent_body(lambda c: c.profiles.settings.update(A, settings))
+    assert sent == {
+        "searchableByName": False,
+        "avatarVisibility": "NOBODY",
+        "emailNotificationTypes": ["NEW_MESSAGE"],
+        "communicationChannelsOrder": ["communication_skype_field"],
+    }
+
+
+@pytest.mark.anyio
+async def test_save_fields_sends_each_value_as_the_converter_writes_it() -> None:
+    """datastore.save_fields sends a list of camelCase field values, unset ones left out."""
+    fields = [
+        FieldValue(definition_name="first_name_field", value="Ada", id=B),
+        FieldValue(definition_name="country_field", value={"id": str(C)}, parent_value_id=A),
+    ]
+    sent = await _sent_body(lambda c: c.datastore.save_fields(A, fields), answer=[])
+    assert sent == [
+        {"definitionName": "first_name_field", "value": "Ada", "id": str(B)},
+        {"definitionName": "country_field", "value": {"id": str(C)}, "parentValueId": str(A)},
+    ]
+
+
+@pytest.mark.anyio
+async def test_bearer_auth_signs_in_with_the_sign_in_body() -> None:
+    """BearerAuth.with_credentials' own sign-in sends the SignInBody as the converter writes it."""
+    answers = iter(
+        [httpx.Response(200, headers={"Authorization": "Bearer t0ken"}), httpx.Response(200)]
+    )
+    recorder = Recorder()
+    auth = BearerAuth.with_credentials("a@b.test", "hunter22")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        recorder(request)
+        return next(answers)
+
+    async with fast_client(transport=httpx.MockTransport(answer), auth=auth) as client:
+        await client.get("account")
+    sign_in, call = recorder.requests
+    assert sign_in.url.path.endswith("/signIn")
+    assert sign_in.content == encode_json(SignInBody(username="a@b.test", password="hunter22"))
+    assert json.loads(sign_in.content) == {"username": "a@b.test", "password": "hunter22"}
+    assert call.headers["Authorization"] == "Bearer t0ken"

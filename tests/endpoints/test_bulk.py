@@ -7,7 +7,6 @@ with faults placed exactly where each test needs them.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
@@ -20,105 +19,9 @@ import pytest
 
 import onlyonce_async as oo
 from tests._support.helpers import fast_client
+from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio
-
-CARD = uuid.UUID("11111111-1111-4111-8111-111111111111")
-SENDER = uuid.UUID("22222222-2222-4222-8222-222222222222")
-
-
-def profile(pid: str) -> dict[str, Any]:
-    return {"id": pid, "onlyonceId": 1, "type": "PERSONAL", "publicCardId": pid}
-
-
-class NetworkServer:
-    """A fake holding share requests; faults are scripted per recipient."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.posts: dict[str, int] = {}
-        self.lookups = 0
-        self.unknown: set[str] = set()
-        # recipient -> list of scripted faults for successive POSTs:
-        # "drop" (commit, then fail the connection), "502" (commit, then 502),
-        # "503" (nothing committed), "timeout" (commit, then read timeout)
-        self.script: dict[str, list[str]] = {}
-        self.lookup_fails = False
-        self.sweeps = 0
-        self.sends = 0
-        self.in_flight = 0
-        self.max_in_flight = 0
-
-    def count_for(self, recipient: uuid.UUID) -> int:
-        return sum(1 for r in self.requests if r["recipient"]["id"] == str(recipient))
-
-    async def handler(self, request: httpx.Request) -> httpx.Response:
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await anyio.sleep(0.001)
-            return self._answer(request)
-        finally:
-            self.in_flight -= 1
-
-    def _sweep_page(self, params: httpx.QueryParams, statuses: list[str]) -> httpx.Response:
-        # The sender's outgoing requests for the card, one page (the sweep).
-        self.sweeps += 1
-        found = [
-            r for r in self.requests if r["cardId"] == params["cardId"] and r["status"] in statuses
-        ]
-        page, size = int(params.get("page", 0)), int(params.get("size", 20))
-        content = found[page * size : (page + 1) * size]
-        last = (page + 1) * size >= len(found)
-        return httpx.Response(200, json={"last": last, "total": len(found), "content": content})
-
-    def _answer(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "GET":
-            params = request.url.params
-            statuses = params.get_list("statuses")
-            if "targetId" not in params:
-                return self._sweep_page(params, statuses)
-            self.lookups += 1
-            if self.lookup_fails:
-                return httpx.Response(500, json={"message": "lookup down"})
-            found = [
-                r
-                for r in self.requests
-                if r["recipient"]["id"] == params["targetId"]
-                and r["cardId"] == params["cardId"]
-                and r["status"] in statuses
-            ]
-            return httpx.Response(200, json={"last": True, "total": len(found), "content": found})
-        self.sends += 1
-        body = json.loads(request.content)
-        recipient = body["recipient"]["id"]
-        self.posts[recipient] = self.posts.get(recipient, 0) + 1
-        if recipient in self.unknown:
-            return httpx.Response(404, json={"message": "Profile not found"})
-        fault = self.script.get(recipient, []).pop(0) if self.script.get(recipient) else None
-        if fault == "503":
-            return httpx.Response(503, json={"message": "busy"})
-        created = {
-            "id": str(uuid.uuid4()),
-            "sender": profile(body["sender"]["id"]),
-            "recipient": profile(recipient),
-            "cardId": body["cardId"],
-            "status": "PENDING",
-        }
-        self.requests.append(created)
-        if fault == "drop":
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-        if fault == "timeout":
-            raise httpx.ReadTimeout("timed out")
-        if fault == "502":
-            return httpx.Response(502, text="<html>Bad Gateway</html>")
-        if fault == "garbled":
-            return httpx.Response(200, text="<html>OK</html>")
-        return httpx.Response(200, json=created)
-
-
-def ids(n: int) -> list[uuid.UUID]:
-    return [uuid.uuid4() for _ in range(n)]
 
 
 async def share_all(server: NetworkServer, recipients: Any, **kwargs: Any) -> oo.BulkShareReport:
@@ -184,7 +87,7 @@ async def test_unreadable_answer_and_nothing_found_is_unknown_never_resent() -> 
     """A 2xx share that cannot be decoded and cannot be found is unknown, never resent."""
     server = NetworkServer()
     person = uuid.uuid4()
-    original = server._answer
+    original = server.answer
 
     def garble(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
@@ -192,7 +95,7 @@ async def test_unreadable_answer_and_nothing_found_is_unknown_never_resent() -> 
             return httpx.Response(200, text="not json")
         return original(request)
 
-    server._answer = garble  # type: ignore[method-assign]
+    server.answer = garble  # type: ignore[method-assign]
     report = await share_all(server, [person])
     assert report.failed == []
     (outcome,) = report.unknown
@@ -207,7 +110,7 @@ async def test_unknown_outcome_without_commit_is_resent() -> None:
     """When the lookup finds nothing, the share is sent again (once it is safe)."""
     server = NetworkServer()
     person = uuid.uuid4()
-    original = server._answer
+    original = server.answer
 
     def lose_first_before_commit(request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and server.posts.get(str(person), 0) == 0:
@@ -215,7 +118,7 @@ async def test_unknown_outcome_without_commit_is_resent() -> None:
             raise httpx.ReadError("connection reset before the server acted")
         return original(request)
 
-    server._answer = lose_first_before_commit  # type: ignore[method-assign]
+    server.answer = lose_first_before_commit  # type: ignore[method-assign]
     report = await share_all(server, [person])
     (outcome,) = report.succeeded
     assert outcome.attempts == 2

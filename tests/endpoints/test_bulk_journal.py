@@ -23,8 +23,7 @@ import pytest
 import onlyonce_async as oo
 from onlyonce_async._journal import Claim, JobKey
 from tests._support.helpers import fast_client
-
-from .test_bulk import CARD, SENDER, NetworkServer, ids
+from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 
 pytestmark = pytest.mark.anyio
 

@@ -6,6 +6,7 @@ documented 4xx, never the last-resort 500.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import anyio
@@ -211,18 +212,25 @@ async def _post_all_json(body: bytes) -> None:
 
 
 @pytest.mark.anyio
-async def test_last_resort_handler(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An unexpected handler failure becomes 500 {"message": "Internal error"} and is counted."""
-    sandbox = Sandbox(rate_limit=None)
+async def test_last_resort_handler() -> None:
+    """An unexpected handler failure becomes 500 {"message": "Internal error"} and is counted
+    (made here by the sandbox's injected clock failing once, inside the sign-in handler: a
+    request without credentials reaches the handler before anything reads the clock)."""
+    armed = False
 
-    def explode(*args: object) -> None:
-        raise RuntimeError("boom")
+    def clock() -> float:
+        nonlocal armed
+        if armed:
+            armed = False
+            raise RuntimeError("boom")
+        return time.time()
 
-    monkeypatch.setattr(sandbox._store, "profile", explode)
-    user = sandbox.create_user(email="u@example.com", password="p", pass_phrase="q")
-    headers = {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+    sandbox = Sandbox(rate_limit=None, clock=clock)
+    sandbox.create_user(email="u@example.com", password="p", pass_phrase="q")
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
-        response = await http.get(f"profiles/{user.profile_id}", headers=headers)
+        armed = True
+        response = await http.post("signIn", json={"username": "u@example.com", "password": "p"})
+    assert not armed  # the clock did fail
     assert response.status_code == 500
     assert response.json() == {"message": "Internal error"}
     assert sandbox.stats.internal_errors == 1

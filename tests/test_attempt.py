@@ -1,6 +1,7 @@
 """
-``timeout`` is a total per attempt (a dripping server cannot keep a call going), time in
-the rate limiter does not count, and every call has a default deadline.
+The per-attempt timeout (onlyonce_async/_attempt.py): ``timeout`` is a total per attempt
+(a dripping server cannot keep a call going), time in the rate limiter does not count, and
+every call has a default deadline.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import trio.testing
 from starlette.types import Receive, Scope, Send
 
 import onlyonce_async as oo
-from onlyonce_async.testing._server import serve_tcp
 from tests._support.backends import asyncio_only
 from tests._support.helpers import fast_client
+from tests._support.tcp import serve_app
 
 pytestmark = pytest.mark.anyio
 
@@ -104,7 +105,7 @@ class TestOverTCP:
                 tg.cancel_scope.cancel()
 
         async with (
-            serve_tcp(app, "127.0.0.1", 0) as base_url,
+            serve_app(app) as base_url,
             oo.Client(
                 base_url=base_url, rate_limiter=None, timeout=0.5, max_retries=1, deadline=None
             ) as client,

@@ -94,7 +94,7 @@ async def test_two_limiters_on_one_key_never_exceed_limit(redis_server: RedisSer
 
     async def take(limiter: RedisRateLimiter, count: int) -> None:
         for _ in range(count):
-            granted_at = await limiter._acquire()
+            granted_at = await limiter.acquire_slot()
             assert granted_at is not None
             grants.append(granted_at)
 
@@ -173,7 +173,7 @@ async def test_penalize_in_one_process_pauses_another(
     paused_until = int(raw) / 1_000_000
     assert paused_until > before
     with anyio.fail_after(10):
-        granted_at = await limiter._acquire()
+        granted_at = await limiter.acquire_slot()
     assert granted_at is not None
     assert granted_at >= paused_until
 
@@ -270,7 +270,7 @@ async def test_processes_are_served_in_ticket_order(redis_server: RedisServer) -
     base = await reservations(clients[0])
 
     async def take(process: int) -> None:
-        granted_at = await limiters[process]._acquire()
+        granted_at = await limiters[process].acquire_slot()
         assert granted_at is not None
         granted.append((granted_at, process))
 
@@ -296,7 +296,7 @@ async def test_busy_processes_share_grants_evenly(redis_server: RedisServer) -> 
 
     async def loop(process: int) -> None:
         for _ in range(6):
-            granted_at = await limiters[process]._acquire()
+            granted_at = await limiters[process].acquire_slot()
             assert granted_at is not None
             granted.append((granted_at, process))
 
@@ -335,7 +335,7 @@ async def test_slot_of_a_dead_process_frees_with_the_window(redis: Redis) -> Non
     now = int(await server_seconds(redis) * 1_000_000)
     await redis.zadd("onlyonce:ratelimit:{dead}:starts", {"ghost": now + 200_000})
     with anyio.fail_after(10):  # hang guard
-        granted_at = await limiter._acquire()
+        granted_at = await limiter.acquire_slot()
     assert granted_at is not None
     assert granted_at >= (now + 200_000) / 1_000_000 + limiter.period
 
@@ -416,7 +416,7 @@ async def test_fallback_limits_locally_while_redis_is_down(
         with anyio.fail_after(10):
             await limiter.penalize(0)
             await limiter.acquire()
-            await limiter.acquire()
+            assert await limiter.acquire_slot() is None  # granted by the fallback
         with anyio.move_on_after(0.3) as scope:
             await limiter.acquire()
         assert scope.cancelled_caught
@@ -429,7 +429,7 @@ async def test_fallback_limits_locally_while_redis_is_down(
         assert "falls back" in warnings[0].getMessage()
         server.start()
         with anyio.fail_after(10):
-            assert await limiter._acquire() is not None
+            assert await limiter.acquire_slot() is not None
         assert any("reachable again" in r.getMessage() for r in caplog.records)
         await client.aclose()
 
@@ -560,7 +560,7 @@ async def test_a_waiter_holding_a_slot_waits_out_its_limiters_pause(redis: Redis
     granted: list[float] = []
 
     async def take() -> None:
-        granted_at = await limiter._acquire()
+        granted_at = await limiter.acquire_slot()
         assert granted_at is not None
         granted.append(granted_at)
 
