@@ -9,13 +9,16 @@ over it.
 The send stack, one concern a layer (as httpx layers send → auth → redirects → single
 request):
 
-1. `Client._send_within_deadline` — closing and the call's ``deadline``.
+1. `Client._send_within_deadline` — the call's ``deadline`` (when it expires) and the
+   redaction of httpx's log records made during the call.
 2. `Client._send_with_retries` — the retry loop: one `retry_context` attempt per
-   `_send_once`; `Client._retry_wait` is the wait of each retry decision.
-3. `Client._auth_stack` — limiter and auth: `LimitedAuth` (quota, per request an auth
-   flow sends) over `AccessRenewal` (expired profile access) over the client's auth
-   (`BearerAuth` sign-in, `SignedJWTAuth`).
-4. `Client._send_once` — one attempt through httpx's transport, its timer and body read.
+   `_send_once`; `Client._retry_wait` is the wait of each retry decision, and
+   `Client._sleep_between_attempts` the wait itself (the deadline and `aclose` end it).
+3. `Client._send_once` — one attempt in one cancel scope (`AttemptTimer`): the deadline,
+   the attempt's own timeout from the moment it leaves the limiter, and `aclose`.
+4. `Client._exchange` — limiter and auth (`Client._auth_stack`: `LimitedAuth`, per request
+   an auth flow sends, over `AccessRenewal` over the client's auth), httpx's transport and
+   the capped body read.
 5. `Client._raise_for_status` — error mapping (and the shared pause after a 429).
 """
 

@@ -133,6 +133,19 @@ async def test_failed_attempt_without_response(sandbox: Sandbox) -> None:
     assert events.of(oo.CallFinished)[0].status is None
 
 
+async def test_an_attempt_ended_by_the_deadline_is_a_failed_request(sandbox: Sandbox) -> None:
+    """An attempt the call's deadline cuts short is a RequestFailed with RequestTimeout,
+    then the call finishes with it; nothing is retried."""
+    events = Recorder()
+    sandbox.faults(latency=(60.0, 60.0))  # no answer within the test's life
+    async with sandbox.client(listeners=[events], max_retries=3) as client:
+        with pytest.raises(oo.RequestTimeout, match="deadline"):
+            await client.get("heartbeat", deadline=0.2)
+    assert events.kinds() == ["CallStarted", "RequestSent", "RequestFailed", "CallFinished"]
+    assert events.of(oo.RequestFailed)[0].error == "RequestTimeout"
+    assert events.of(oo.CallFinished)[0].error == "RequestTimeout"
+
+
 async def test_rate_limited_pauses_the_limiter() -> None:
     """A 429 emits RateLimited with Retry-After and the pause applied to the limiter; the
     retry then waits in the limiter."""
