@@ -22,8 +22,10 @@ from ._convert import encode_value
 
 __all__ = ["Resolver", "check_base_url", "clean_params", "is_loopback", "resolve"]
 
-#: How many paths a `Resolver` remembers.
+#: How many paths a `Resolver` remembers, and the longest it remembers (a long query, such
+#: as a hundred ids, is rare and would hold memory for nothing).
 _REMEMBERED = 512
+_REMEMBERED_LENGTH = 256
 
 # C0 controls (tab, CR, LF, NUL...) and DEL: never part of a URL we send.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -112,7 +114,7 @@ def resolve(base_url: httpx.URL, base_prefix: str, path: str | httpx.URL) -> htt
 
 class Resolver:
     """
-    `resolve` for one base URL, remembering the URLs of the last ``512`` string paths.
+    `resolve` for one base URL, remembering the URLs of its last 512 short string paths.
 
     Args:
         base_url: The client's base URL (from `check_base_url`).
@@ -148,9 +150,10 @@ class Resolver:
         url = self._known.get(path)
         if url is None:
             url = resolve(self.base_url, self._prefix, path)
-            if len(self._known) >= _REMEMBERED:
-                del self._known[next(iter(self._known))]
-            self._known[path] = url
+            if len(path) <= _REMEMBERED_LENGTH:
+                if len(self._known) >= _REMEMBERED:
+                    del self._known[next(iter(self._known))]
+                self._known[path] = url
         return url
 
 

@@ -185,3 +185,5 @@ def test_a_resolver_forgets_the_oldest_paths_and_stays_right() -> None:
         resolver("../x")
     with pytest.raises(ValueError, match="below base_url"):
         resolver("../x")  # a refused path is refused every time, never remembered
+    ids = {"ids": [str(n) * 36 for n in range(100)]}  # a long query (resolved every time)
+    assert resolver("profiles", ids) == resolve(base, BASE, "profiles").copy_merge_params(ids)
