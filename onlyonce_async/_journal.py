@@ -18,7 +18,8 @@ import enum
 import math
 import uuid
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -192,6 +193,27 @@ class ShareJournal(Protocol):
         Args:
             run: The run's token.
         """
+
+
+_Opened = TypeVar("_Opened", bound=ShareJournal)
+
+
+class OpenedInContext:
+    """
+    ``async with journal:`` opens the journal and closes it on leaving (durable journals).
+    """
+
+    async def __aenter__(self: _Opened) -> _Opened:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self: ShareJournal,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 class MemoryJournal:

@@ -21,14 +21,13 @@ import asyncio
 import math
 import uuid
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from ._journal import Claim, ClaimState, JobKey, JournalError
+from ._journal import Claim, ClaimState, JobKey, JournalError, OpenedInContext
 
 __all__ = ["RedisJournal"]
 
@@ -105,7 +104,7 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class RedisJournal:
+class RedisJournal(OpenedInContext):
     """
     A `ShareJournal` in Redis, shared by the workers of a job on any number of hosts.
 
@@ -148,18 +147,6 @@ class RedisJournal:
 
     def _seen(self, run: str) -> str:
         return f"{{{self.key}}}:seen:{run}"
-
-    async def __aenter__(self) -> RedisJournal:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def open(self) -> None:
         """

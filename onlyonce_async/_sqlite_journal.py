@@ -30,13 +30,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
 from ._group_commit import GroupCommit, Operation
-from ._journal import Claim, ClaimState, JobKey, JournalError
+from ._journal import Claim, ClaimState, JobKey, JournalError, OpenedInContext
 
 __all__ = ["SQLiteJournal"]
 
@@ -75,7 +74,7 @@ def _nothing(connection: sqlite3.Connection) -> None:
     """An empty operation, to commit what waits."""
 
 
-class SQLiteJournal:
+class SQLiteJournal(OpenedInContext):
     """
     A `ShareJournal` in one SQLite file (created if missing), for the processes of one host.
 
@@ -125,18 +124,6 @@ class SQLiteJournal:
     def path(self) -> str:
         """The journal file."""
         return self._path
-
-    async def __aenter__(self) -> SQLiteJournal:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def open(self) -> None:
         """
