@@ -48,7 +48,6 @@ from ._access import AccessRenewal, ProfileAccess
 from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
 from ._auth import BASE_URL_EXTENSION
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
-from ._convert import structure
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
 from ._endpoints.account import AccountAPI
@@ -71,7 +70,7 @@ from ._errors import (
     map_transport_errors,
 )
 from ._events import TRACE_EXTENSION, CallTrace, Listener, RateLimited, log_retry, retry_reason
-from ._json import decode_json, encode_json
+from ._json import decode_body, encode_json
 from ._logging import (
     install_redaction,
     log_request,
@@ -892,7 +891,7 @@ class Client:
             ValueError: ``path`` points at another origin, or the options conflict.
         """
         response = await self._send_within_deadline(method, path, options)
-        return _decode(response, cast_to)
+        return decode_body(response, cast_to)
 
     @overload
     async def get(
@@ -1155,19 +1154,6 @@ class Client:
                 yield response
         finally:
             await response.aclose()
-
-
-def _decode(response: httpx.Response, cast_to: type[Any] | None) -> Any:
-    """
-    The response's JSON body, structured into ``cast_to`` when given.
-
-    Raises:
-        DecodeError: Not JSON, or not a valid ``cast_to``; it carries ``response``.
-    """
-    data = decode_json(response)
-    if cast_to is None:
-        return data
-    return structure(data, cast_to, response=response)
 
 
 _HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

@@ -1,5 +1,5 @@
 """
-JSON bodies: encoded once to the exact bytes sent, decoded with one error.
+JSON bodies: encoded once to the exact bytes sent, decoded (and typed) with one error.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from ._convert import encode_value
+from ._convert import encode_value, structure
 from ._errors import DecodeError
 
-__all__ = ["decode_json", "encode_json"]
+__all__ = ["decode_body", "decode_json", "encode_json"]
 
 
 def _default(value: Any) -> Any:
@@ -59,3 +59,17 @@ def decode_json(response: httpx.Response) -> Any:
         raise DecodeError(
             "could not decode response, expected valid JSON", response=response
         ) from exc
+
+
+def decode_body(response: httpx.Response, cast_to: type[Any] | None) -> Any:
+    """
+    The response's JSON body, structured into ``cast_to`` when given (what every call
+    returns).
+
+    Raises:
+        DecodeError: Not JSON, or not a valid ``cast_to``; it carries ``response``.
+    """
+    data = decode_json(response)
+    if cast_to is None:
+        return data
+    return structure(data, cast_to, response=response)

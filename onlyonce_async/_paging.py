@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 import cattrs
+import httpx
 
 from . import _wire
 from ._convert import wire_names
 from ._errors import DecodeError
+from ._json import decode_body
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -115,7 +117,8 @@ class AsyncPaginator(Generic[T]):
     ``"last": true``, an empty page, or once ``total`` items have been seen. A server that
     does not move on raises `DecodeError` at once rather than spend the quota on it: a page
     that repeats the previous one's items without ``"last": true``, or a non-empty page
-    after ``total`` (as that page states it) was already reached.
+    after ``total`` (as that page states it) was already reached. Its ``response`` is that
+    page's.
     """
 
     def __init__(
@@ -173,11 +176,18 @@ class AsyncPaginator(Generic[T]):
             DecodeError: The body is not a page of ``T``.
             OnlyOnceError: Any error the request raised.
         """
+        page, _ = await self._fetch(number)
+        return page
+
+    async def _fetch(self, number: int) -> tuple[Page[T], httpx.Response]:
+        """The page and the response it came in (a page iterator's errors carry it)."""
         params: dict[str, Any] = {**self._params, "page": number}
         if self._page_size is not None:
             params["size"] = self._page_size
-        body = await self._client.get(self._path, params=params, cast_to=self._body_type)
-        return Page(items=body.content, total=body.total, last=body.last, number=number)
+        # What Client.get does with cast_to, keeping the response.
+        response = await self._client._send_within_deadline("GET", self._path, {"params": params})
+        body: PageBody[T] = decode_body(response, self._body_type)
+        return Page(items=body.content, total=body.total, last=body.last, number=number), response
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """
@@ -210,8 +220,8 @@ class _PageIterator(AsyncIterator[Page[T]]):
     async def __anext__(self) -> Page[T]:
         if self._done or self._number >= MAX_PAGES:
             raise StopAsyncIteration
-        page = await self._paginator.fetch_page(self._number)
-        self._check_progress(page)
+        page, response = await self._paginator._fetch(self._number)
+        self._check_progress(page, response)
         self._previous = page.items
         self._number += 1
         self._seen += len(page.items)
@@ -219,7 +229,7 @@ class _PageIterator(AsyncIterator[Page[T]]):
         self._done = page.last or not page.items or total_reached
         return page
 
-    def _check_progress(self, page: Page[T]) -> None:
+    def _check_progress(self, page: Page[T], response: httpx.Response) -> None:
         """Refuse a page that cannot be new: the walk would otherwise run to MAX_PAGES."""
         if not page.items:
             return
@@ -227,13 +237,15 @@ class _PageIterator(AsyncIterator[Page[T]]):
             self._done = True
             raise DecodeError(
                 f"page {page.number} repeats the items of page {page.number - 1} without "
-                "being the last: the server is not paginating"
+                "being the last: the server is not paginating",
+                response=response,
             )
         if page.total is not None and self._seen >= page.total:
             self._done = True
             raise DecodeError(
                 f"page {page.number} brings items after all {page.total} items "
-                f"(the total it states) were already seen"
+                f"(the total it states) were already seen",
+                response=response,
             )
 
 

@@ -118,9 +118,12 @@ async def test_a_repeated_page_is_a_decode_error_at_once() -> None:
 
     async with fast_client(transport=httpx.MockTransport(handler)) as client:
         paginator = oo.AsyncPaginator(client, "t", Item)
-        with pytest.raises(oo.DecodeError, match="repeats"):
+        with pytest.raises(oo.DecodeError, match="repeats") as caught:
             await paginator.collect()
     assert len(seen) == 2
+    # The error carries the repeating page's response, as every DecodeError does.
+    assert caught.value.response is not None
+    assert caught.value.response.request.url.params["page"] == "1"
 
 
 async def test_a_page_after_the_total_was_reached_is_a_decode_error() -> None:
@@ -131,9 +134,11 @@ async def test_a_page_after_the_total_was_reached_is_a_decode_error() -> None:
         [page([1, 2], last=False, total=5), page([3, 4], last=False, total=2)], seen
     )
     async with fast_client(transport=transport) as client:
-        with pytest.raises(oo.DecodeError, match="already seen"):
+        with pytest.raises(oo.DecodeError, match="already seen") as caught:
             await oo.AsyncPaginator(client, "t", Item).collect()
     assert len(seen) == 2
+    assert caught.value.response is not None
+    assert caught.value.response.request.url.params["page"] == "1"
 
 
 async def test_equal_items_on_the_last_page_are_fine() -> None:
