@@ -108,20 +108,17 @@ async def timed(calls: int, one: Callable[[], Awaitable[object]]) -> float:
     return (time.process_time() - start) / calls
 
 
-async def interleaved(
-    rounds: int, raw: Callable[[], Awaitable[float]], sdk: Callable[[], Awaitable[float]]
-) -> tuple[float, float]:
-    """Median of ``raw`` and of ``sdk`` over ``rounds`` rounds, their order alternating."""
-    raws: list[float] = []
-    sdks: list[float] = []
+async def interleaved(rounds: int, *runs: Callable[[], Awaitable[float]]) -> tuple[float, ...]:
+    """
+    The median of each of ``runs`` over ``rounds`` rounds, their order rotating every round
+    (two runs alternate which goes first).
+    """
+    results: list[list[float]] = [[] for _ in runs]
     for n in range(rounds):
-        if n % 2:
-            sdks.append(await sdk())
-            raws.append(await raw())
-        else:
-            raws.append(await raw())
-            sdks.append(await sdk())
-    return statistics.median(raws), statistics.median(sdks)
+        for k in range(len(runs)):
+            index = (n + k) % len(runs)
+            results[index].append(await runs[index]())
+    return tuple(statistics.median(times) for times in results)
 
 
 async def share_template() -> Body:
