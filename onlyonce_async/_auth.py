@@ -256,29 +256,28 @@ class BearerAuth(httpx.Auth):
             return
         await request.aread()  # the body may be sent twice (the replay): read it once now
         seen = self._seq
-        if self._token_for(origin) is None:
-            async with self._sign_in_lock:
-                if self._token_for(origin) is None:
-                    with self._sign_in_attempt(seen) as attempt:
-                        response = yield self._sign_in_request(request, sign_in_url)
-                    if not await self._accept_sign_in(response, origin, attempt):
-                        return  # The failed sign-in response becomes the final response.
-                seen = self._seq
-        self._authorize(request, self._token_for(origin))
-        response = yield request
-        if not await _token_rejected(response):
-            return
-        async with self._sign_in_lock:
-            if self._token_for(origin) is None or self._token_seq <= seen:
-                with self._sign_in_attempt(seen) as attempt:
-                    response = yield self._sign_in_request(request, sign_in_url)
-                if not await self._accept_sign_in(response, origin, attempt):
-                    return
-                trace = request.extensions.get(TRACE_EXTENSION)
-                if trace is not None:
-                    trace.emit(ReauthenticatedEvent(call_id=trace.call_id))
-        self._authorize(request, self._token_for(origin))
-        yield request
+        for replay in (False, True):
+            if self._must_sign_in(origin, seen, replay=replay):
+                async with self._sign_in_lock:
+                    if self._must_sign_in(origin, seen, replay=replay):
+                        with self._sign_in_attempt(seen) as attempt:
+                            response = yield self._sign_in_request(request, sign_in_url)
+                        if not await self._accept_sign_in(response, origin, attempt):
+                            return  # The failed sign-in response becomes the final response.
+                        if replay:
+                            _reauthenticated(request)
+                    seen = self._seq
+            self._authorize(request, self._token_for(origin))
+            response = yield request
+            if replay or not await _token_rejected(response):
+                return
+
+    def _must_sign_in(self, origin: _Origin, seen: int, *, replay: bool) -> bool:
+        """
+        No token for ``origin``; or, replaying after a 401, none installed since ``seen``
+        (a concurrent call's newer token is used instead of signing in again).
+        """
+        return self._token_for(origin) is None or (replay and self._token_seq <= seen)
 
     @contextlib.contextmanager
     def _sign_in_attempt(self, seen: int) -> Iterator[int]:
@@ -369,6 +368,13 @@ class BearerAuth(httpx.Auth):
             raise
         self._install(token, origin)
         return True
+
+
+def _reauthenticated(request: httpx.Request) -> None:
+    """Tell the call's listeners that it signed in again after its token was refused."""
+    trace = request.extensions.get(TRACE_EXTENSION)
+    if trace is not None:
+        trace.emit(ReauthenticatedEvent(call_id=trace.call_id))
 
 
 async def _token_rejected(response: httpx.Response) -> bool:

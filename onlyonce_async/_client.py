@@ -512,14 +512,7 @@ class Client:
             files=options.get("files"),
             headers=headers,
             timeout=timeout,
-            extensions={
-                # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
-                BASE_URL_EXTENSION: self._base_url_text,
-                # Every body read for us (auth flows' included) stops at the cap.
-                MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
-                # The timeout this call chose, which _send_once makes a total per attempt.
-                ATTEMPT_TIMEOUT_EXTENSION: timeout,
-            },
+            extensions=self._extensions(timeout),
         )
         if options.get("json") is not None and not typed_by_caller:
             # Set on the request built rather than merged into it (some 7 µs a request); a
@@ -529,6 +522,17 @@ class Client:
             # Seen by the limiter (quota waits) and auth flows (re-authentication, renewal).
             request.extensions[TRACE_EXTENSION] = trace
         return request
+
+    def _extensions(self, timeout: TimeoutTypes) -> dict[str, Any]:
+        """What the layers below read from each request of this client."""
+        return {
+            # Auth flows that sign in (BearerAuth.with_credentials) do it below base_url.
+            BASE_URL_EXTENSION: self._base_url_text,
+            # Every body read for us (auth flows' included) stops at the cap.
+            MAX_RESPONSE_SIZE_EXTENSION: self._max_response_size,
+            # The timeout this call chose, which _send_once makes a total per attempt.
+            ATTEMPT_TIMEOUT_EXTENSION: timeout,
+        }
 
     def _call_headers(
         self, extra: Mapping[str, str | bytes] | None
