@@ -130,40 +130,6 @@ class ProfileAccess:
         else:
             self._failed[profile_id] = (attempt, functools.partial(_same_failure, error))
 
-    async def renew(self, client: Client, profile_id: uuid.UUID, since: int) -> bool:
-        """
-        Re-enable access to ``profile_id`` after it expired, once for all waiting callers.
-
-        The `Client` renews inside its auth flow (`AccessRenewal`); this is the same
-        episode logic for a caller holding a profile id.
-
-        Args:
-            client: The client to send ``POST /profiles/{id}/access`` with.
-            profile_id: The profile whose access expired.
-            since: The `epoch` read before the call that met the expiry was sent.
-
-        Returns:
-            ``True`` when access was renewed (by this call or by another since ``since``)
-            and the call may be replayed; ``False`` when no pass phrase is remembered.
-
-        Raises:
-            OnlyOnceError: The renewal failed (e.g. the pass phrase was changed): this
-                call's own attempt, or the one a concurrent call made since ``since``.
-        """
-        async with self.lock(profile_id):
-            verdict = self.verdict(profile_id, since)
-            if verdict is not _Verdict.RENEW:
-                return verdict is _Verdict.REPLAY
-            attempt = self.begin()
-            try:
-                await _post_access(client, profile_id, self._phrases[profile_id])
-            except OnlyOnceError as error:
-                # Cancellation is not an outcome: the next waiter tries for itself.
-                self.settle(profile_id, attempt, error)
-                raise
-            self.settle(profile_id, attempt, None)
-            return True
-
 
 class AccessRenewal(httpx.Auth):
     """

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "ENUMERATIONS",
     "MAX_PAGE_SIZE",
+    "PROFILE_SCOPE_ALIASES",
     "REQUEST_ACTIONS",
     "AccountLevel",
     "ActivityScope",
@@ -133,8 +134,15 @@ class ProfileScope(ApiEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> ProfileScope | None:
-        # The reference's own spelling of CONNECTIONS.
-        return cls.CONNECTIONS if value == "CONNETIONS" else None
+        # The reference's own spellings (PROFILE_SCOPE_ALIASES).
+        return PROFILE_SCOPE_ALIASES.get(value) if isinstance(value, str) else None
+
+
+#: The reference's misspellings of `ProfileScope` values, read as the value they mean (by
+#: the SDK's enum and the sandbox's query check alike).
+PROFILE_SCOPE_ALIASES: Final[Mapping[str, ProfileScope]] = {
+    "CONNETIONS": ProfileScope.CONNECTIONS,
+}
 
 
 class SortDirection(ApiEnum):

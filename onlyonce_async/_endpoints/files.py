@@ -54,6 +54,19 @@ class FileInfo:
     description: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class UploadMetadata:
+    """
+    The JSON ``metadata`` part of ``POST /profiles/{id}/files`` (unset fields are left out;
+    ``avatar`` is always sent).
+    """
+
+    field_definition_name: str | None = None
+    parent_field_value_id: uuid.UUID | None = None
+    avatar: bool
+    description: str | None = None
+
+
 class FilesAPI(Namespace):
     """
     ``client.files``: files of a profile.
@@ -176,13 +189,13 @@ class FilesAPI(Namespace):
         """
         url = path("/profiles/{id}/files", id=uuid_arg(profile_id, "profile_id"))
         parent = parent_field_value_id
-        metadata = {
-            "fieldDefinitionName": optional_str(field_definition_name, "field_definition_name"),
-            "parentFieldValueId": None if parent is None else uuid_arg(parent, "parent"),
-            "avatar": flag(avatar, "avatar"),
-            "description": None if description is None else _str(description, "description"),
-        }
-        metadata_part = encode_json({k: v for k, v in metadata.items() if v is not None})
+        metadata = UploadMetadata(
+            field_definition_name=optional_str(field_definition_name, "field_definition_name"),
+            parent_field_value_id=None if parent is None else uuid_arg(parent, "parent"),
+            avatar=flag(avatar, "avatar"),
+            description=None if description is None else _str(description, "description"),
+        )
+        metadata_part = encode_json(metadata)
         async with _opened(file) as (content, default_name):
             name = _str(filename, "filename") if filename is not None else default_name
             ctype = optional_str(content_type, "content_type") or _guess_type(name)

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from .._convert import wire_keys
 from .._endpoints.settings import ProfileSettings
 from .._wire import (
+    PROFILE_SCOPE_ALIASES,
     AvatarVisibility,
     CommunicationChannel,
     ProfileScope,
@@ -80,7 +81,7 @@ class ProfileRoutes:
         ooid = query.text("ooId")
         name = query.text("name")
         kind = query.choice("type", values(ProfileType))
-        scope = query.choice("scope", SCOPES, aliases={"CONNETIONS": ProfileScope.CONNECTIONS})
+        scope = query.choice("scope", SCOPES, aliases=PROFILE_SCOPE_ALIASES)
         profile_id = query.uuid("profileId")
         if (
             scope not in (None, ProfileScope.MINE)

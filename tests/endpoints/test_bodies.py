@@ -27,6 +27,7 @@ from onlyonce_async._convert import make_converter
 from onlyonce_async._endpoints._base import IdBody
 from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
 from onlyonce_async._endpoints.cards import CardBody
+from onlyonce_async._endpoints.files import UploadMetadata
 from onlyonce_async._endpoints.network import IdsBody, ShareBody
 from onlyonce_async._endpoints.notes import NoteBody
 from onlyonce_async._endpoints.profiles import OrganizationBody, PassPhraseChangeBody, TagBody
@@ -110,6 +111,22 @@ BODIES: list[Any] = [
         id="share",
     ),
     pytest.param(IdsBody(ids=[A]), {"ids": [str(A)]}, id="ids"),
+    pytest.param(
+        UploadMetadata(
+            field_definition_name="avatar_field",
+            parent_field_value_id=A,
+            avatar=True,
+            description="me",
+        ),
+        {
+            "fieldDefinitionName": "avatar_field",
+            "parentFieldValueId": str(A),
+            "avatar": True,
+            "description": "me",
+        },
+        id="upload-metadata",
+    ),
+    pytest.param(UploadMetadata(avatar=False), {"avatar": False}, id="upload-metadata-bare"),
 ]
 
 

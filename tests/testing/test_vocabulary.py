@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 import onlyonce_async
-from onlyonce_async._wire import ENUMERATIONS
+from onlyonce_async._wire import ENUMERATIONS, PROFILE_SCOPE_ALIASES
 
 PACKAGE = Path(onlyonce_async.__file__).parent
-#: Every wire value of every enumeration.
-WIRE_VALUES = frozenset(member.value for enumeration in ENUMERATIONS for member in enumeration)
+#: Every wire value of every enumeration, and the reference's misspellings the API accepts.
+WIRE_VALUES = frozenset(
+    member.value for enumeration in ENUMERATIONS for member in enumeration
+) | frozenset(PROFILE_SCOPE_ALIASES)
 
 
 def _spelled_values(path: Path) -> list[str]:
@@ -42,12 +44,16 @@ def test_no_enumeration_value_is_spelled_outside_the_vocabulary(module: Path) ->
 
 
 def test_the_check_sees_a_spelled_value(tmp_path: Path) -> None:
-    """The scan finds a literal status and a literal channel (so the test above can fail)."""
+    """The scan finds a literal status, channel and alias (so the test above can fail)."""
     probe = tmp_path / "probe.py"
     probe.write_text(
-        'if status == "ACCEPTED":\n    field = "communication_email1_field"\n', encoding="utf-8"
+        'if status == "ACCEPTED":\n    field = "communication_email1_field"\n'
+        'aliases = {"CONNETIONS": "CONNECTIONS"}\n',
+        encoding="utf-8",
     )
     assert _spelled_values(probe) == [
         "probe.py:1: 'ACCEPTED'",
         "probe.py:2: 'communication_email1_field'",
+        "probe.py:3: 'CONNETIONS'",
+        "probe.py:3: 'CONNECTIONS'",
     ]
