@@ -10,16 +10,7 @@ import io
 import pytest
 
 from onlyonce_async._cli._progress import Progress, format_left, progress_display
-
-
-class Clock:
-    """A manual monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests._support.clocks import Clock
 
 
 @pytest.mark.parametrize(
