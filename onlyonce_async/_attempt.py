@@ -53,15 +53,18 @@ class AttemptTimer:
         call_deadline: When the whole call must end, on anyio's clock (``math.inf``: never).
     """
 
-    __slots__ = ("call_deadline", "scope", "seconds")
+    __slots__ = ("call_deadline", "scope", "seconds", "started")
 
     def __init__(self, seconds: float | None, call_deadline: float = math.inf) -> None:
         self.seconds = seconds
         self.call_deadline = call_deadline
         self.scope = anyio.CancelScope(deadline=call_deadline)
+        #: Whether a request of the attempt may have left (the limiter granted it).
+        self.started = False
 
     def start(self) -> None:
         """Give the request now being sent ``seconds`` from now (restarting the timer)."""
+        self.started = True
         if self.seconds is not None:
             self.scope.deadline = min(self.call_deadline, anyio.current_time() + self.seconds)
 

@@ -599,7 +599,7 @@ class Client:
             del self._calls[timer.scope]
         # Only the scope's own cancellation ends the block without returning or raising.
         if timer.call_expired or self.is_closed:
-            raise not_retried(self._cut_short(call))
+            raise not_retried(self._cut_short(call, maybe_sent=timer.started))
         raise RequestTimeout(
             f"request took longer than its timeout of {timer.seconds} s", request=request
         )
@@ -630,7 +630,9 @@ class Client:
                 # httpx's error for a pool closed under the call.
                 if not self.is_closed:
                     raise
-                raise ClientClosedError("the client was closed during this call") from exc
+                raise ClientClosedError(
+                    "the client was closed during this call", maybe_sent=True
+                ) from exc
             if not (stream and response.is_success):
                 try:
                     await read_body(response)
@@ -641,10 +643,15 @@ class Client:
             trace.received(retries, response.status_code)
         return await self._raise_for_status(response, trace)
 
-    def _cut_short(self, call: _Call) -> OnlyOnceError:
-        """The error for a call its deadline or `aclose` ended (which one is checked here)."""
+    def _cut_short(self, call: _Call, *, maybe_sent: bool) -> OnlyOnceError:
+        """
+        The error for a call its deadline or `aclose` ended (which one is checked here);
+        ``maybe_sent``: whether a request of the call may have reached the server.
+        """
         if self.is_closed:
-            return ClientClosedError("the client was closed during this call")
+            return ClientClosedError(
+                "the client was closed during this call", maybe_sent=maybe_sent
+            )
         return RequestTimeout(f"deadline of {call.deadline} s exceeded")
 
     async def _raise_for_status(
@@ -715,7 +722,8 @@ class Client:
             finally:
                 del self._calls[scope]
         if scope.cancelled_caught:
-            raise self._cut_short(call)
+            # An earlier attempt may have reached the server (a retried GET after a 502).
+            raise self._cut_short(call, maybe_sent=True)
 
     def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:
         """
@@ -813,7 +821,7 @@ class Client:
         if self._listeners and trace is None:
             return await self._send_traced(method, path, options, stream)
         if self.is_closed:
-            raise ClientClosedError("this client is closed: nothing was sent")
+            raise ClientClosedError("this client is closed: nothing was sent", maybe_sent=False)
         deadline = options.get("deadline", USE_CLIENT_DEFAULT)
         deadline = _check_deadline(
             self._deadline if isinstance(deadline, UseClientDefault) else deadline

@@ -147,8 +147,13 @@ class ClientClosedError(OnlyOnceError):
 
     Raised by calls made after ``aclose()``, by calls still waiting in the rate limiter
     when it ran (they send nothing), and by calls in flight at that moment (whose outcome
-    is then unknown).
+    is then unknown). ``maybe_sent`` tells them apart: ``True`` when the request may have
+    reached the server (bulk sharing looks such a share up before any resend).
     """
+
+    def __init__(self, message: str, *, maybe_sent: bool) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class RateLimiterUnavailableError(OnlyOnceError):

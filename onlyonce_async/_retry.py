@@ -20,7 +20,7 @@ import anyio
 import attrs
 import httpx
 
-from ._errors import APIError, OnlyOnceError, RateLimitError, TransportError
+from ._errors import APIError, ClientClosedError, OnlyOnceError, RateLimitError, TransportError
 from ._httpdate import parse_retry_after
 
 __all__ = [
@@ -67,10 +67,13 @@ def outcome_unknown(error: BaseException) -> bool:
     Whether the server may have acted on a request that ended with ``error``.
 
     True for transport failures after the request may have been sent (read errors,
-    dropped connections, read timeouts) and for 500, 502 and 504 answers.
+    dropped connections, read timeouts), for a close of the client while the request may
+    have been in flight, and for 500, 502 and 504 answers.
     """
     if isinstance(error, TransportError):
         return not _nothing_sent(error)
+    if isinstance(error, ClientClosedError):
+        return error.maybe_sent
     if isinstance(error, APIError):
         return error.status_code in _IDEMPOTENT_RETRIED_STATUSES
     return False

@@ -67,8 +67,11 @@ async def test_queued_and_new_calls_fail_typed_and_send_nothing() -> None:
             await client.aclose()
     assert len(errors) == QUEUED
     assert all(type(e) is oo.ClientClosedError for e in errors)
-    with pytest.raises(oo.ClientClosedError):
+    # Nothing left: their outcome is known (bulk sharing files them failed, not unknown).
+    assert not any(e.maybe_sent for e in errors if isinstance(e, oo.ClientClosedError))
+    with pytest.raises(oo.ClientClosedError) as caught:
         await client.get("x")
+    assert caught.value.maybe_sent is False
     assert sent == []
     assert client.is_closed
 
@@ -91,6 +94,9 @@ async def test_a_call_in_flight_gets_a_typed_error() -> None:
             await arrived.wait()
             await client.aclose()
     assert [type(e) for e in errors] == [oo.ClientClosedError]
+    (error,) = errors
+    assert isinstance(error, oo.ClientClosedError)
+    assert error.maybe_sent  # the server may have acted on it
 
 
 async def test_closing_a_with_options_client_spares_its_parent() -> None:

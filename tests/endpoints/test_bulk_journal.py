@@ -153,6 +153,58 @@ async def test_cancelled_in_flight_is_unknown_and_looked_up_on_resume(tmp_path: 
     assert found.reconciled and found.skipped
 
 
+async def test_client_closed_in_flight_is_unknown_and_looked_up_on_resume(tmp_path: Path) -> None:
+    """A share whose client is closed while its POST is in flight may exist: it is unknown
+    (not failed), stays in flight, and the next run looks it up instead of resending."""
+    server = NetworkServer()
+    slow = uuid.uuid4()
+    arrived = anyio.Event()
+    original = server.handler
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await original(request)  # the server commits it...
+            arrived.set()
+            await anyio.sleep_forever()  # ...and the client is closed before the answer
+        return await original(request)
+
+    server.handler = handler  # type: ignore[method-assign]
+    journal = oo.SQLiteJournal(tmp_path / "j.sqlite")
+    client = client_for(server)
+    async with anyio.create_task_group() as tg:
+
+        async def close_when_sent() -> None:
+            await arrived.wait()
+            await client.aclose()
+
+        tg.start_soon(close_when_sent)
+        report = await client.network.share_all(
+            CARD, sender_id=SENDER, recipient_ids=[slow], journal=journal, skip_existing=False
+        )
+    assert report.succeeded == []
+    (outcome,) = report.unknown
+    assert isinstance(outcome.error, oo.ShareOutcomeUnknownError)
+    server.handler = original  # type: ignore[method-assign]
+    async with client_for(server) as client:
+        again = await client.network.share_all(
+            CARD, sender_id=SENDER, recipient_ids=[slow], journal=journal, skip_existing=False
+        )
+    assert server.count_for(slow) == 1
+    (found,) = again.succeeded
+    assert found.reconciled and found.skipped
+
+
+async def test_a_closed_client_sends_nothing_and_says_so() -> None:
+    """A call made after aclose() raises ClientClosedError saying nothing was sent."""
+    server = NetworkServer()
+    client = client_for(server)
+    await client.aclose()
+    with pytest.raises(oo.ClientClosedError) as caught:
+        await client.network.share(CARD, sender_id=SENDER, recipient_id=uuid.uuid4())
+    assert caught.value.maybe_sent is False
+    assert server.sends == 0
+
+
 async def test_failed_lookup_stays_in_flight_and_the_rerun_looks_it_up(tmp_path: Path) -> None:
     """A lost response whose lookup failed is looked up by the next run, never resent."""
     server = NetworkServer()
