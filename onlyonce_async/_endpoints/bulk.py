@@ -78,16 +78,17 @@ _TEARDOWN_SECONDS = 10.0
 @attrs.define(kw_only=True)
 class BulkShareReport:
     """
-    The outcomes of `NetworkAPI.share_all`: succeeded, failed and unknown.
+    The outcomes of `NetworkAPI.share_all`: every one is in `succeeded` or in `failed`.
 
     It fills in as outcomes complete: pass your own to ``share_all(report=...)`` to keep what
     finished when the run is cancelled (shares in flight then are filed as unknown).
 
     Attributes:
         succeeded: Recipients that have the share request (sent now, reconciled or skipped).
-        failed: Recipients whose share failed and created nothing; a rerun tries them again.
-        unknown: Recipients whose share may or may not exist; a rerun on the same journal
-            looks them up before any send.
+        failed: Recipients not known to have it: their share failed and created nothing (a
+            rerun tries them again), or its outcome is unknown (also in `unknown`).
+        unknown: The failed recipients whose share may or may not exist; a rerun on the
+            same journal looks them up before any send.
     """
 
     succeeded: list[ShareOutcome] = attrs.field(factory=list)
@@ -96,20 +97,22 @@ class BulkShareReport:
 
     def add(self, outcome: ShareOutcome) -> None:
         """
-        File one outcome under succeeded, failed or unknown.
+        File one outcome under succeeded or failed (and an unknown one under unknown too).
 
         Args:
             outcome: One recipient's outcome.
         """
+        if outcome.ok:
+            self.succeeded.append(outcome)
+            return
+        self.failed.append(outcome)
         if outcome.unknown:
             self.unknown.append(outcome)
-        else:
-            (self.succeeded if outcome.ok else self.failed).append(outcome)
 
     @property
     def total(self) -> int:
         """Outcomes recorded so far."""
-        return len(self.succeeded) + len(self.failed) + len(self.unknown)
+        return len(self.succeeded) + len(self.failed)
 
     @property
     def skipped(self) -> int:
@@ -119,7 +122,7 @@ class BulkShareReport:
     @property
     def retried(self) -> int:
         """Recipients whose share was sent more than once."""
-        return sum(1 for o in (*self.succeeded, *self.failed, *self.unknown) if o.attempts > 1)
+        return sum(1 for o in (*self.succeeded, *self.failed) if o.attempts > 1)
 
     @property
     def reconciled(self) -> int:

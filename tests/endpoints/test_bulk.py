@@ -97,8 +97,8 @@ async def test_unreadable_answer_and_nothing_found_is_unknown_never_resent() -> 
 
     server.answer = garble  # type: ignore[method-assign]
     report = await share_all(server, [person])
-    assert report.failed == []
     (outcome,) = report.unknown
+    assert report.failed == [outcome]  # not known to have it; unknown, not a plain failure
     assert outcome.unknown
     assert not outcome.ok
     assert isinstance(outcome.error, oo.ShareOutcomeUnknownError)
@@ -146,12 +146,27 @@ async def test_failed_lookup_is_unknown_never_a_plain_failure() -> None:
     server.script[str(person)] = ["drop"]
     server.lookup_fails = True
     report = await share_all(server, [person])
-    assert report.failed == []
     (outcome,) = report.unknown
+    assert report.failed == [outcome]  # not known to have it; unknown, not a plain failure
     assert isinstance(outcome.error, oo.ShareOutcomeUnknownError)
     assert isinstance(outcome.error.__cause__, oo.ServerError)
     assert server.posts[str(person)] == 1
     assert server.count_for(person) == 1
+
+
+async def test_every_outcome_is_succeeded_or_failed() -> None:
+    """BulkShareReport(succeeded, failed) accounts for every recipient: an unknown outcome
+    is failed (and also listed as unknown), so code reading only the two lists misses none."""
+    server = NetworkServer()
+    sent, lost, missing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    server.script[str(lost)] = ["drop"]
+    server.lookup_fails = True
+    server.unknown.add(str(missing))
+    report = await share_all(server, [sent, lost, missing])
+    assert {o.recipient_id for o in report.succeeded} == {sent}
+    assert {o.recipient_id for o in report.failed} == {lost, missing}
+    assert [o.recipient_id for o in report.unknown] == [lost]
+    assert report.total == 3
 
 
 async def test_failures_are_outcomes() -> None:
