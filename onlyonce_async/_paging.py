@@ -114,11 +114,11 @@ class AsyncPaginator(Generic[T]):
 
     ``async for item in paginator`` yields every item of every page; `pages` yields
     `Page` objects. Each iteration starts again from the first page. Iteration stops on
-    ``"last": true``, an empty page, or once ``total`` items have been seen. A server that
-    does not move on raises `DecodeError` at once rather than spend the quota on it: a page
-    that repeats the previous one's items without ``"last": true``, or a non-empty page
-    after ``total`` (as that page states it) was already reached. Its ``response`` is that
-    page's.
+    ``"last": true`` or an empty page (``total`` ends nothing: a stale one would drop items).
+    A server that does not move on raises `DecodeError` at once rather than spend the quota
+    on it: a page that repeats the previous one's items without ``"last": true``, or a
+    non-empty page after ``total`` (as that page states it) was already reached. Its
+    ``response`` is that page's.
     """
 
     def __init__(
@@ -225,8 +225,7 @@ class _PageIterator(AsyncIterator[Page[T]]):
         self._previous = page.items
         self._number += 1
         self._seen += len(page.items)
-        total_reached = page.total is not None and self._seen >= page.total
-        self._done = page.last or not page.items or total_reached
+        self._done = page.last or not page.items
         return page
 
     def _check_progress(self, page: Page[T], response: httpx.Response) -> None:

@@ -51,17 +51,30 @@ async def test_walks_every_page_until_last() -> None:
     assert "none" not in seen[0].url.params
 
 
-async def test_stops_on_empty_page_and_total() -> None:
-    """An empty page, or reaching `total`, ends the walk even without `last`."""
+async def test_stops_on_an_empty_page() -> None:
+    """An empty page ends the walk even without `last`."""
     seen: list[httpx.Request] = []
     transport = pages_transport([page([1], last=False), page([], last=False)], seen)
     async with fast_client(transport=transport) as client:
         assert [i.n async for i in oo.AsyncPaginator(client, "t", Item)] == [1]
+    assert len(seen) == 2
+
+
+async def test_a_stale_total_drops_no_item() -> None:
+    """Reaching the `total` a page states does not end the walk: only `last` or an empty
+    page does, so items added meanwhile (a later page stating a larger total) all arrive."""
+    seen: list[httpx.Request] = []
+    transport = pages_transport(
+        [page([1, 2], last=False, total=2), page([3], last=True, total=3)], seen
+    )
+    async with fast_client(transport=transport) as client:
+        assert [i.n async for i in oo.AsyncPaginator(client, "t", Item)] == [1, 2, 3]
+    assert len(seen) == 2
     seen.clear()
-    transport = pages_transport([page([1, 2], last=False, total=2), page([3], last=False)], seen)
+    transport = pages_transport([page([1, 2], last=False, total=2), page([], last=False)], seen)
     async with fast_client(transport=transport) as client:
         assert [i.n async for i in oo.AsyncPaginator(client, "t", Item)] == [1, 2]
-    assert len(seen) == 1
+    assert len(seen) == 2
 
 
 async def test_pages_expose_metadata() -> None:
