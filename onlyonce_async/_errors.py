@@ -170,7 +170,8 @@ class APIError(OnlyOnceError):
 
     Attributes:
         status_code: The HTTP status.
-        message: The body's ``message`` (or a short description when it has none).
+        message: The body's ``message``, or ``None`` when it has none (``str()`` of the
+            error then describes the status instead).
         code: The JWT-API error code (an ``int``) or ``None``.
         status: The body's ``status`` string or ``None``.
         data: The body's ``data`` or ``None``.
@@ -354,6 +355,11 @@ class ServerError(APIError):
 class ApiDownError(ServerError):
     """The API reports itself down: ``{"status": 500, "reason": "API DOWN"}``."""
 
+    def __str__(self) -> str:
+        if self.message:
+            return super().__str__()
+        return f"API DOWN (HTTP {self.status_code})"
+
 
 ERROR_CODES: Mapping[int, type[AuthenticationError]] = {
     100: InvalidApiKeyError,
@@ -477,8 +483,7 @@ def api_down_error(response: httpx.Response, body: dict[str, Any]) -> ApiDownErr
     Returns:
         The `ApiDownError`, carrying ``response``.
     """
-    message = _as_str(body.get("message"))
-    return ApiDownError(message or "API DOWN", **_error_fields(response, body))
+    return ApiDownError(_as_str(body.get("message")), **_error_fields(response, body))
 
 
 def error_from_response(response: httpx.Response) -> APIError:
