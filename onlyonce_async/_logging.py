@@ -13,7 +13,8 @@ from ``/signIn`` included). `install_redaction` attaches one `SecretsFilter` to 
 loggers httpx and httpcore emit on (`THIRD_PARTY_LOGGERS`); it changes nothing else (no
 level, handler or propagation) and touches only records made while an SDK call runs in
 the current task (`sdk_call`, a context variable), replacing credential header values
-and bearer tokens in them. The application's own use of httpx is left exactly as it logs.
+bearer tokens and credential-like query values in them. The application's own use of httpx
+is left exactly as it logs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextvars
 import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -165,14 +167,25 @@ _HEADER_TUPLE = re.compile(
 _VALUE = r"""[^\s,;'"()\[\]{}]+"""
 _HEADER_TEXT = re.compile(rf"""\b({_NAMES})(\s*[:=]\s*)(?:Bearer\s+)?{_VALUE}""", re.IGNORECASE)
 _BEARER = re.compile(rf"""\b(Bearer\s+){_VALUE}""", re.IGNORECASE)
+# A URL's query pair, as httpx's "HTTP Request: GET https://...?token=x" line shows it.
+_QUERY_PAIR = re.compile(r"""([?&])([^=&#\s'"]+)=([^&#\s'"]*)""")
+
+
+def _redact_query_pair(match: re.Match[str]) -> str:
+    name = match[2]
+    if _is_secret_key(urllib.parse.unquote_plus(name)):
+        return f"{match[1]}{name}={REDACTED}"
+    return match[0]
 
 
 def redact_text(text: str) -> str:
     """
-    ``text`` with credential header values and bearer tokens replaced by ``[redacted]``.
+    ``text`` with credential header values, bearer tokens and credential-like query values
+    (by `redact_url`'s rule) replaced by ``[redacted]``.
     """
     text = _HEADER_TUPLE.sub(lambda m: f"(b{m[1]}{m[2]}{m[1]}, b'{REDACTED}')", text)
     text = _HEADER_TEXT.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    text = _QUERY_PAIR.sub(_redact_query_pair, text)
     return _BEARER.sub(lambda m: f"{m[1]}{REDACTED}", text)
 
 

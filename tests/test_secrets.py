@@ -171,6 +171,26 @@ async def test_no_secret_in_logs_or_reprs(caplog: pytest.LogCaptureFixture) -> N
             assert secret not in text, f"{name} leaked"
 
 
+@pytest.mark.anyio
+async def test_no_query_secret_in_httpx_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    """httpx's own "HTTP Request" line made during a call hides credential-like query
+    values as the SDK's line does; other parameters stay readable."""
+    caplog.set_level(logging.DEBUG)
+    query_secrets = {"access_token": "tok-in-query-9f3", "api_key": "key-in-query-7c1"}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    transport = httpx.MockTransport(handle)
+    async with Client(base_url=BASE, transport=transport, rate_limiter=None) as client:
+        await client.get("/things", params={**query_secrets, "page": 2})
+    httpx_lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert httpx_lines and all("page=2" in line for line in httpx_lines)
+    for text in [r.getMessage() for r in caplog.records] + [caplog.text]:
+        for secret in query_secrets.values():
+            assert secret not in text
+
+
 def test_redact_url_hides_credential_query_values() -> None:
     """Credential-like query values and userinfo are redacted in logged URLs."""
     url = httpx.URL(f"https://u:{PASSWORD}@h/v2/x?token=abc123&api_key=k9&page=2")
