@@ -95,7 +95,9 @@ from ._version import __version__
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# An HTTP token (a method or header name); used with fullmatch ("$" would let a final
+# newline through).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: The request extension carrying the call's timeout, made a total per attempt.
 ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
 #: The default ``deadline`` of a call, every retry and wait included: five minutes.
@@ -187,7 +189,7 @@ class Client:
         self._base_url = check_base_url(base_url, allow_insecure_http)
         self._url = Resolver(self._base_url)
         self._base_url_text = str(self._base_url)
-        self._auth = auth
+        self._auth = _check_auth(auth)
         self._rate_limiter = _limiter_or_default(rate_limiter)
         self._max_retries = _check_max_retries(max_retries)
         self._timeout = _check_timeout(timeout)
@@ -230,7 +232,7 @@ class Client:
 
     @auth.setter
     def auth(self, auth: httpx.Auth | None) -> None:
-        self._auth = auth
+        self._auth = _check_auth(auth)
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
@@ -747,7 +749,7 @@ class Client:
         Raises:
             ValueError: A bad method or path, or conflicting body options.
         """
-        if not isinstance(method, str) or not _TOKEN.match(method):
+        if not isinstance(method, str) or not _TOKEN.fullmatch(method):
             raise ValueError(f"not an HTTP method: {method!r}")
         content = options.get("content")
         if options.get("json") is not None:
@@ -842,7 +844,7 @@ class Client:
         Raises:
             ValueError: A bad method or path (as the send would; nothing is emitted).
         """
-        if not isinstance(method, str) or not _TOKEN.match(method):
+        if not isinstance(method, str) or not _TOKEN.fullmatch(method):
             raise ValueError(f"not an HTTP method: {method!r}")
         template = getattr(path, "template", None)
         url = self._url(path)
@@ -1179,9 +1181,13 @@ def _check_headers(headers: Mapping[str, str | bytes] | None) -> list[tuple[byte
         ValueError: A value with a control character (CR/LF would end the header) or
             white space at either end, or a ``str`` value that is not ASCII.
     """
+    if headers is not None and not isinstance(headers, Mapping):
+        raise TypeError(
+            f"headers must be a mapping of names to values, not {type(headers).__name__}"
+        )
     checked: list[tuple[bytes, bytes]] = []
     for name, value in (headers or {}).items():
-        if not isinstance(name, str) or not _TOKEN.match(name):
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
             raise ValueError(f"not a valid header name: {name!r}")
         if isinstance(value, str):
             try:
@@ -1214,7 +1220,22 @@ def _check_listeners(listeners: Iterable[Listener]) -> tuple[Listener, ...]:
 def _limiter_or_default(limiter: RateLimiter | _DefaultLimiter | None) -> RateLimiter | None:
     if limiter is _DefaultLimiter.DEFAULT:
         return SlidingWindowRateLimiter(60, 60.0)
+    if limiter is not None and not isinstance(limiter, RateLimiter):
+        raise TypeError(
+            f"rate_limiter must be a RateLimiter (acquire, penalize) or None, "
+            f"not {type(limiter).__name__}"
+        )
     return limiter
+
+
+def _check_auth(auth: object) -> httpx.Auth | None:
+    # The message names the type only: a token passed by mistake must not be echoed.
+    if auth is not None and not isinstance(auth, httpx.Auth):
+        raise TypeError(
+            f"auth must be an httpx.Auth (BearerAuth, SignedJWTAuth...) or None, "
+            f"not {type(auth).__name__}"
+        )
+    return auth
 
 
 def _check_retry_policy(policy: object) -> RetryPolicy:

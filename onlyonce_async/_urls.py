@@ -46,9 +46,9 @@ def check_base_url(base_url: str | httpx.URL, allow_insecure_http: bool) -> http
     The base URL, normalised to end in ``/``, without query or fragment.
 
     Raises:
-        ValueError: Not an absolute http(s) URL, user info (``user:password@``) in it, or
-            plain http to a non-loopback host without ``allow_insecure_http``. No message
-            quotes the URL: it may hold a password.
+        ValueError: Not an absolute http(s) URL, a port outside 1-65535, user info
+            (``user:password@``) in it, or plain http to a non-loopback host without
+            ``allow_insecure_http``. No message quotes the URL: it may hold a password.
     """
     text = str(base_url)
     if _CONTROL.search(text):
@@ -64,6 +64,8 @@ def check_base_url(base_url: str | httpx.URL, allow_insecure_http: bool) -> http
         )
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("base_url must be an absolute http(s) URL")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"base_url's port must be from 1 to 65535, not {url.port}")
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise ValueError(
             f"refusing plain-http base_url to {url.host!r}: credentials would travel in "
@@ -180,7 +182,12 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     Drop ``None`` values and write UUIDs, enums and booleans as the API expects.
 
     ``None`` when nothing is left: httpx merges even an empty dict into the URL again.
+
+    Raises:
+        TypeError: ``params`` is not a mapping (a list of pairs, a query string).
     """
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of names to values, not {type(params).__name__}")
     if not params:
         return None
     cleaned: dict[str, Any] = {}

@@ -218,9 +218,13 @@ def test_plain_http_only_to_loopback(base_url: str, allowed: bool) -> None:
         oo.Client(base_url=base_url, allow_insecure_http=True)
 
 
-@pytest.mark.parametrize("base_url", ["ftp://x/", "/relative", "not a url"])
+@pytest.mark.parametrize(
+    "base_url",
+    ["ftp://x/", "/relative", "not a url", "http://127.0.0.1:99999/", "https://h:0/v2/"],
+)
 def test_base_url_must_be_absolute_http(base_url: str) -> None:
-    """A base_url that is not an absolute http(s) URL is refused."""
+    """A base_url that is not an absolute http(s) URL with a usable port is refused (not
+    an OverflowError from the socket at the first call)."""
     with pytest.raises(ValueError):
         oo.Client(base_url=base_url)
 
@@ -374,6 +378,59 @@ def test_bad_deadline_is_refused(bad: object) -> None:
     """A deadline must be a positive number of seconds."""
     with pytest.raises(ValueError, match="deadline"):
         oo.Client(deadline=bad)  # type: ignore[arg-type]
+
+
+TOKEN_BY_MISTAKE = "tok-passed-as-auth-5e2"
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        pytest.param({"auth": TOKEN_BY_MISTAKE}, TypeError, id="auth-a-string"),
+        pytest.param({"rate_limiter": 5}, TypeError, id="rate-limiter-an-int"),
+        pytest.param({"headers": [("X-A", "1")]}, TypeError, id="headers-a-list"),
+        pytest.param({"headers": {"X-A\n": "1"}}, ValueError, id="header-name-newline"),
+    ],
+)
+def test_bad_client_options_are_refused_at_construction(
+    options: dict[str, Any], error: type[Exception]
+) -> None:
+    """A wrong option fails when the client is built, with a typed error that never quotes
+    the value (a token passed as auth by mistake stays secret)."""
+    with pytest.raises(error) as caught:
+        oo.Client(**options)
+    assert TOKEN_BY_MISTAKE not in str(caught.value)
+
+
+async def test_the_auth_setter_is_checked() -> None:
+    """Setting client.auth to something that is not an httpx.Auth is refused."""
+    async with fast_client() as client:
+        with pytest.raises(TypeError) as caught:
+            client.auth = TOKEN_BY_MISTAKE  # type: ignore[assignment]
+    assert TOKEN_BY_MISTAKE not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        pytest.param({"params": [("a", "1")]}, TypeError, id="params-a-list"),
+        pytest.param({"params": "a=1"}, TypeError, id="params-a-string"),
+        pytest.param({"headers": [("X-A", "1")]}, TypeError, id="headers-a-list"),
+        pytest.param({"headers": {"X-A\n": "1"}}, ValueError, id="header-name-newline"),
+        pytest.param({"method": "GET\n"}, ValueError, id="method-newline"),
+    ],
+)
+async def test_bad_call_options_are_refused_before_sending(
+    call: dict[str, Any], error: type[Exception]
+) -> None:
+    """A wrong per-call option raises a typed error and sends nothing."""
+    recorder = Recorder()
+    options = dict(call)  # the parameter is shared by both backends' runs
+    method = options.pop("method", "GET")
+    async with fast_client(transport=httpx.MockTransport(recorder)) as client:
+        with pytest.raises(error):
+            await client.request(method, "x", **options)
+    assert recorder.requests == []
 
 
 async def test_redirects_are_never_followed_even_by_a_callers_http_client() -> None:
