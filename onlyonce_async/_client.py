@@ -80,8 +80,8 @@ from ._logging import (
     sdk_call,
 )
 from ._paging import AsyncPaginator
-from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
-from ._retry import MAX_RETRY_AFTER, RetryPolicy, not_retried
+from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter, check_penalty
+from ._retry import RetryPolicy, not_retried
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -754,9 +754,10 @@ class Client:
             seconds = error.retry_after
             if seconds is None:
                 seconds = self._retry_policy.rate_limit_default
-            # Never pause everyone longer than the cap: a longer Retry-After fails this call
-            # at once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
-            pause = min(seconds, MAX_RETRY_AFTER)
+            # The server's whole Retry-After, for every sharer of the limiter (the one rule
+            # of `check_penalty` bounds only absurd values). Over MAX_RETRY_AFTER this call
+            # fails at once (RetryPolicy.delay), and so do the sharers' calls meanwhile.
+            pause = check_penalty(seconds)
             await self._rate_limiter.penalize(pause)
         if trace is not None:
             trace.emit(
