@@ -80,7 +80,13 @@ from ._logging import (
     sdk_call,
 )
 from ._paging import AsyncPaginator
-from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter, check_penalty
+from ._ratelimit import (
+    LimitedAuth,
+    RateLimiter,
+    SlidingWindowRateLimiter,
+    check_penalty,
+    refused_by_pause,
+)
 from ._retry import RetryPolicy, not_retried
 from ._types import (
     USE_CLIENT_DEFAULT,
@@ -623,8 +629,11 @@ class Client:
                     request, auth=self._auth_stack(), stream=True, follow_redirects=False
                 )
             except (APIError, DecodeError) as error:
-                # Raised by an auth flow: a concurrent sign-in's or renewal's outcome.
-                not_retried(error)
+                # Raised by an auth flow: a concurrent sign-in's or renewal's outcome, final
+                # for every call sharing it. The limiter's refusal of a long pause is this
+                # call's own (nothing was sent): the loops above it may wait it out.
+                if not refused_by_pause(error):
+                    not_retried(error)
                 raise
             except RuntimeError as exc:
                 # httpx's error for a pool closed under the call.
@@ -700,21 +709,31 @@ class Client:
                     return await self._send_once(request, retries, call, stream=call.stream)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    async def _sleep_between_attempts(self, call: _Call, seconds: float) -> None:
+    async def _sleep_between_attempts(self, call: _Call | None, seconds: float) -> None:
         """
         The wait before a retry, within the call's deadline; `aclose` ends it.
 
+        Args:
+            call: The call retrying; ``None`` for a wait between calls (a bulk share's own
+                retries, which may wait out a long pause), which only `aclose` ends.
+            seconds: How long to wait.
+
         Raises:
-            RequestTimeout: The deadline passed while waiting.
-            ClientClosedError: The client was closed while waiting.
+            RequestTimeout: The call's deadline passed while waiting.
+            ClientClosedError: The client was closed while waiting (or, between calls,
+                before).
         """
-        with anyio.CancelScope(deadline=call.expires) as scope:
+        if call is None and self.is_closed:
+            raise ClientClosedError("the client is closed: nothing was sent")
+        with anyio.CancelScope(deadline=math.inf if call is None else call.expires) as scope:
             self._calls[scope] = self
             try:
                 await anyio.sleep(seconds)
             finally:
                 del self._calls[scope]
         if scope.cancelled_caught:
+            if call is None:
+                raise ClientClosedError("the client was closed while waiting to retry")
             raise self._cut_short(call)
 
     def _retry_wait(self, retries: int, error: OnlyOnceError) -> float:

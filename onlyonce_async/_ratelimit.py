@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import math
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from typing import Protocol, runtime_checkable
 
@@ -33,6 +34,8 @@ __all__ = [
     "RateLimiter",
     "SlidingWindowRateLimiter",
     "check_penalty",
+    "paused_error",
+    "refused_by_pause",
 ]
 
 #: The longest pause a limiter records, in seconds: a sanity bound, not a policy. A 429's
@@ -242,7 +245,8 @@ def check_penalty(seconds: float) -> float:
     """
     The pause a penalty of ``seconds`` records: all of it, at most ``LONGEST_PAUSE``.
 
-    The one rule for how long a server's requested pause lasts, shared by every limiter.
+    The one rule for how long a server's requested wait lasts, shared by every limiter and
+    by the bulk share's own wait between sends.
 
     Args:
         seconds: The requested pause (a ``Retry-After``, or the policy's default).
@@ -286,15 +290,32 @@ def check_window(limit: int, period: float, margin: float | None) -> tuple[int, 
     return limit, float(period), float(margin)
 
 
+# The errors `paused_error` made (see `refused_by_pause`).
+_PAUSE_ERRORS: weakref.WeakSet[BaseException] = weakref.WeakSet()
+
+
 def paused_error(remaining: float) -> RateLimitError:
     """
     The error for a limiter paused ``remaining`` seconds, longer than ``MAX_RETRY_AFTER``.
     """
-    return RateLimitError(
+    error = RateLimitError(
         f"rate limited: paused for another {remaining:.0f} s",
         retry_after=remaining,
         status_code=429,
     )
+    _PAUSE_ERRORS.add(error)
+    return error
+
+
+def refused_by_pause(error: BaseException) -> bool:
+    """
+    Whether ``error`` is a limiter's refusal to wait out a long pause (`paused_error`).
+
+    Such an error is the failing call's own (nothing was sent; made afresh for each call),
+    unlike the outcomes auth flows share between concurrent calls, so the retry loops above
+    the call may wait its ``retry_after`` out and try again.
+    """
+    return error in _PAUSE_ERRORS
 
 
 class LimitedAuth(httpx.Auth):
