@@ -7,9 +7,10 @@ recipient two requests, so before any resend the request is looked up
 (``GET /profiles/{sender}/requests?type=OUTGOING&targetId=…&cardId=…``): found, it is the
 outcome (*reconciled*); not found, the share is sent again. A 2xx whose body cannot be read
 created the request: it is looked up too, and never sent again. Connect errors, 429 and 503
-are plain retries inside `Client.request`, since nothing was created. When the lookup itself
-fails, the outcome is *unknown* (`ShareOutcomeUnknownError`), never a plain failure: the
-journal keeps it in flight and the next run looks it up first.
+are plain retries inside `Client.request`, since nothing was created; a `RateLimitError` that
+reaches the share (a wait over a minute) is waited out before the next send. When the lookup
+itself fails, the outcome is *unknown* (`ShareOutcomeUnknownError`), never a plain failure:
+the journal keeps it in flight and the next run looks it up first.
 """
 
 from __future__ import annotations
