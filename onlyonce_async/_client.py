@@ -80,8 +80,14 @@ from ._logging import (
     sdk_call,
 )
 from ._paging import AsyncPaginator
-from ._ratelimit import LimitedAuth, RateLimiter, SlidingWindowRateLimiter
-from ._retry import MAX_RETRY_AFTER, RetryPolicy, not_retried
+from ._ratelimit import (
+    LimitedAuth,
+    RateLimiter,
+    SlidingWindowRateLimiter,
+    check_penalty,
+    refused_by_pause,
+)
+from ._retry import RetryPolicy, not_retried
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -625,8 +631,11 @@ class Client:
                     request, auth=self._auth_stack(), stream=True, follow_redirects=False
                 )
             except (APIError, DecodeError) as error:
-                # Raised by an auth flow: a concurrent sign-in's or renewal's outcome.
-                not_retried(error)
+                # Raised by an auth flow: a concurrent sign-in's or renewal's outcome, final
+                # for every call sharing it. The limiter's refusal of a long pause is this
+                # call's own (nothing was sent): the loops above it may wait it out.
+                if not refused_by_pause(error):
+                    not_retried(error)
                 raise
             except RuntimeError as exc:
                 # httpx's error for a pool closed under the call.
@@ -709,21 +718,35 @@ class Client:
                     return await self._send_once(request, retries, call, stream=call.stream)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    async def _sleep_between_attempts(self, call: _Call, seconds: float) -> None:
+    async def _sleep_between_attempts(self, call: _Call | None, seconds: float) -> None:
         """
         The wait before a retry, within the call's deadline; `aclose` ends it.
 
+        Args:
+            call: The call retrying; ``None`` for a wait between calls (a bulk share's own
+                retries, which may wait out a long pause), which only `aclose` ends.
+            seconds: How long to wait.
+
         Raises:
-            RequestTimeout: The deadline passed while waiting.
-            ClientClosedError: The client was closed while waiting.
+            RequestTimeout: The call's deadline passed while waiting.
+            ClientClosedError: The client was closed while waiting (or, between calls,
+                before).
         """
-        with anyio.CancelScope(deadline=call.expires) as scope:
+        if call is None and self.is_closed:
+            raise ClientClosedError("the client is closed: nothing was sent", maybe_sent=False)
+        with anyio.CancelScope(deadline=math.inf if call is None else call.expires) as scope:
             self._calls[scope] = self
             try:
                 await anyio.sleep(seconds)
             finally:
                 del self._calls[scope]
         if scope.cancelled_caught:
+            if call is None:
+                # Between a bulk share's sends: the last one is known to have created
+                # nothing (else the share would have been looked up, not sent again).
+                raise ClientClosedError(
+                    "the client was closed while waiting to retry", maybe_sent=False
+                )
             # An earlier attempt may have reached the server (a retried GET after a 502).
             raise self._cut_short(call, maybe_sent=True)
 
@@ -764,9 +787,10 @@ class Client:
             seconds = error.retry_after
             if seconds is None:
                 seconds = self._retry_policy.rate_limit_default
-            # Never pause everyone longer than the cap: a longer Retry-After fails this call
-            # at once (RetryPolicy.delay) and must not lock out every sharer of the limiter.
-            pause = min(seconds, MAX_RETRY_AFTER)
+            # The server's whole Retry-After, for every sharer of the limiter (the one rule
+            # of `check_penalty` bounds only absurd values). Over MAX_RETRY_AFTER this call
+            # fails at once (RetryPolicy.delay), and so do the sharers' calls meanwhile.
+            pause = check_penalty(seconds)
             await self._rate_limiter.penalize(pause)
         if trace is not None:
             trace.emit(

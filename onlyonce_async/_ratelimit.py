@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import math
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from typing import Protocol, runtime_checkable
 
@@ -24,21 +25,25 @@ import httpx
 from ._attempt import start_attempt_timer
 from ._errors import RateLimitError
 from ._events import TRACE_EXTENSION, CallTrace
+from ._retry import MAX_RETRY_AFTER
 
 __all__ = [
-    "MAX_PAUSE",
+    "LONGEST_PAUSE",
     "LimitedAuth",
     "LimiterStats",
     "RateLimiter",
     "SlidingWindowRateLimiter",
     "check_penalty",
+    "paused_error",
+    "refused_by_pause",
 ]
 
-#: The longest pause a limiter applies: a longer penalty is cut to it (a server asking for
-#: more gets a `RateLimitError` at once instead, see `MAX_RETRY_AFTER`), so one absurd
-#: ``Retry-After`` cannot lock every sharer out. A pause found longer than this anyway
-#: fails calls at once instead of sleeping through it.
-MAX_PAUSE = 60.0
+#: The longest pause a limiter records, in seconds: a sanity bound, not a policy. A 429's
+#: ``Retry-After`` (or the policy's default) is honoured in full up to one day; a longer one
+#: (an HTTP date years ahead, ``1e9``) is recorded as a day, so clock arithmetic and Redis
+#: key lifetimes stay sane and one absurd answer heals itself. Whether a call waits for a
+#: pause or fails at once is the separate fail-fast threshold, ``MAX_RETRY_AFTER`` (60 s).
+LONGEST_PAUSE = 86_400.0
 
 
 @runtime_checkable
@@ -52,12 +57,13 @@ class RateLimiter(Protocol):
         Wait until one request may start, and count it.
 
         Raises:
-            RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
+            RateLimitError: The limiter is paused for longer than ``MAX_RETRY_AFTER`` (60)
+                seconds; its ``retry_after`` is the pause left.
         """
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: nobody starts before now + ``seconds`` (at most ``MAX_PAUSE``).
+        After a 429: nobody starts before now + ``seconds`` (at most ``LONGEST_PAUSE``).
 
         Args:
             seconds: How long every task sharing the limiter waits, from now (the
@@ -165,7 +171,9 @@ class SlidingWindowRateLimiter:
         Wait until one request may start, and count it.
 
         Raises:
-            RateLimitError: The limiter is paused for longer than ``MAX_PAUSE`` seconds.
+            RateLimitError: The limiter is paused for longer than ``MAX_RETRY_AFTER`` (60)
+                seconds; its ``retry_after`` is the pause left. With 60 s or less left, it
+                waits for the pause to end instead.
         """
         if self._lock is None or not self._lock.locked():
             # Nobody holds or waits for the queue: a free slot is taken at once, with no
@@ -213,9 +221,10 @@ class SlidingWindowRateLimiter:
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: nobody starts before now + ``seconds``, cut to ``MAX_PAUSE``.
+        After a 429: nobody starts before now + ``seconds`` (at most ``LONGEST_PAUSE``).
 
-        A shorter pause never shortens one already in force.
+        A shorter pause never shortens one already in force. While more than
+        ``MAX_RETRY_AFTER`` seconds of it are left, `acquire` fails at once.
 
         Args:
             seconds: How long to pause, from now.
@@ -228,13 +237,22 @@ class SlidingWindowRateLimiter:
 
     def _raise_if_paused_too_long(self) -> None:
         remaining = self._paused_until - self._clock()
-        if remaining > MAX_PAUSE:
+        if remaining > MAX_RETRY_AFTER:
             raise paused_error(remaining)
 
 
 def check_penalty(seconds: float) -> float:
     """
-    A penalty in seconds, cut to ``MAX_PAUSE``; shared by every limiter.
+    The pause a penalty of ``seconds`` records: all of it, at most ``LONGEST_PAUSE``.
+
+    The one rule for how long a server's requested wait lasts, shared by every limiter and
+    by the bulk share's own wait between sends.
+
+    Args:
+        seconds: The requested pause (a ``Retry-After``, or the policy's default).
+
+    Returns:
+        ``seconds`` as a float, at most ``LONGEST_PAUSE``.
 
     Raises:
         ValueError: Negative, NaN or infinite (a caller's bug, not a server's answer).
@@ -245,7 +263,7 @@ def check_penalty(seconds: float) -> float:
         or not (math.isfinite(seconds) and seconds >= 0)
     ):
         raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
-    return min(float(seconds), MAX_PAUSE)
+    return min(float(seconds), LONGEST_PAUSE)
 
 
 def check_window(limit: int, period: float, margin: float | None) -> tuple[int, float, float]:
@@ -272,15 +290,32 @@ def check_window(limit: int, period: float, margin: float | None) -> tuple[int, 
     return limit, float(period), float(margin)
 
 
+# The errors `paused_error` made (see `refused_by_pause`).
+_PAUSE_ERRORS: weakref.WeakSet[BaseException] = weakref.WeakSet()
+
+
 def paused_error(remaining: float) -> RateLimitError:
     """
-    The error for a limiter paused ``remaining`` seconds, longer than ``MAX_PAUSE``.
+    The error for a limiter paused ``remaining`` seconds, longer than ``MAX_RETRY_AFTER``.
     """
-    return RateLimitError(
+    error = RateLimitError(
         f"rate limited: paused for another {remaining:.0f} s",
         retry_after=remaining,
         status_code=429,
     )
+    _PAUSE_ERRORS.add(error)
+    return error
+
+
+def refused_by_pause(error: BaseException) -> bool:
+    """
+    Whether ``error`` is a limiter's refusal to wait out a long pause (`paused_error`).
+
+    Such an error is the failing call's own (nothing was sent; made afresh for each call),
+    unlike the outcomes auth flows share between concurrent calls, so the retry loops above
+    the call may wait its ``retry_after`` out and try again.
+    """
+    return error in _PAUSE_ERRORS
 
 
 class LimitedAuth(httpx.Auth):

@@ -35,7 +35,10 @@ __all__ = [
 ]
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-#: A server asking us to wait longer than this gets a `RateLimitError` at once.
+#: The fail-fast threshold, in seconds (DESIGN §2.3): the longest wait the SDK sleeps
+#: through inside a call. A server asking a call to wait longer gets a `RateLimitError` at
+#: once, and so does a call on a rate limiter paused for longer. It does not shorten the
+#: pause itself (a limiter keeps the whole ``Retry-After``, up to ``LONGEST_PAUSE``).
 MAX_RETRY_AFTER: Final = 60.0
 
 _ALWAYS_RETRIED_STATUSES: Final = frozenset({429, 503})
@@ -89,7 +92,7 @@ def _seconds(instance: Any, attribute: attrs.Attribute[float], value: Any) -> No
 
 
 def _pause(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
-    """An attrs validator: seconds, at most ``MAX_RETRY_AFTER`` (a pause everyone shares)."""
+    """An attrs validator: seconds, at most ``MAX_RETRY_AFTER`` (a pause everyone waits out)."""
     _seconds(instance, attribute, value)
     if value > MAX_RETRY_AFTER:
         raise ValueError(f"{attribute.name} must be at most {MAX_RETRY_AFTER:g} seconds")
@@ -118,7 +121,8 @@ class RetryPolicy:
         TypeError: A setting of the wrong type (``jitter`` must be a ``bool``, the others
             numbers).
         ValueError: A number of seconds that is negative or not finite, or a
-            ``rate_limit_default`` above 60 s (the longest shared pause, ``MAX_RETRY_AFTER``).
+            ``rate_limit_default`` above 60 s (``MAX_RETRY_AFTER``: a default pause longer
+            than that would fail every call sharing the limiter at once).
     """
 
     initial: float = attrs.field(default=0.5, validator=_seconds)

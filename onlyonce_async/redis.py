@@ -35,7 +35,7 @@ import anyio
 
 from ._errors import RateLimiterUnavailableError
 from ._ratelimit import (
-    MAX_PAUSE,
+    LONGEST_PAUSE,
     LimiterStats,
     RateLimiter,
     check_penalty,
@@ -43,6 +43,7 @@ from ._ratelimit import (
     paused_error,
 )
 from ._redis_journal import RedisJournal
+from ._retry import MAX_RETRY_AFTER
 
 __all__ = ["RateLimiterUnavailableError", "RedisJournal", "RedisRateLimiter"]
 
@@ -50,20 +51,21 @@ logger = logging.getLogger("onlyonce_async.redis")
 
 _GRANTED, _PAUSED_TOO_LONG = 0, 2
 
-# KEYS: starts, pause.  ARGV: ticket, limit, window, max pause (integer microseconds of
-# Redis's clock; they fit a Lua double exactly).
+# KEYS: starts, pause.  ARGV: ticket, limit, window, longest pause, fail-fast threshold
+# (integer microseconds of Redis's clock; they fit a Lua double exactly).
 # Every call reserves a start: the earliest time at which the window holds fewer than
 # ``limit`` starts, at or after every earlier reservation's slot and after the pause. The
 # reservation is a start in the window at once, so the next caller is placed after it: first
 # come, first served, in the order Redis runs the calls, with one call per grant.
 # Returns {0, start, now}: start at Redis time ``start`` (``now`` or later), or
-# {2, pause}: paused longer than the max pause.
+# {2, pause left}: paused longer than the fail-fast threshold (nothing reserved).
 _ACQUIRE = """
 local starts, pause_key = KEYS[1], KEYS[2]
 local ticket = ARGV[1]
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local max_pause = tonumber(ARGV[4])
+local fail_fast = tonumber(ARGV[5])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
@@ -72,10 +74,13 @@ local start = now
 local paused_until = tonumber(redis.call('GET', pause_key) or '0')
 if paused_until - now > max_pause then
   -- Longer than any penalty can set (an older version's, or a foreign writer's): cut it
-  -- to the cap rather than lock every sharer out until the key expires.
+  -- to the longest pause rather than lock every sharer out until the key expires.
   paused_until = now + max_pause
   redis.call('SET', pause_key, string.format('%d', paused_until), 'PX',
              math.ceil((max_pause + window) / 1000))
+end
+if paused_until - now > fail_fast then
+  return {2, paused_until - now}
 end
 if paused_until > start then
   start = paused_until
@@ -100,8 +105,8 @@ end
 return {0, start, now}
 """
 
-# KEYS: pause.  ARGV: seconds, window, max pause (microseconds).  Keeps the later of both
-# pauses, never one longer than the max pause (a stale longer one is cut to it).
+# KEYS: pause.  ARGV: seconds, window, longest pause (microseconds).  Keeps the later of
+# both pauses, never one longer than the longest pause (a stale longer one is cut to it).
 _PENALIZE = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -281,7 +286,9 @@ class RedisRateLimiter:
         Wait until one request may start, and count it for every sharer of the key.
 
         Raises:
-            RateLimitError: The shared pause lasts longer than ``MAX_PAUSE`` seconds.
+            RateLimitError: The shared pause lasts longer than ``MAX_RETRY_AFTER`` (60)
+                seconds more; its ``retry_after`` is the pause left. With 60 s or less
+                left, it waits for the pause to end instead.
             RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
             RuntimeError: Called outside asyncio (e.g. under trio).
         """
@@ -289,11 +296,13 @@ class RedisRateLimiter:
 
     async def penalize(self, seconds: float) -> None:
         """
-        After a 429: no sharer of the key starts before Redis's now + ``seconds``, cut to
-        ``MAX_PAUSE`` (the pause key never outlives the pause by more than a window).
+        After a 429: no sharer of the key starts before Redis's now + ``seconds``, at most
+        ``LONGEST_PAUSE`` (the pause key never outlives the pause by more than a window).
 
-        Every later `acquire`, in any process, waits out the pause, and so do this
-        limiter's own waiters; a waiter in another process that already holds a slot keeps it.
+        Every later `acquire`, in any process, waits out the pause (or fails at once while
+        more than ``MAX_RETRY_AFTER`` seconds of it are left), and so do this limiter's own
+        waiters; a waiter in another process that already holds a slot keeps it. A shorter
+        pause never shortens one in force.
 
         Args:
             seconds: How long every sharer of the key waits, from Redis's now.
@@ -314,7 +323,7 @@ class RedisRateLimiter:
             await self._run(
                 self._penalize_script,
                 self._keys[1:2],
-                [_micros(seconds), window, _micros(MAX_PAUSE)],
+                [_micros(seconds), window, _micros(LONGEST_PAUSE)],
             )
         except RateLimiterUnavailableError as error:
             if self._fallback_for(error) is None:
@@ -361,7 +370,8 @@ class RedisRateLimiter:
             limiter granted the start instead.
 
         Raises:
-            RateLimitError: The shared pause lasts longer than ``MAX_PAUSE`` seconds.
+            RateLimitError: The shared pause lasts longer than ``MAX_RETRY_AFTER`` (60)
+                seconds more; its ``retry_after`` is the pause left.
             RateLimiterUnavailableError: Redis cannot be reached and there is no fallback.
             RuntimeError: Called outside asyncio (e.g. under trio).
         """
@@ -380,7 +390,14 @@ class RedisRateLimiter:
         return granted_at
 
     async def _acquire_shared(self) -> float:
-        args: list[Any] = [None, self.limit, _micros(self.period + self.margin), _micros(MAX_PAUSE)]
+        window = _micros(self.period + self.margin)
+        args: list[Any] = [
+            None,
+            self.limit,
+            window,
+            _micros(LONGEST_PAUSE),
+            _micros(MAX_RETRY_AFTER),
+        ]
         while True:
             ticket = args[0] = uuid.uuid4().hex
             pauses = self._pauses

@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 import onlyonce_async as oo
-from onlyonce_async._ratelimit import MAX_PAUSE
+from onlyonce_async._ratelimit import LONGEST_PAUSE
 from tests._support.clocks import Clock, GrantClock
 
 pytestmark = pytest.mark.anyio
@@ -180,16 +180,42 @@ async def test_penalty_raised_while_waiting_is_honoured() -> None:
     assert len(granted_at) == 1 and granted_at[0] >= 0.4
 
 
-@pytest.mark.parametrize("seconds", [MAX_PAUSE + 30, 86_400.0, 1e9, 1e300])
-async def test_a_penalty_longer_than_max_pause_is_cut_to_it(seconds: float) -> None:
-    """penalize() never pauses the limiter longer than MAX_PAUSE: one absurd Retry-After
-    cannot lock out every task sharing it."""
+@pytest.mark.parametrize("seconds", [LONGEST_PAUSE + 30, 1e9, 1e300])
+async def test_a_penalty_longer_than_the_longest_pause_is_cut_to_it(seconds: float) -> None:
+    """penalize() records at most LONGEST_PAUSE (a day): an absurd Retry-After cannot lock
+    out every task sharing the limiter for years."""
     clock = Clock()
     limiter = oo.SlidingWindowRateLimiter(clock=clock)
     await limiter.penalize(seconds)
-    clock.now += MAX_PAUSE + 0.001
+    clock.now += LONGEST_PAUSE + 0.001
     with anyio.fail_after(5):
         await limiter.acquire()  # neither raises "paused" nor sleeps
+
+
+async def test_a_pause_over_a_minute_fails_fast_then_is_waited_out() -> None:
+    """After penalize(120), acquire() raises RateLimitError (retry_after 120) at once; 61 s
+    later, with 59 s left, it waits for the rest instead of raising."""
+    clock = Clock()
+    limiter = oo.SlidingWindowRateLimiter(clock=clock)
+    await limiter.penalize(120)
+    with anyio.fail_after(10), pytest.raises(oo.RateLimitError) as caught:  # hang guard
+        await limiter.acquire()
+    assert caught.value.retry_after == pytest.approx(120)
+    assert limiter.stats().paused_for == pytest.approx(120)  # the full Retry-After
+    clock.advance(61)
+    granted: list[float] = []
+
+    async def take() -> None:
+        await limiter.acquire()
+        granted.append(clock.now)
+
+    with anyio.fail_after(10):  # hang guard
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(take)  # raising here would fail the task group
+            await anyio.wait_all_tasks_blocked()
+            assert limiter.stats().waiting == 1  # sleeping in acquire(), not failed
+            assert granted == []
+            tg.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize(

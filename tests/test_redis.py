@@ -28,10 +28,11 @@ from onlyonce_async import (
     Client,
     OnlyOnceError,
     RateLimiter,
+    RateLimitError,
     RateLimiterUnavailableError,
     SlidingWindowRateLimiter,
 )
-from onlyonce_async._ratelimit import MAX_PAUSE
+from onlyonce_async._ratelimit import LONGEST_PAUSE
 from onlyonce_async.redis import RedisRateLimiter
 from tests._support.backends import asyncio_backend  # noqa: F401 (redis-py's asyncio client)
 from tests._support.redis_server import RedisServer, running_redis_server
@@ -192,22 +193,24 @@ async def test_penalize_keeps_the_longer_pause(redis: Redis) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("seconds", [MAX_PAUSE + 30, 1e9])
-async def test_a_penalty_longer_than_max_pause_is_cut_to_it(redis: Redis, seconds: float) -> None:
-    """The shared pause, and its key's TTL, never exceed MAX_PAUSE (plus one window for
+@pytest.mark.parametrize("seconds", [LONGEST_PAUSE + 30, 1e9])
+async def test_a_penalty_longer_than_the_longest_pause_is_cut_to_it(
+    redis: Redis, seconds: float
+) -> None:
+    """The shared pause, and its key's TTL, never exceed LONGEST_PAUSE (plus one window for
     the key): a 31-year Retry-After cannot lock out every process sharing the key."""
     limiter = RedisRateLimiter(redis, "long-pause", 60, 1.0)
     await limiter.penalize(seconds)
     key = "onlyonce:ratelimit:{long-pause}:pause"
     raw = await redis.get(key)
     assert raw is not None
-    assert int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
-    assert 0 < await redis.pttl(key) <= (MAX_PAUSE + 1.0 + limiter.margin) * 1000 + 1
+    assert int(raw) / 1_000_000 - await server_seconds(redis) <= LONGEST_PAUSE
+    assert 0 < await redis.pttl(key) <= (LONGEST_PAUSE + 1.0 + limiter.margin) * 1000 + 1
 
 
 @pytest.mark.anyio
-async def test_a_stale_longer_pause_is_cut_to_max_pause(redis: Redis) -> None:
-    """A pause key set far in the future by an older version is cut to MAX_PAUSE by the
+async def test_a_stale_longer_pause_is_cut_to_the_longest_pause(redis: Redis) -> None:
+    """A pause key set far in the future by an older version is cut to LONGEST_PAUSE by the
     next penalize or acquire, instead of living for years."""
     key = "onlyonce:ratelimit:{stale}:pause"
     far = int((await server_seconds(redis) + 1e9) * 1_000_000)
@@ -215,14 +218,64 @@ async def test_a_stale_longer_pause_is_cut_to_max_pause(redis: Redis) -> None:
     limiter = RedisRateLimiter(redis, "stale", 60, 1.0)
     await limiter.penalize(1)
     raw = await redis.get(key)
-    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
-    assert await redis.pttl(key) <= (MAX_PAUSE + 2) * 1000
+    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= LONGEST_PAUSE
+    assert await redis.pttl(key) <= (LONGEST_PAUSE + 2) * 1000
     await redis.set(key, str(far), px=10**12)
-    with anyio.move_on_after(0.2):
-        await limiter.acquire()  # waits the (cut) pause rather than failing for years
+    with anyio.fail_after(10), pytest.raises(RateLimitError) as caught:  # hang guard
+        await limiter.acquire()  # paused for a day, not for years: fails fast
+    assert caught.value.retry_after is not None
+    assert 60 < caught.value.retry_after <= LONGEST_PAUSE
     raw = await redis.get(key)
-    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= MAX_PAUSE
-    assert await redis.pttl(key) <= (MAX_PAUSE + 2) * 1000
+    assert raw is not None and int(raw) / 1_000_000 - await server_seconds(redis) <= LONGEST_PAUSE
+    assert await redis.pttl(key) <= (LONGEST_PAUSE + 2) * 1000
+
+
+@pytest.mark.anyio
+async def test_a_pause_over_a_minute_fails_fast_then_is_waited_out(redis: Redis) -> None:
+    """After penalize(120), acquire() raises RateLimitError (retry_after about 120) at once
+    and takes no slot; with 59 s left it waits for its slot instead of raising."""
+    starts, pause = "onlyonce:ratelimit:{fast}:starts", "onlyonce:ratelimit:{fast}:pause"
+    await RedisRateLimiter(redis, "fast").penalize(120)
+    other = RedisRateLimiter(redis, "fast")  # another process's limiter on the same key
+    with anyio.fail_after(10), pytest.raises(RateLimitError) as caught:  # hang guard
+        await other.acquire()
+    assert caught.value.retry_after is not None
+    assert 110 < caught.value.retry_after <= 120
+    assert await redis.zcard(starts) == 0
+    # 61 s later: the pause ends 59 s from now (Redis's clock cannot be moved).
+    ends = int((await server_seconds(redis) + 59) * 1_000_000)
+    await redis.set(pause, str(ends), px=120_000)
+    before = await reservations(redis)
+    with anyio.fail_after(10):  # hang guard
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(other.acquire)  # raising here would fail the task group
+            await wait_for_reservations(redis, before + 1)
+            slots = await redis.zrange(starts, 0, -1, withscores=True)
+            assert len(slots) == 1 and float(slots[0][1]) >= ends  # it sleeps out the pause
+            tg.cancel_scope.cancel()
+
+
+@pytest.mark.anyio
+async def test_a_long_retry_after_fails_every_sharer_fast(redis: Redis) -> None:
+    """A 429 with Retry-After: 120 through a client on the Redis limiter: the next call, even
+    on another client sharing the key, raises RateLimitError at once and sends nothing."""
+    with respx.mock(base_url="https://api.test") as mock:
+        route = mock.get("/x").mock(
+            side_effect=[httpx.Response(429, headers={"Retry-After": "120"})]
+        )
+        first = Client(base_url="https://api.test", rate_limiter=RedisRateLimiter(redis, "e2e"))
+        second = Client(base_url="https://api.test", rate_limiter=RedisRateLimiter(redis, "e2e"))
+        async with first, second:
+            with anyio.fail_after(10):  # hang guard: sleeping through the pause would hang
+                with pytest.raises(RateLimitError) as caught:
+                    await first.get("/x")
+                assert caught.value.retry_after == 120
+                for client in (first, second):
+                    with pytest.raises(RateLimitError) as caught:
+                        await client.get("/x")
+                    assert caught.value.retry_after is not None
+                    assert 110 < caught.value.retry_after <= 120
+    assert route.call_count == 1
 
 
 async def reservations(redis: Redis) -> int:

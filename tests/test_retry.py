@@ -15,9 +15,10 @@ import respx
 
 import onlyonce_async as oo
 from onlyonce_async import RetryPolicy
+from onlyonce_async._ratelimit import LONGEST_PAUSE
 from onlyonce_async._retry import MAX_RETRY_AFTER, outcome_unknown
 from tests._support.clocks import Clock
-from tests._support.helpers import BASE, CountingLimiter, fast_client
+from tests._support.helpers import BASE, CountingLimiter, Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -229,7 +230,7 @@ def test_retry_policy_is_validated_at_construction(
 @pytest.mark.parametrize(
     ("header", "at_once"),
     [
-        pytest.param("86400", True, id="a-day"),
+        pytest.param("86401", True, id="over-a-day"),
         pytest.param("1e309", True, id="overflow"),
         pytest.param("inf", True, id="inf"),
         pytest.param("Fri, 31 Dec 9999 23:59:59 GMT", True, id="year-9999"),
@@ -237,11 +238,11 @@ def test_retry_policy_is_validated_at_construction(
         pytest.param("-5", False, id="negative"),
     ],
 )
-async def test_an_absurd_retry_after_never_locks_out_the_shared_limiter(
+async def test_an_absurd_retry_after_pauses_the_shared_limiter_at_most_a_day(
     header: str, at_once: bool
 ) -> None:
-    """Whatever a 429's Retry-After says, the shared limiter is paused at most 60 s; one
-    over 60 s raises RateLimitError for that call at once."""
+    """Whatever a 429's Retry-After says, the shared limiter is paused at most LONGEST_PAUSE
+    (a day); one over 60 s raises RateLimitError for that call at once."""
     clock = Clock()
     limiter = oo.SlidingWindowRateLimiter(clock=clock)
     with respx.mock(base_url=BASE) as router:
@@ -252,9 +253,34 @@ async def test_an_absurd_retry_after_never_locks_out_the_shared_limiter(
             with anyio.fail_after(10), pytest.raises(oo.RateLimitError):
                 await c.get("x")
         assert route.call_count == 1
-    clock.now += MAX_RETRY_AFTER + 0.001
+    clock.now += LONGEST_PAUSE + 0.001
     with anyio.fail_after(5):
         await limiter.acquire()  # the pause is over: neither "paused" nor a sleep
+
+
+async def test_a_long_retry_after_fails_the_next_calls_fast_without_sending() -> None:
+    """A 429 with Retry-After: 120: that call raises RateLimitError(120), and the next call
+    on the same client raises it at once, sending nothing, until the 120 s are over."""
+    clock = Clock()
+    limiter = oo.SlidingWindowRateLimiter(clock=clock)
+    server = Recorder(
+        httpx.Response(429, headers={"Retry-After": "120"}), httpx.Response(200, json=1)
+    )
+    async with fast_client(
+        transport=server.transport(), rate_limiter=limiter, max_retries=5
+    ) as client:
+        with anyio.fail_after(10):  # hang guard: sleeping through the pause would hang here
+            with pytest.raises(oo.RateLimitError) as first:
+                await client.get("x")
+            assert first.value.retry_after == 120
+            clock.advance(30)
+            with pytest.raises(oo.RateLimitError) as second:
+                await client.get("x")
+            assert second.value.retry_after == pytest.approx(90)
+            assert len(server.requests) == 1
+            clock.advance(90.001)  # the server's 120 s are over
+            assert await client.get("x") == 1
+        assert len(server.requests) == 2
 
 
 class Sleeps:

@@ -7,21 +7,24 @@ recipient two requests, so before any resend the request is looked up
 (``GET /profiles/{sender}/requests?type=OUTGOING&targetId=…&cardId=…``): found, it is the
 outcome (*reconciled*); not found, the share is sent again. A 2xx whose body cannot be read
 created the request: it is looked up too, and never sent again. Connect errors, 429 and 503
-are plain retries inside `Client.request`, since nothing was created. When the lookup itself
-fails, the outcome is *unknown* (`ShareOutcomeUnknownError`), never a plain failure: the
-journal keeps it in flight and the next run looks it up first.
+are plain retries inside `Client.request`, since nothing was created; a `RateLimitError` that
+reaches the share (a wait over a minute) is waited out before the next send. When the lookup
+itself fails, the outcome is *unknown* (`ShareOutcomeUnknownError`), never a plain failure:
+the journal keeps it in flight and the next run looks it up first.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import attrs
 
-from .._errors import DecodeError, OnlyOnceError, WrongRequestStatusError
+from .._errors import DecodeError, OnlyOnceError, RateLimitError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
+from .._ratelimit import check_penalty
 from .._retry import RetryHook, outcome_unknown, retry_context
 from .._wire import RequestType
 from ._sweep import SHARING
@@ -116,6 +119,8 @@ class Sharer:
         # Recipients in progress that an earlier send may have created a request for.
         self._maybe_sent: set[uuid.UUID] = set()
         self._on_send_retry = self._on_retry("POST", "/requests")  # made once, not per share
+        # The wait between sends or lookups: it may last a long pause, so `aclose` ends it.
+        self._sleep = functools.partial(network._client._sleep_between_attempts, None)
 
     async def _lookup(self, recipient_id: uuid.UUID) -> ShareRequest | None:
         # A pending request is one the recipient already has (whoever sent it, a second one
@@ -137,7 +142,8 @@ class Sharer:
         retrying = self._policy.retry_context(
             "GET",
             retries=LOOKUP_TRIES - 1,
-            wait=self._backoff,
+            wait=self._wait,
+            sleep=self._sleep,
             on_retry=self._on_retry("GET", _LOOKUP_TEMPLATE),
         )
         async for attempt in retrying:
@@ -145,8 +151,27 @@ class Sharer:
                 return await self._lookup(recipient_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _backoff(self, retries: int, error: OnlyOnceError) -> float:
-        return self._policy.backoff(retries)
+    def _wait(self, retries: int, error: OnlyOnceError) -> float:
+        """
+        The wait before the next send or lookup of a bulk share's own loops.
+
+        A `RateLimitError` means nothing was sent and the server (or the limiter it paused)
+        said how long to wait: that whole wait (`check_penalty` bounds only absurd values),
+        so a long pause is waited out rather than spending the recipient's sends and filing
+        it failed. Anything else: the policy's backoff (a call already honoured a shorter
+        ``Retry-After`` inside its own retries).
+
+        Args:
+            retries: The number of retries already made (0 before the first).
+            error: What the send or lookup ended with.
+
+        Returns:
+            Seconds to wait.
+        """
+        backoff = self._policy.backoff(retries)
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            return max(check_penalty(error.retry_after), backoff)
+        return backoff
 
     async def _look_up(
         self, recipient_id: uuid.UUID, attempts: int
@@ -223,7 +248,11 @@ class Sharer:
                 )
 
         sends = retry_context(
-            attempts=MAX_SENDS, retry_on=_always, wait=self._backoff, on_retry=self._on_send_retry
+            attempts=MAX_SENDS,
+            retry_on=_always,
+            wait=self._wait,
+            sleep=self._sleep,
+            on_retry=self._on_send_retry,
         )
         attempt = None
         try:

@@ -41,8 +41,10 @@ class NetworkServer:
         self.unknown: set[str] = set()
         # recipient -> list of scripted faults for successive POSTs:
         # "drop" (commit, then fail the connection), "502" (commit, then 502),
-        # "503" (nothing committed), "timeout" (commit, then read timeout)
+        # "503" (nothing committed), "429" (nothing committed; ``Retry-After: retry_after``),
+        # "timeout" (commit, then read timeout)
         self.script: dict[str, list[str]] = {}
+        self.retry_after = 120
         self.lookup_fails = False
         self.sweeps = 0
         self.sends = 0
@@ -109,6 +111,9 @@ class NetworkServer:
         fault = self.script.get(recipient, []).pop(0) if self.script.get(recipient) else None
         if fault == "503":
             return httpx.Response(503, json={"message": "busy"})
+        if fault == "429":
+            headers = {"Retry-After": str(self.retry_after)}
+            return httpx.Response(429, headers=headers, json={"message": "Too many requests"})
         created = {
             "id": str(uuid.uuid4()),
             "sender": profile(body["sender"]["id"]),

@@ -7,6 +7,7 @@ with faults placed exactly where each test needs them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
@@ -16,6 +17,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
+import trio.testing
 
 import onlyonce_async as oo
 from tests._support.helpers import fast_client
@@ -294,3 +296,96 @@ async def test_a_failing_progress_callback_raises_its_own_exception() -> None:
     with pytest.raises(RuntimeError, match="progress display broke"):
         await share_all(server, ids(20), on_progress=on_progress)
     assert len(server.requests) < 20
+
+
+class TestLongRateLimitPause:
+    """A 429 asking for more than a minute mid-run, on trio's virtual clock (time jumps)."""
+
+    @pytest.fixture
+    def anyio_backend(self) -> tuple[str, dict[str, Any]]:
+        """trio with an autojumping mock clock."""
+        return ("trio", {"clock": trio.testing.MockClock(autojump_threshold=0)})
+
+    async def test_a_long_retry_after_is_waited_out_not_filed_failed(self) -> None:
+        """One 429 with Retry-After: 120: every recipient succeeds, none is filed failed,
+        and no share is sent in the 120 s the server asked for (only those already past the
+        limiter when the 429 came)."""
+        server = NetworkServer()
+        people = ids(6)
+        server.script[str(people[0])] = ["429"]
+        handler, answer = server.handler, server.answer
+        arrivals: list[tuple[str, float]] = []
+        rejected_at: list[float] = []
+
+        async def arrive(request: httpx.Request) -> httpx.Response:
+            if request.method == "POST":
+                recipient = json.loads(request.content)["recipient"]["id"]
+                arrivals.append((recipient, anyio.current_time()))
+            return await handler(request)
+
+        def reject(request: httpx.Request) -> httpx.Response:
+            response = answer(request)
+            if response.status_code == 429:
+                rejected_at.append(anyio.current_time())
+            return response
+
+        server.answer = reject  # type: ignore[method-assign]
+        retries: list[oo.RetryScheduled] = []
+
+        def listen(event: oo.Event) -> None:
+            if isinstance(event, oo.RetryScheduled) and event.call_id is None:
+                retries.append(event)  # the bulk share's own loop
+
+        limiter = oo.SlidingWindowRateLimiter()  # on the virtual clock
+        async with fast_client(
+            transport=httpx.MockTransport(arrive), rate_limiter=limiter, listeners=[listen]
+        ) as c:
+            with anyio.fail_after(3600):  # hang guard (virtual time)
+                report = await c.network.share_all(
+                    CARD, sender_id=SENDER, recipient_ids=people, concurrency=3
+                )
+        assert report.failed == [] and report.unknown == []
+        assert {o.recipient_id for o in report.succeeded} == set(people)
+        assert all(server.count_for(p) == 1 for p in people)
+        (rejected,) = rejected_at
+        assert [t for _, t in arrivals if rejected < t < rejected + 120] == []
+        first, again = [t for who, t in arrivals if who == str(people[0])]
+        assert first < rejected and again >= rejected + 120
+        # The share's own waits were the server's 120 s (or what was left of them).
+        assert retries and all(e.reason == "http_429" for e in retries)
+        assert max(e.delay for e in retries) == 120
+        assert all(60 < e.delay <= 120 for e in retries)
+
+
+async def test_closing_the_client_ends_a_share_waiting_out_a_long_pause() -> None:
+    """A share waiting out an hour's Retry-After stops when the client is closed (failed
+    with ClientClosedError, nothing more sent) instead of sleeping on."""
+    server = NetworkServer()
+    server.retry_after = 3600
+    person = uuid.uuid4()
+    server.script[str(person)] = ["429"]
+    waits: list[float] = []
+
+    def listen(event: oo.Event) -> None:
+        if isinstance(event, oo.RetryScheduled) and event.call_id is None:
+            waits.append(event.delay)
+
+    reports: list[oo.BulkShareReport] = []
+    async with fast_client(transport=httpx.MockTransport(server.handler), listeners=[listen]) as c:
+
+        async def run() -> None:
+            reports.append(
+                await c.network.share_all(CARD, sender_id=SENDER, recipient_ids=[person])
+            )
+
+        with anyio.fail_after(30):  # hang guard: the wait is an hour
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run)
+                while not waits:  # noqa: ASYNC110  # the retry decision is the signal
+                    await anyio.sleep(0.005)
+                await anyio.wait_all_tasks_blocked()  # the share sleeps
+                await c.aclose()
+    assert waits == [3600]
+    (outcome,) = reports[0].failed
+    assert isinstance(outcome.error, oo.ClientClosedError)
+    assert server.posts[str(person)] == 1
