@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 import urllib.parse
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 __all__ = [
     "TemplatePath",
+    "check_iterable",
     "flag",
     "header_token",
     "iterable_arg",
@@ -217,6 +218,20 @@ def str_list(values: Any, name: str) -> list[str]:
     return [non_empty(item, f"{name}[{i}]") for i, item in enumerate(items)]
 
 
+def check_iterable(values: Any, name: str, *, async_too: bool = False) -> None:
+    """
+    Refuse an argument that is not an iterable (with ``async_too``, nor an async iterable).
+
+    Raises:
+        TypeError: Not one, or a lone string, bytes or UUID.
+    """
+    # A str is iterable, and iterating "abc" into ["a", "b", "c"] is never what was meant.
+    kinds = (Iterable, AsyncIterable) if async_too else (Iterable,)
+    if isinstance(values, (str, bytes, uuid.UUID)) or not isinstance(values, kinds):
+        what = "an iterable or async iterable" if async_too else "an iterable"
+        raise TypeError(f"{name} must be {what}, not {type(values).__name__}")
+
+
 def iterable_arg(values: Any, name: str) -> list[Any]:
     """
     The items of an iterable argument, as a list.
@@ -224,7 +239,5 @@ def iterable_arg(values: Any, name: str) -> list[Any]:
     Raises:
         TypeError: Not an iterable, or a lone string, bytes or UUID.
     """
-    # A str is iterable, and iterating "abc" into ["a", "b", "c"] is never what was meant.
-    if isinstance(values, (str, bytes, uuid.UUID)) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be an iterable, not {type(values).__name__}")
+    check_iterable(values, name)
     return list(values)

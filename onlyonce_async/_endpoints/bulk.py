@@ -39,7 +39,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on Python 3.10 only
     from exceptiongroup import BaseExceptionGroup
 
-from .._args import flag, uuid_arg
+from .._args import check_iterable, flag, uuid_arg
 from .._events import BulkProgress, ShareCompleted, emit
 from .._journal import Claim, ClaimState, JobKey, JournalError, MemoryJournal, ShareJournal
 from .._ratelimit import SlidingWindowRateLimiter
@@ -446,6 +446,25 @@ def share_completed(job: JobKey, outcome: ShareOutcome) -> ShareCompleted:
     )
 
 
+def _one_failure(group: BaseExceptionGroup[BaseException]) -> Exception | None:
+    """
+    The exception that failed a run, when the group holds only that kind: one, or the same
+    failure met by several workers at once (a journal whose storage broke). Else ``None``.
+    """
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        error = pending.pop()
+        if isinstance(error, BaseExceptionGroup):
+            pending.extend(reversed(error.exceptions))
+        else:
+            leaves.append(error)
+    first = leaves[0]
+    if isinstance(first, Exception) and all(type(e) is type(first) for e in leaves):
+        return first
+    return None
+
+
 async def share_many(
     network: NetworkAPI,
     card_id: Any,
@@ -468,6 +487,7 @@ async def share_many(
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
     job = JobKey(uuid_arg(sender_id, "sender_id"), uuid_arg(card_id, "card_id"))
+    check_iterable(recipient_ids, "recipient_ids", async_too=True)
     skip_existing = flag(skip_existing, "skip_existing")
     if journal is not None and not isinstance(journal, ShareJournal):
         raise TypeError(f"journal must be a ShareJournal, not {type(journal).__name__}")
@@ -499,8 +519,9 @@ async def share_many(
     except BaseExceptionGroup as group:
         # Share failures are outcomes, so what fails the run is the caller's own code (the
         # recipient iterable, on_progress) or the journal: raise that exception as itself.
-        if len(group.exceptions) == 1 and isinstance(group.exceptions[0], Exception):
-            raise group.exceptions[0] from None
+        failure = _one_failure(group)
+        if failure is not None:
+            raise failure from None
         raise
     finally:
         await recipients.aclose()

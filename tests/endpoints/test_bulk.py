@@ -262,9 +262,13 @@ async def test_cancellation_stops_cleanly_and_keeps_what_finished() -> None:
 
 
 async def test_bad_arguments_raise_before_sending() -> None:
-    """A bad card, sender or concurrency raises at once; nothing is sent."""
+    """A bad card, sender, concurrency or recipients argument raises at once; nothing is
+    sent (one id given as a string is not read as 36 one-character ids)."""
     server = NetworkServer()
     async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        for lone in (str(uuid.uuid4()), uuid.uuid4(), 5):
+            with pytest.raises(TypeError, match="recipient_ids must be an iterable"):
+                await client.network.share_all(CARD, sender_id=SENDER, recipient_ids=lone)
         with pytest.raises(ValueError):
             await client.network.share_all("../x", sender_id=SENDER, recipient_ids=ids(1))
         with pytest.raises(ValueError):

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 import onlyonce_async as oo
-from onlyonce_async._journal import Claim, JobKey
+from onlyonce_async._journal import Claim, JobKey, MemoryJournal
 from tests._support.helpers import fast_client
 from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 
@@ -202,6 +202,34 @@ async def test_a_closed_client_sends_nothing_and_says_so() -> None:
     with pytest.raises(oo.ClientClosedError) as caught:
         await client.network.share(CARD, sender_id=SENDER, recipient_id=uuid.uuid4())
     assert caught.value.maybe_sent is False
+    assert server.sends == 0
+
+
+class BreakingJournal(MemoryJournal):
+    """A journal whose storage breaks under ``workers`` claims at once: each one fails."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__()
+        self.workers = workers
+        self.waiting = 0
+        self.all_waiting = anyio.Event()
+
+    async def claim(
+        self, job: JobKey, recipient: uuid.UUID, run: str, *, first_sight: bool
+    ) -> Claim:
+        self.waiting += 1
+        if self.waiting == self.workers:
+            self.all_waiting.set()
+        await self.all_waiting.wait()
+        raise oo.JournalError("the share journal's storage broke")
+
+
+async def test_a_journal_failing_under_several_workers_is_one_journal_error() -> None:
+    """A journal failing for several workers at once fails the run with that JournalError,
+    not an exception group; nothing is sent."""
+    server = NetworkServer()
+    with anyio.fail_after(30), pytest.raises(oo.JournalError, match="storage broke"):
+        await share_all(server, ids(6), concurrency=3, journal=BreakingJournal(3))
     assert server.sends == 0
 
 
