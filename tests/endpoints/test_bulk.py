@@ -268,7 +268,11 @@ async def test_bad_arguments_raise_before_sending() -> None:
     async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
         for lone in (str(uuid.uuid4()), uuid.uuid4(), 5):
             with pytest.raises(TypeError, match="recipient_ids must be an iterable"):
-                await client.network.share_all(CARD, sender_id=SENDER, recipient_ids=lone)
+                await client.network.share_all(
+                    CARD,
+                    sender_id=SENDER,
+                    recipient_ids=lone,  # type: ignore[arg-type]
+                )
         with pytest.raises(ValueError):
             await client.network.share_all("../x", sender_id=SENDER, recipient_ids=ids(1))
         with pytest.raises(ValueError):
