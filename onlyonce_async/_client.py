@@ -104,6 +104,7 @@ USER_AGENT: Final = f"onlyonce-async/{__version__} (+httpx/{httpx.__version__})"
 # An HTTP token (a method or header name); used with fullmatch ("$" would let a final
 # newline through).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_OPTION_NAMES: Final = RequestOptions.__required_keys__ | RequestOptions.__optional_keys__
 #: The request extension carrying the call's timeout, made a total per attempt.
 ATTEMPT_TIMEOUT_EXTENSION: Final = "onlyonce_async.timeout"
 #: The default ``deadline`` of a call, every retry and wait included: five minutes.
@@ -771,9 +772,14 @@ class Client:
 
         Raises:
             ValueError: A bad method or path, or conflicting body options.
+            TypeError: An option `RequestOptions` does not have (a typo would otherwise be
+                ignored).
         """
         if not isinstance(method, str) or not _TOKEN.fullmatch(method):
             raise ValueError(f"not an HTTP method: {method!r}")
+        unknown = options.keys() - _OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unknown request option(s): {', '.join(sorted(unknown))}")
         content = options.get("content")
         if options.get("json") is not None:
             if content is not None or options.get("data") or options.get("files"):
@@ -1285,7 +1291,12 @@ def _check_max_retries(max_retries: object) -> int:
 
 
 def _check_timeout(timeout: object) -> TimeoutTypes:
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    if timeout is None:
+        return timeout
+    if isinstance(timeout, httpx.Timeout):
+        phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if any(t is not None and not (math.isfinite(t) and t > 0) for t in phases):
+            raise ValueError("an httpx.Timeout's limits must be positive numbers of seconds")
         return timeout
     if (
         isinstance(timeout, bool)

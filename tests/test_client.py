@@ -390,6 +390,7 @@ TOKEN_BY_MISTAKE = "tok-passed-as-auth-5e2"
         pytest.param({"rate_limiter": 5}, TypeError, id="rate-limiter-an-int"),
         pytest.param({"headers": [("X-A", "1")]}, TypeError, id="headers-a-list"),
         pytest.param({"headers": {"X-A\n": "1"}}, ValueError, id="header-name-newline"),
+        pytest.param({"timeout": httpx.Timeout(-1.0)}, ValueError, id="negative-timeout"),
     ],
 )
 def test_bad_client_options_are_refused_at_construction(
@@ -418,6 +419,9 @@ async def test_the_auth_setter_is_checked() -> None:
         pytest.param({"headers": [("X-A", "1")]}, TypeError, id="headers-a-list"),
         pytest.param({"headers": {"X-A\n": "1"}}, ValueError, id="header-name-newline"),
         pytest.param({"method": "GET\n"}, ValueError, id="method-newline"),
+        pytest.param({"parms": {"a": 1}}, TypeError, id="option-typo"),
+        pytest.param({"max_retries": 5}, TypeError, id="client-only-option"),
+        pytest.param({"timeout": httpx.Timeout(-1.0)}, ValueError, id="negative-timeout"),
     ],
 )
 async def test_bad_call_options_are_refused_before_sending(

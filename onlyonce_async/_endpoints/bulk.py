@@ -488,6 +488,8 @@ async def share_many(
         raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
     job = JobKey(uuid_arg(sender_id, "sender_id"), uuid_arg(card_id, "card_id"))
     check_iterable(recipient_ids, "recipient_ids", async_too=True)
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
     skip_existing = flag(skip_existing, "skip_existing")
     if journal is not None and not isinstance(journal, ShareJournal):
         raise TypeError(f"journal must be a ShareJournal, not {type(journal).__name__}")

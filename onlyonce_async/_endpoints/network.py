@@ -246,7 +246,8 @@ class NetworkAPI(Namespace):
 
         Raises:
             ValueError, TypeError: A bad ``card_id``, ``sender_id``, ``concurrency`` or
-                ``journal``, or ``recipient_ids`` that is not an iterable (a lone id).
+                ``journal``, ``recipient_ids`` that is not an iterable (a lone id), or an
+                ``on_progress`` that is not callable.
             JournalError: The journal cannot be used (raised before any share is sent).
             OnlyOnceError: The sweep of existing requests failed (before any share).
         """

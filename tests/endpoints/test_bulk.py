@@ -273,6 +273,13 @@ async def test_bad_arguments_raise_before_sending() -> None:
                     sender_id=SENDER,
                     recipient_ids=lone,  # type: ignore[arg-type]
                 )
+        with pytest.raises(TypeError, match="on_progress must be callable"):
+            await client.network.share_all(
+                CARD,
+                sender_id=SENDER,
+                recipient_ids=ids(1),
+                on_progress=5,  # type: ignore[arg-type]
+            )
         with pytest.raises(ValueError):
             await client.network.share_all("../x", sender_id=SENDER, recipient_ids=ids(1))
         with pytest.raises(ValueError):
