@@ -5,6 +5,7 @@ factory hook) and as real subprocesses against the sandbox served over TCP.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -283,6 +284,33 @@ def test_share_one_id_per_line_to_stdout(world: World, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sorted(r["recipient_id"] for r in rows) == sorted(map(str, world.recipients))
     assert all(r["ok"] == "true" for r in rows)
+    assert len(world.sandbox.share_requests()) == len(world.recipients)
+
+
+@pytest.mark.parametrize(
+    "header", ["", "recipient_id\n", "name,id\n"], ids=["ids", "header", "two"]
+)
+def test_share_recipients_file_starting_with_a_bom(
+    world: World, tmp_path: Path, header: str
+) -> None:
+    """A UTF-8 BOM (Excel's "CSV UTF-8") never becomes part of the first id, whatever the shape."""
+    recipients = tmp_path / "excel.csv"
+    prefix = "x," if "," in header else ""
+    lines = header + "".join(f"{prefix}{r}\n" for r in world.recipients)
+    recipients.write_bytes(codecs.BOM_UTF8 + lines.encode("utf-8"))
+    status, out = world.run(
+        "share",
+        "--card",
+        str(world.card_id),
+        "--sender",
+        str(world.sender.profile_id),
+        "--recipients",
+        str(recipients),
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["error"] for r in rows if r["ok"] != "true"] == []
+    assert status == 0
+    assert sorted(r["recipient_id"] for r in rows) == sorted(map(str, world.recipients))
     assert len(world.sandbox.share_requests()) == len(world.recipients)
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "ResultFile",
     "ResultWriter",
     "count_recipients",
+    "open_recipients",
     "read_recipients",
 ]
 
@@ -68,7 +69,7 @@ def _id_column(first: list[str], name: str) -> int | None:
     Raises:
         UsageError: Several columns and none named like an id column.
     """
-    names = [cell.strip().lower().lstrip("\ufeff") for cell in first]
+    names = [cell.strip().lower() for cell in first]
     for wanted in ID_COLUMNS:
         if wanted in names:
             return names.index(wanted)
@@ -109,6 +110,19 @@ async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncGenerator[st
             yield cell
 
 
+async def open_recipients(path: Path) -> AsyncFile[str]:
+    """
+    The recipients file, open for `read_recipients`.
+
+    A UTF-8 byte order mark (spreadsheets save "CSV UTF-8" with one) is dropped, so it is
+    never part of the first header name or id.
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    return await anyio.open_file(path, encoding="utf-8-sig", newline="")
+
+
 async def count_recipients(path: Path) -> int:
     """
     The number of ids in the recipients file (duplicates included), checking it all.
@@ -117,7 +131,7 @@ async def count_recipients(path: Path) -> int:
         UsageError: The file cannot be read, or has bad CSV or a row without the id column.
     """
     try:
-        lines = await anyio.open_file(path, encoding="utf-8", newline="")
+        lines = await open_recipients(path)
     except OSError as exc:
         raise UsageError(f"--recipients: cannot open {path}: {exc.strerror}") from None
     count = 0
