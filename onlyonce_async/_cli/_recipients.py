@@ -253,9 +253,10 @@ class ResultFile:
                 if path.exists():
                     self._copy_earlier_rows(path)
             os.replace(partial, path)
-        except OSError as exc:
+        except _READ_ERRORS as exc:  # the earlier file was spoilt while the job ran
             raise UsageError(
-                f"--output: cannot write {path} ({exc.strerror}); this run's rows are in {partial}"
+                f"--output: cannot update {path} ({_describe(exc)}); "
+                f"this run's rows are in {partial}"
             ) from None
 
     def _copy_earlier_rows(self, path: Path) -> None:
@@ -269,16 +270,42 @@ class ResultFile:
                     writer.writerow(row)
 
 
+#: What reading an existing results file can raise (it may have been edited by hand).
+_READ_ERRORS = (OSError, UnicodeDecodeError, csv.Error)
+
+
+def _describe(exc: OSError | UnicodeDecodeError | csv.Error, line: int | None = None) -> str:
+    """What is wrong with a results file, for a message (never its content)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: {exc.reason}"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return f"bad CSV: {exc}" if line is None else f"line {line}: bad CSV: {exc}"
+
+
 def _check_results_file(path: Path) -> None:
     """
+    Check, before anything is shared, that ``path`` is a results file of ``onlyonce share``
+    that `ResultFile.finish` can read back in full.
+
     Raises:
-        UsageError: ``path`` is not readable as a results file of ``onlyonce share``.
+        UsageError: ``path`` cannot be read to its end (unreadable, not UTF-8, bad CSV, a
+            field over the csv module's limit), or has no ``recipient_id`` column.
     """
+    reader = None
     try:
         with path.open(encoding="utf-8", newline="") as existing:
-            header = next(csv.reader(existing), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"--output: cannot read the existing {path}: {exc}") from None
+            reader = csv.reader(existing)
+            header = next(reader, [])
+            if "recipient_id" in header:
+                for _ in reader:  # to the end, as finish() will read it
+                    pass
+    except _READ_ERRORS as exc:
+        line = None if reader is None else reader.line_num
+        raise UsageError(
+            f"--output: cannot read the existing {path} ({_describe(exc, line)}); "
+            "repair it or give another path"
+        ) from None
     if "recipient_id" not in header:
         raise UsageError(
             f"--output: {path} exists and is not a results file of onlyonce share "
