@@ -120,6 +120,7 @@ def test_api_post_json_inline_and_from_file(world: World, tmp_path: Path) -> Non
         pytest.param(["GET", "/x", "-H", "NoColon"], 2, "-H expects", id="bad-header"),
         pytest.param(["POST", "/x", "--json", "{bad"], 2, "invalid JSON", id="bad-json"),
         pytest.param(["POST", "/x", "--json", "@/no/such.json"], 2, "cannot read", id="no-file"),
+        pytest.param(["POST", "/x", "--json", "[" * 100_000], 2, "nested too deeply", id="deep"),
         pytest.param(["GET", "https://evil.example/v2/x"], 2, "origin", id="other-origin"),
         pytest.param(["GET", "/x", "--access", "nope"], 2, "", id="bad-access-id"),
     ],
@@ -136,6 +137,17 @@ def test_api_errors(
     err = capsys.readouterr().err
     assert (status, out) == (expected_status, "")
     assert err.startswith("onlyonce: error: ") and expected_stderr in err
+
+
+def test_api_json_file_nested_too_deeply_is_a_usage_error(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json @FILE holding 100,000 nested arrays: one line naming the file, nothing sent."""
+    body = tmp_path / "deep.json"
+    body.write_text("[" * 100_000 + "]" * 100_000)
+    assert world.run("api", "POST", "/x", "--json", f"@{body}") == (2, "")
+    err = capsys.readouterr().err
+    assert err == f"onlyonce: error: --json: JSON nested too deeply in {body}\n"
 
 
 def test_api_error_line_names_status(world: World, capsys: pytest.CaptureFixture[str]) -> None:
