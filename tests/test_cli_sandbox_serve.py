@@ -83,3 +83,26 @@ def test_bad_account_line_is_named_not_shown(
     err = capsys.readouterr().err
     assert f"{users}, line 2: expected email:password:pass phrase" in err
     assert "secret-pw" not in err
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        pytest.param("A@Example.com:pw-2:pp 2", "'A@Example.com' is taken", id="duplicate"),
+        pytest.param("no-at-sign:pw-2:pp 2", "invalid fields ['email']", id="bad-email"),
+    ],
+)
+def test_account_that_cannot_be_created_is_one_line_before_serving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], second: str, message: str
+) -> None:
+    """The same email twice (case aside) or a bad one: one line naming it, no password."""
+    users = tmp_path / "users.txt"
+    users.write_text(f"a@example.com:pw-1-secret:pp 1\n{second}-secret\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["sandbox", "serve", "--port", "0", "--seed-users", str(users)])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no account announced, no URL: nothing was served
+    (line,) = captured.err.splitlines()[-1:]
+    assert line.startswith("onlyonce sandbox serve: error: ") and message in line
+    assert "secret" not in captured.err and "pp " not in captured.err

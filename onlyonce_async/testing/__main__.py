@@ -173,9 +173,16 @@ def main(
     except ValueError as exc:
         parser.error(str(exc))
     sandbox = Sandbox(rate_limit=args.rate_limit, seed=args.seed)
+    created = []
     for email, password, pass_phrase in users:
-        user = sandbox.create_user(email=email, password=password, pass_phrase=pass_phrase)
-        print(f"user {email}: user_id={user.user_id} profile_id={user.profile_id}", flush=True)
+        try:
+            created.append(
+                sandbox.create_user(email=email, password=password, pass_phrase=pass_phrase)
+            )
+        except ValueError as exc:  # a taken or invalid email: named, no password
+            parser.error(str(exc))
+    for user in created:
+        print(f"user {user.email}: user_id={user.user_id} profile_id={user.profile_id}", flush=True)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

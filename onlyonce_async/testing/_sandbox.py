@@ -132,8 +132,11 @@ class Sandbox:
             The `SandboxUser`: its credentials, ``user_id`` and personal ``profile_id``.
 
         Raises:
-            ValueError: A field ``/signUp`` would refuse (e.g. the email is taken).
+            ValueError: The email is taken (case-insensitively), or a field ``/signUp``
+                would refuse (the message names the email, never a password).
         """
+        if isinstance(email, str) and self._store.account_by_email(email) is not None:
+            raise ValueError(f"cannot create user: the email {email!r} is taken")
         body: dict[str, Any] = {
             "email": email,
             "password": password,
