@@ -106,3 +106,16 @@ def test_account_that_cannot_be_created_is_one_line_before_serving(
     (line,) = captured.err.splitlines()[-1:]
     assert line.startswith("onlyonce sandbox serve: error: ") and message in line
     assert "secret" not in captured.err and "pp " not in captured.err
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http"])
+def test_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], port: str) -> None:
+    """A --port outside 0..65535 is refused by the parser, before any account or socket."""
+    with pytest.raises(SystemExit) as info:
+        main(["sandbox", "serve", "--port", port])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = captured.err.splitlines()[-1]
+    assert line.startswith("onlyonce sandbox serve: error: argument --port: ")
+    assert "0 to 65535" in line and port in line

@@ -306,6 +306,10 @@ class Sandbox:
 
         Yields:
             The base URL, e.g. ``http://127.0.0.1:54321/v2/``.
+
+        Raises:
+            ValueError: ``port`` is not 0 to 65535.
+            OSError: The address cannot be bound.
         """
         async with serve_tcp(self.app, host, port) as base_url:
             yield base_url
