@@ -6,6 +6,7 @@ pre-flight check, ``--output`` across runs, journal options and their errors.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import functools
 import io
@@ -182,6 +183,18 @@ def test_output_keeps_the_rows_of_earlier_runs(world: World) -> None:
     assert all(row["skipped"] == "true" and row["ok"] == "true" for row in rows.values())
     assert not (world.directory / "results.csv.partial").exists()
     assert world.requests_by_recipient() == dict.fromkeys(world.job.recipients, 1)
+
+
+def test_output_saved_by_a_spreadsheet_with_a_bom_keeps_its_rows(world: World) -> None:
+    """A results file saved back as "CSV UTF-8" (a BOM first) is still the job's results."""
+    output = world.directory / "results.csv"
+    first, rest = world.job.recipients[:2], world.job.recipients[2:]
+    part = world.write_recipients(first, world.directory / "part.csv")
+    assert world.share("--output", str(output), recipients=part)[0] == 0
+    output.write_bytes(codecs.BOM_UTF8 + output.read_bytes())
+    other = world.write_recipients(rest, world.directory / "rest.csv")
+    assert world.share("--output", str(output), recipients=other)[0] == 0
+    assert set(_rows(output.read_text(encoding="utf-8"))) == {str(r) for r in world.job.recipients}
 
 
 def test_output_that_is_not_a_results_file_is_left_alone(

@@ -263,11 +263,22 @@ class ResultFile:
         writer = csv.DictWriter(
             self._out, RESULT_COLUMNS, restval="", extrasaction="ignore", lineterminator="\n"
         )
-        with path.open(encoding="utf-8", newline="") as earlier:
+        with _open_earlier(path) as earlier:
             for row in csv.DictReader(earlier):
                 recipient = row.get("recipient_id") or ""
                 if recipient and _key(recipient) not in self._written:
                     writer.writerow(row)
+
+
+def _open_earlier(path: Path) -> TextIO:
+    """
+    An existing results file, open for reading; a UTF-8 byte order mark (a spreadsheet
+    saved it) is dropped so that the first column is still ``recipient_id``.
+
+    Raises:
+        OSError: It cannot be opened.
+    """
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 #: What reading an existing results file can raise (it may have been edited by hand).
@@ -294,7 +305,7 @@ def _check_results_file(path: Path) -> None:
     """
     reader = None
     try:
-        with path.open(encoding="utf-8", newline="") as existing:
+        with _open_earlier(path) as existing:
             reader = csv.reader(existing)
             header = next(reader, [])
             if "recipient_id" in header:
