@@ -30,12 +30,16 @@ def encode_json(body: Any) -> bytes:
 
     Raises:
         TypeError: ``body`` holds something JSON cannot represent.
-        ValueError: ``body`` holds NaN or infinity, or a string with a lone surrogate (the
-            message never quotes the body: it may hold a password).
+        ValueError: ``body`` holds NaN or infinity, a string with a lone surrogate, or is
+            nested too deeply to encode (the message never quotes the body: it may hold a
+            password).
     """
-    text = json.dumps(
-        body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
-    )
+    try:
+        text = json.dumps(
+            body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+        )
+    except RecursionError:
+        raise ValueError("the JSON body is nested too deeply to encode") from None
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

@@ -5,6 +5,7 @@ factory hook) and as real subprocesses against the sandbox served over TCP.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -119,6 +120,7 @@ def test_api_post_json_inline_and_from_file(world: World, tmp_path: Path) -> Non
         pytest.param(["GET", "/x", "-H", "NoColon"], 2, "-H expects", id="bad-header"),
         pytest.param(["POST", "/x", "--json", "{bad"], 2, "invalid JSON", id="bad-json"),
         pytest.param(["POST", "/x", "--json", "@/no/such.json"], 2, "cannot read", id="no-file"),
+        pytest.param(["POST", "/x", "--json", "[" * 100_000], 2, "nested too deeply", id="deep"),
         pytest.param(["GET", "https://evil.example/v2/x"], 2, "origin", id="other-origin"),
         pytest.param(["GET", "/x", "--access", "nope"], 2, "", id="bad-access-id"),
     ],
@@ -135,6 +137,17 @@ def test_api_errors(
     err = capsys.readouterr().err
     assert (status, out) == (expected_status, "")
     assert err.startswith("onlyonce: error: ") and expected_stderr in err
+
+
+def test_api_json_file_nested_too_deeply_is_a_usage_error(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json @FILE holding 100,000 nested arrays: one line naming the file, nothing sent."""
+    body = tmp_path / "deep.json"
+    body.write_text("[" * 100_000 + "]" * 100_000)
+    assert world.run("api", "POST", "/x", "--json", f"@{body}") == (2, "")
+    err = capsys.readouterr().err
+    assert err == f"onlyonce: error: --json: JSON nested too deeply in {body}\n"
 
 
 def test_api_error_line_names_status(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -283,6 +296,33 @@ def test_share_one_id_per_line_to_stdout(world: World, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sorted(r["recipient_id"] for r in rows) == sorted(map(str, world.recipients))
     assert all(r["ok"] == "true" for r in rows)
+    assert len(world.sandbox.share_requests()) == len(world.recipients)
+
+
+@pytest.mark.parametrize(
+    "header", ["", "recipient_id\n", "name,id\n"], ids=["ids", "header", "two"]
+)
+def test_share_recipients_file_starting_with_a_bom(
+    world: World, tmp_path: Path, header: str
+) -> None:
+    """A UTF-8 BOM (Excel's "CSV UTF-8") never becomes part of the first id, whatever the shape."""
+    recipients = tmp_path / "excel.csv"
+    prefix = "x," if "," in header else ""
+    lines = header + "".join(f"{prefix}{r}\n" for r in world.recipients)
+    recipients.write_bytes(codecs.BOM_UTF8 + lines.encode("utf-8"))
+    status, out = world.run(
+        "share",
+        "--card",
+        str(world.card_id),
+        "--sender",
+        str(world.sender.profile_id),
+        "--recipients",
+        str(recipients),
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["error"] for r in rows if r["ok"] != "true"] == []
+    assert status == 0
+    assert sorted(r["recipient_id"] for r in rows) == sorted(map(str, world.recipients))
     assert len(world.sandbox.share_requests()) == len(world.recipients)
 
 

@@ -83,3 +83,39 @@ def test_bad_account_line_is_named_not_shown(
     err = capsys.readouterr().err
     assert f"{users}, line 2: expected email:password:pass phrase" in err
     assert "secret-pw" not in err
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        pytest.param("A@Example.com:pw-2:pp 2", "'A@Example.com' is taken", id="duplicate"),
+        pytest.param("no-at-sign:pw-2:pp 2", "invalid fields ['email']", id="bad-email"),
+    ],
+)
+def test_account_that_cannot_be_created_is_one_line_before_serving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], second: str, message: str
+) -> None:
+    """The same email twice (case aside) or a bad one: one line naming it, no password."""
+    users = tmp_path / "users.txt"
+    users.write_text(f"a@example.com:pw-1-secret:pp 1\n{second}-secret\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["sandbox", "serve", "--port", "0", "--seed-users", str(users)])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no account announced, no URL: nothing was served
+    (line,) = captured.err.splitlines()[-1:]
+    assert line.startswith("onlyonce sandbox serve: error: ") and message in line
+    assert "secret" not in captured.err and "pp " not in captured.err
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http"])
+def test_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], port: str) -> None:
+    """A --port outside 0..65535 is refused by the parser, before any account or socket."""
+    with pytest.raises(SystemExit) as info:
+        main(["sandbox", "serve", "--port", port])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = captured.err.splitlines()[-1]
+    assert line.startswith("onlyonce sandbox serve: error: argument --port: ")
+    assert "0 to 65535" in line and port in line

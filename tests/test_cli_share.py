@@ -6,6 +6,7 @@ pre-flight check, ``--output`` across runs, journal options and their errors.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import functools
 import io
@@ -16,8 +17,10 @@ from pathlib import Path
 import anyio
 import pytest
 
+from onlyonce_async import ShareOutcome
 from onlyonce_async._cli import main
-from onlyonce_async._cli._settings import build_client
+from onlyonce_async._cli._recipients import RESULT_COLUMNS, ResultFile
+from onlyonce_async._cli._settings import UsageError, build_client
 from onlyonce_async._cli._share import default_journal, resume_command
 from onlyonce_async.testing import BASE_URL, Sandbox
 from tests._support.served_sandbox import Job, create_job
@@ -182,6 +185,18 @@ def test_output_keeps_the_rows_of_earlier_runs(world: World) -> None:
     assert world.requests_by_recipient() == dict.fromkeys(world.job.recipients, 1)
 
 
+def test_output_saved_by_a_spreadsheet_with_a_bom_keeps_its_rows(world: World) -> None:
+    """A results file saved back as "CSV UTF-8" (a BOM first) is still the job's results."""
+    output = world.directory / "results.csv"
+    first, rest = world.job.recipients[:2], world.job.recipients[2:]
+    part = world.write_recipients(first, world.directory / "part.csv")
+    assert world.share("--output", str(output), recipients=part)[0] == 0
+    output.write_bytes(codecs.BOM_UTF8 + output.read_bytes())
+    other = world.write_recipients(rest, world.directory / "rest.csv")
+    assert world.share("--output", str(output), recipients=other)[0] == 0
+    assert set(_rows(output.read_text(encoding="utf-8"))) == {str(r) for r in world.job.recipients}
+
+
 def test_output_that_is_not_a_results_file_is_left_alone(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -192,6 +207,56 @@ def test_output_that_is_not_a_results_file_is_left_alone(
     assert "not a results file" in capsys.readouterr().err
     assert output.read_text() == "name,phone\nann,123\n"
     assert world.sandbox.share_requests() == []
+
+
+def _results_file_unreadable_after_its_header(kind: str) -> bytes:
+    """An --output file with a good header and, further down, what csv or UTF-8 refuses."""
+    header = ",".join(RESULT_COLUMNS).encode() + b"\n"
+    rows = b"".join(
+        f"{uuid.UUID(int=n)},true,,PENDING,1,false,,,false,false\n".encode() for n in range(300)
+    )
+    assert len(header + rows) > 8192  # past the first chunk a text file decodes
+    if kind == "huge-field":
+        bad = f"{uuid.uuid4()},false,,,1,false,E,{'x' * 200_000},false,false\n".encode()
+    else:
+        bad = f"{uuid.uuid4()},false,,,1,false,E,caf".encode() + b"\xe9,false,false\n"
+    return header + rows + bad
+
+
+@pytest.mark.parametrize("kind", ["huge-field", "not-utf8"])
+def test_output_unreadable_past_its_header_is_refused_before_any_share(
+    world: World, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """An --output the run could not read back in full is one clear error, up front."""
+    output = world.directory / "results.csv"
+    content = _results_file_unreadable_after_its_header(kind)
+    output.write_bytes(content)
+    assert world.share("--output", str(output))[0] == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"onlyonce: error: --output: cannot read the existing {output}")
+    assert err.count("\n") == 1
+    assert output.read_bytes() == content
+    assert not (world.directory / "results.csv.partial").exists()
+    assert world.sandbox.share_requests() == []
+
+
+@pytest.mark.parametrize("kind", ["huge-field", "not-utf8"])
+def test_output_unreadable_at_the_end_keeps_this_runs_rows(tmp_path: Path, kind: str) -> None:
+    """An --output spoilt while the job ran: a one-line error naming where the rows are."""
+    output = tmp_path / "results.csv"
+    output.write_text(",".join(RESULT_COLUMNS) + "\n")
+    results = ResultFile.open(output, io.StringIO())
+    spoilt = _results_file_unreadable_after_its_header(kind)
+    output.write_bytes(spoilt)
+    recipient = uuid.uuid4()
+    results.write(ShareOutcome(recipient_id=recipient, attempts=1))
+    with pytest.raises(UsageError) as info:
+        results.finish()
+    message = str(info.value)
+    assert message.startswith(f"--output: cannot update {output} (")
+    assert message.endswith(f"this run's rows are in {output}.partial") and "\n" not in message
+    assert output.read_bytes() == spoilt
+    assert str(recipient) in _rows((tmp_path / "results.csv.partial").read_text())
 
 
 def test_output_cannot_be_the_recipients_file(

@@ -327,3 +327,14 @@ def test_query_values_and_json_bodies_encode_alike(value: Any, wire: str) -> Non
     """A scalar is the same text in a query string and in a JSON body."""
     assert clean_params({"v": value}) == {"v": wire}
     assert encode_json({"v": value}) == json.dumps({"v": wire}, separators=(",", ":")).encode()
+
+
+def test_json_body_nested_too_deeply_is_a_value_error_not_quoting_it() -> None:
+    """A body JSON cannot encode within the recursion limit: ValueError, the body not quoted."""
+    body: Any = "secret-password"
+    for _ in range(100_000):
+        body = [body]
+    with pytest.raises(ValueError) as info:
+        encode_json(body)
+    assert "nested too deeply" in str(info.value)
+    assert "secret-password" not in str(info.value) and info.value.__cause__ is None

@@ -111,7 +111,7 @@ def read_body(body: str | None, stdin: TextIO) -> Any:
     The JSON value of ``--json`` (``@FILE`` read from the file, ``@-`` from stdin).
 
     Raises:
-        UsageError: A missing file or invalid JSON.
+        UsageError: A missing file, invalid JSON, or JSON nested too deeply to decode.
     """
     if body is None:
         return None
@@ -127,6 +127,8 @@ def read_body(body: str | None, stdin: TextIO) -> Any:
         return json.loads(body)
     except json.JSONDecodeError as exc:
         raise UsageError(f"--json: invalid JSON in {source}: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"--json: JSON nested too deeply in {source}") from None
 
 
 async def run_api(

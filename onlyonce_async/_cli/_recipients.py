@@ -34,6 +34,7 @@ __all__ = [
     "ResultFile",
     "ResultWriter",
     "count_recipients",
+    "open_recipients",
     "read_recipients",
 ]
 
@@ -68,7 +69,7 @@ def _id_column(first: list[str], name: str) -> int | None:
     Raises:
         UsageError: Several columns and none named like an id column.
     """
-    names = [cell.strip().lower().lstrip("\ufeff") for cell in first]
+    names = [cell.strip().lower() for cell in first]
     for wanted in ID_COLUMNS:
         if wanted in names:
             return names.index(wanted)
@@ -109,6 +110,19 @@ async def read_recipients(lines: AsyncFile[str], name: str) -> AsyncGenerator[st
             yield cell
 
 
+async def open_recipients(path: Path) -> AsyncFile[str]:
+    """
+    The recipients file, open for `read_recipients`.
+
+    A UTF-8 byte order mark (spreadsheets save "CSV UTF-8" with one) is dropped, so it is
+    never part of the first header name or id.
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    return await anyio.open_file(path, encoding="utf-8-sig", newline="")
+
+
 async def count_recipients(path: Path) -> int:
     """
     The number of ids in the recipients file (duplicates included), checking it all.
@@ -117,7 +131,7 @@ async def count_recipients(path: Path) -> int:
         UsageError: The file cannot be read, or has bad CSV or a row without the id column.
     """
     try:
-        lines = await anyio.open_file(path, encoding="utf-8", newline="")
+        lines = await open_recipients(path)
     except OSError as exc:
         raise UsageError(f"--recipients: cannot open {path}: {exc.strerror}") from None
     count = 0
@@ -239,32 +253,70 @@ class ResultFile:
                 if path.exists():
                     self._copy_earlier_rows(path)
             os.replace(partial, path)
-        except OSError as exc:
+        except _READ_ERRORS as exc:  # the earlier file was spoilt while the job ran
             raise UsageError(
-                f"--output: cannot write {path} ({exc.strerror}); this run's rows are in {partial}"
+                f"--output: cannot update {path} ({_describe(exc)}); "
+                f"this run's rows are in {partial}"
             ) from None
 
     def _copy_earlier_rows(self, path: Path) -> None:
         writer = csv.DictWriter(
             self._out, RESULT_COLUMNS, restval="", extrasaction="ignore", lineterminator="\n"
         )
-        with path.open(encoding="utf-8", newline="") as earlier:
+        with _open_earlier(path) as earlier:
             for row in csv.DictReader(earlier):
                 recipient = row.get("recipient_id") or ""
                 if recipient and _key(recipient) not in self._written:
                     writer.writerow(row)
 
 
+def _open_earlier(path: Path) -> TextIO:
+    """
+    An existing results file, open for reading; a UTF-8 byte order mark (a spreadsheet
+    saved it) is dropped so that the first column is still ``recipient_id``.
+
+    Raises:
+        OSError: It cannot be opened.
+    """
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+#: What reading an existing results file can raise (it may have been edited by hand).
+_READ_ERRORS = (OSError, UnicodeDecodeError, csv.Error)
+
+
+def _describe(exc: OSError | UnicodeDecodeError | csv.Error, line: int | None = None) -> str:
+    """What is wrong with a results file, for a message (never its content)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: {exc.reason}"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return f"bad CSV: {exc}" if line is None else f"line {line}: bad CSV: {exc}"
+
+
 def _check_results_file(path: Path) -> None:
     """
+    Check, before anything is shared, that ``path`` is a results file of ``onlyonce share``
+    that `ResultFile.finish` can read back in full.
+
     Raises:
-        UsageError: ``path`` is not readable as a results file of ``onlyonce share``.
+        UsageError: ``path`` cannot be read to its end (unreadable, not UTF-8, bad CSV, a
+            field over the csv module's limit), or has no ``recipient_id`` column.
     """
+    reader = None
     try:
-        with path.open(encoding="utf-8", newline="") as existing:
-            header = next(csv.reader(existing), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"--output: cannot read the existing {path}: {exc}") from None
+        with _open_earlier(path) as existing:
+            reader = csv.reader(existing)
+            header = next(reader, [])
+            if "recipient_id" in header:
+                for _ in reader:  # to the end, as finish() will read it
+                    pass
+    except _READ_ERRORS as exc:
+        line = None if reader is None else reader.line_num
+        raise UsageError(
+            f"--output: cannot read the existing {path} ({_describe(exc, line)}); "
+            "repair it or give another path"
+        ) from None
     if "recipient_id" not in header:
         raise UsageError(
             f"--output: {path} exists and is not a results file of onlyonce share "

@@ -27,7 +27,7 @@ import anyio
 
 from ._exit import EXIT_INTERRUPTED
 from ._progress import progress_display
-from ._recipients import ResultFile, count_recipients, read_recipients
+from ._recipients import ResultFile, count_recipients, open_recipients, read_recipients
 from ._settings import ClientFactory, Settings, UsageError
 
 if TYPE_CHECKING:
@@ -395,7 +395,7 @@ async def _share(
     limit, period = QUOTA
 
     async def taken_until_stopped() -> AsyncGenerator[str, None]:
-        file = await anyio.open_file(args.recipients, encoding="utf-8", newline="")
+        file = await open_recipients(args.recipients)
         async with file, aclosing(read_recipients(file, str(args.recipients))) as ids:
             async for recipient in ids:
                 if stop.is_set():

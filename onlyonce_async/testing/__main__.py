@@ -19,7 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from ._sandbox import Sandbox
-from ._server import bind_socket, uvicorn_config
+from ._server import bind_socket, check_port, uvicorn_config
 
 __all__ = ["main"]
 
@@ -35,6 +35,15 @@ def _rate_limit(text: str) -> tuple[int, float] | None:
     if parsed[0] < 1 or parsed[1] <= 0:
         raise argparse.ArgumentTypeError("LIMIT must be >= 1 and PERIOD > 0")
     return parsed
+
+
+def _port(text: str) -> int:
+    try:
+        return check_port(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number 0 to 65535, not {text!r}"
+        ) from None
 
 
 def _user(text: str) -> tuple[str, str, str]:
@@ -131,7 +140,7 @@ def main(
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=8080,
         metavar="PORT",
         help="the TCP port (default: 8080; 0 picks a free one, shown in the URL printed)",
@@ -173,9 +182,16 @@ def main(
     except ValueError as exc:
         parser.error(str(exc))
     sandbox = Sandbox(rate_limit=args.rate_limit, seed=args.seed)
+    created = []
     for email, password, pass_phrase in users:
-        user = sandbox.create_user(email=email, password=password, pass_phrase=pass_phrase)
-        print(f"user {email}: user_id={user.user_id} profile_id={user.profile_id}", flush=True)
+        try:
+            created.append(
+                sandbox.create_user(email=email, password=password, pass_phrase=pass_phrase)
+            )
+        except ValueError as exc:  # a taken or invalid email: named, no password
+            parser.error(str(exc))
+    for user in created:
+        print(f"user {user.email}: user_id={user.user_id} profile_id={user.profile_id}", flush=True)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

@@ -132,8 +132,11 @@ class Sandbox:
             The `SandboxUser`: its credentials, ``user_id`` and personal ``profile_id``.
 
         Raises:
-            ValueError: A field ``/signUp`` would refuse (e.g. the email is taken).
+            ValueError: The email is taken (case-insensitively), or a field ``/signUp``
+                would refuse (the message names the email, never a password).
         """
+        if isinstance(email, str) and self._store.account_by_email(email) is not None:
+            raise ValueError(f"cannot create user: the email {email!r} is taken")
         body: dict[str, Any] = {
             "email": email,
             "password": password,
@@ -303,6 +306,10 @@ class Sandbox:
 
         Yields:
             The base URL, e.g. ``http://127.0.0.1:54321/v2/``.
+
+        Raises:
+            ValueError: ``port`` is not 0 to 65535.
+            OSError: The address cannot be bound.
         """
         async with serve_tcp(self.app, host, port) as base_url:
             yield base_url

@@ -20,7 +20,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._app import ABORT_KEY
 
-__all__ = ["DropCapableH11Protocol", "bind_socket", "serve_tcp", "uvicorn_config"]
+__all__ = [
+    "DropCapableH11Protocol",
+    "bind_socket",
+    "check_port",
+    "serve_tcp",
+    "uvicorn_config",
+]
 
 
 class DropCapableH11Protocol(H11Protocol):
@@ -52,13 +58,27 @@ def uvicorn_config(app: ASGIApp, **kwargs: Any) -> uvicorn.Config:
     )
 
 
+def check_port(port: int) -> int:
+    """
+    ``port`` when it is a TCP port number, 0 to 65535 (0: a free one).
+
+    Raises:
+        ValueError: It is not.
+    """
+    if not 0 <= port <= 65535:
+        raise ValueError(f"expected a port number 0 to 65535, not {port}")
+    return port
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """
     A listening TCP socket on ``host``:``port`` (port 0: a free one).
 
     Raises:
+        ValueError: ``port`` is not 0 to 65535 (`check_port`; no socket is made).
         OSError: The address cannot be bound.
     """
+    check_port(port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

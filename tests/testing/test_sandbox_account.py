@@ -198,8 +198,8 @@ async def test_delete_account(
 
 
 async def test_create_user_rejects_duplicates(sandbox: Sandbox, alice: SandboxUser) -> None:
-    """create_user refuses what /signUp refuses; secrets stay out of repr."""
-    with pytest.raises(ValueError, match="email"):
-        sandbox.create_user(email=alice.email, password="x", pass_phrase="y")
+    """create_user refuses a taken email (any case) saying so; secrets stay out of repr."""
+    with pytest.raises(ValueError, match=r"^cannot create user: the email '.*' is taken$"):
+        sandbox.create_user(email=alice.email.upper(), password="x", pass_phrase="y")
     assert "alice-pw" not in repr(alice)
     assert "alice-pp" not in repr(alice)

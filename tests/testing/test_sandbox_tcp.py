@@ -56,3 +56,11 @@ async def test_date_header_follows_the_sandbox_clock_over_tcp() -> None:
     async with sandbox.serve_tcp() as base_url, httpx.AsyncClient(base_url=base_url) as http:
         response = await http.get("heartbeat")
     assert response.headers.get_list("date") == ["Sun, 09 Sep 2001 01:46:40 GMT"]
+
+
+@pytest.mark.parametrize("port", [65536, 99999, -1])
+async def test_serve_tcp_refuses_a_port_out_of_range(port: int) -> None:
+    """A port outside 0..65535 is a ValueError, with no socket left open (no OverflowError)."""
+    with pytest.raises(ValueError, match="0 to 65535"):
+        async with Sandbox(rate_limit=None).serve_tcp(port=port):
+            pass  # pragma: no cover - never served
