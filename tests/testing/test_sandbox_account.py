@@ -4,13 +4,16 @@ Wire-level tests of the sandbox's account operations.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from onlyonce_async.testing import Sandbox, SandboxUser
+from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
+from onlyonce_async.testing._auth import BEARER_TTL
+from tests._support.clocks import Clock
 
 Headers = Callable[[SandboxUser], dict[str, str]]
 pytestmark = pytest.mark.anyio
@@ -203,3 +206,19 @@ async def test_create_user_rejects_duplicates(sandbox: Sandbox, alice: SandboxUs
         sandbox.create_user(email=alice.email.upper(), password="x", pass_phrase="y")
     assert "alice-pw" not in repr(alice)
     assert "alice-pp" not in repr(alice)
+
+
+@pytest.mark.parametrize("offset", [-86_400.0, 0.0, 5.0, 86_400.0 * 365])
+async def test_sign_in_tokens_follow_the_injected_clock(offset: float) -> None:
+    """A sandbox whose injected clock runs ahead of (or behind) the machine's accepts the
+    tokens it issues, and ends them when its own clock passes their lifetime."""
+    clock = Clock(time.time() + offset)
+    sandbox = Sandbox(rate_limit=None, clock=clock)
+    user = sandbox.create_user(
+        email="clock@example.test", password="pw-clock-1", pass_phrase="phrase clock"
+    )
+    headers = {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        assert (await http.get("account", headers=headers)).status_code == 200
+        clock.advance(BEARER_TTL + 1)
+        assert (await http.get("account", headers=headers)).status_code == 401
