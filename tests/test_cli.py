@@ -190,6 +190,16 @@ def test_network_error_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
             id="missing-key-file",
         ),
         pytest.param(
+            {
+                "ONLYONCE_USERNAME": "",
+                "ONLYONCE_PASSWORD": "",
+                "ONLYONCE_API_KEY": "k",
+                "ONLYONCE_PRIVATE_KEY": "/",
+            },
+            "a directory, not a key file",
+            id="key-path-a-directory",
+        ),
+        pytest.param(
             {"ONLYONCE_BASE_URL": "http://example.com/v2/"}, "--allow-insecure-http", id="insecure"
         ),
     ],

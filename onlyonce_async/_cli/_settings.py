@@ -176,6 +176,8 @@ def _signed_jwt(env: Mapping[str, str], api_key: str, key_path: Path) -> SignedJ
     user = env.get("ONLYONCE_USER")
     if user is not None and not user.isdigit():
         raise UsageError("ONLYONCE_USER must be the integer user id")
+    if key_path.is_dir():
+        raise UsageError(f"ONLYONCE_PRIVATE_KEY: a directory, not a key file: {key_path}")
     if not key_path.is_file():
         raise UsageError(f"ONLYONCE_PRIVATE_KEY: no such file: {key_path}")
     _checked(header_token, api_key, "ONLYONCE_API_KEY")
