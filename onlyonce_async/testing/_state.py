@@ -59,6 +59,10 @@ class Store:
         self.profiles: dict[uuid.UUID, Profile] = {}
         self.cards: dict[uuid.UUID, Card] = {}
         self.requests: dict[uuid.UUID, ShareRequest] = {}
+        # Every share request ever created, oldest first: append-only, never pruned (a
+        # deleted profile's requests leave `requests`, not this log). Tests read it through
+        # `Sandbox.share_requests` to count duplicates.
+        self.request_log: list[ShareRequest] = []
         self.notes: dict[uuid.UUID, Note] = {}
         self.files: dict[uuid.UUID, StoredFile] = {}
         # (account, profile) -> Unix time the access expires.
@@ -283,9 +287,10 @@ class Store:
 
     def add_request(self, share: ShareRequest) -> None:
         """
-        Store a new share request on its card and on both profiles.
+        Store a new share request on its card, on both profiles and in the request log.
         """
         self.requests[share.id] = share
+        self.request_log.append(share)
         self.cards[share.card_id].requests.append(share.id)
         self.profiles[share.sender_id].requests.append(share.id)
         self.profiles[share.recipient_id].requests.append(share.id)

@@ -240,3 +240,31 @@ async def test_pending_count_is_per_card_and_forgets_deleted_requests(
     assert sorted((await counts()).values()) == [0, 2]
     assert (await http.delete("account", headers=b)).is_success
     assert sorted((await counts()).values()) == [0, 0]
+
+
+async def test_share_requests_keeps_requests_of_deleted_accounts(
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """Sandbox.share_requests() lists every share request ever created: deleting the
+    recipient's account takes them out of the API, not out of the record."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    sent = []
+    for _ in range(2):
+        response = await http.post("requests", json=_share(card, alice, bob), headers=a)
+        sent.append(response.json()["id"])
+    assert (await http.post("requests/accept", json={"ids": sent[:1]}, headers=b)).is_success
+    before = sandbox.share_requests()
+    assert [(str(r.id), r.status) for r in before] == [
+        (sent[0], "ACCEPTED"),
+        (sent[1], "PENDING"),
+    ]
+    assert (await http.delete("account", headers=b)).is_success
+    outgoing = await http.get(f"profiles/{alice.profile_id}/requests", headers=a)
+    assert outgoing.json()["total"] == 0
+    assert sandbox.share_requests() == before
