@@ -54,7 +54,7 @@ class CardRoutes:
             if scope == CardScope.MINE
             else store.accepted_cards(profile.id)
         )
-        return json_response([card_json(store, c) for c in cards])
+        return json_response([card_json(store, c, profile.id) for c in cards])
 
     def _unlocked(self, request: Request) -> Profile:
         profile_id = path_uuid(request.path_params, "id")
@@ -78,7 +78,7 @@ class CardRoutes:
         )
         if card is None:
             raise not_found("Card", card_id)
-        return json_response(card_json(self._ctx.store, card, content=True))
+        return json_response(card_json(self._ctx.store, card, profile.id, content=True))
 
     def _card_body(
         self, request: Request, profile: Profile, card: Card | None

@@ -268,3 +268,37 @@ async def test_share_requests_keeps_requests_of_deleted_accounts(
     outgoing = await http.get(f"profiles/{alice.profile_id}/requests", headers=a)
     assert outgoing.json()["total"] == 0
     assert sandbox.share_requests() == before
+
+
+async def test_request_counts_only_in_scope_mine(
+    http: httpx.AsyncClient,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """A card's pendingRequestsCount / acceptedRequestsCount are its owner's: listed under
+    scope MINE (and on the owner's read of it), null under ACCEPTED and on the recipient's
+    read, signed in or not."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    sent = [
+        (await http.post("requests", json=_share(card, alice, bob), headers=a)).json()["id"]
+        for _ in range(2)
+    ]
+    assert (await http.post("requests/accept", json={"ids": sent[:1]}, headers=b)).is_success
+
+    def counts(item: dict[str, Any]) -> tuple[Any, Any]:
+        return item["pendingRequestsCount"], item["acceptedRequestsCount"]
+
+    mine = await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "MINE"})
+    assert counts(next(c for c in mine.json() if c["id"] == card)) == (1, 1)
+    own = await http.get(f"profiles/{alice.profile_id}/cards/{card}", headers=a)
+    assert counts(own.json()) == (1, 1)
+    for headers in ({}, b):
+        accepted = await http.get(
+            f"profiles/{bob.profile_id}/cards", params={"scope": "ACCEPTED"}, headers=headers
+        )
+        assert [(c["id"], *counts(c)) for c in accepted.json()] == [(card, None, None)]
+    shared = await http.get(f"profiles/{bob.profile_id}/cards/{card}", headers=b)
+    assert (shared.json()["id"], *counts(shared.json())) == (card, None, None)
