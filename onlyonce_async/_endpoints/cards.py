@@ -32,8 +32,8 @@ class Card:
         data_set_type: Public or shareable.
         predefined: Whether the API created it (every profile's public card).
         predefined_type: The predefined card's kind (e.g. ``"PUBLIC"``), else ``None``.
-        pending_requests_count: Pending share requests (scope ``MINE``).
-        accepted_requests_count: Accepted share requests (scope ``MINE``).
+        pending_requests_count: Pending share requests (scope ``MINE``; ``None`` otherwise).
+        accepted_requests_count: Accepted share requests (scope ``MINE``; ``None`` otherwise).
     """
 
     id: uuid.UUID

@@ -116,11 +116,22 @@ def profile_json(
     )
 
 
-def card_json(store: Store, card: Card, *, content: bool = False) -> dict[str, Any]:
+def card_json(
+    store: Store, card: Card, viewer: uuid.UUID, *, content: bool = False
+) -> dict[str, Any]:
     """
     A card list item; with ``content`` also its ``fields`` (FieldValues).
+
+    Args:
+        store: The sandbox store.
+        card: The card shown.
+        viewer: The profile whose cards are listed or read. The request counts are the
+            owner's business: shown (scope ``MINE``) only when ``viewer`` owns the card,
+            else ``null`` (the reference: "notnull if scope = MINE").
+        content: Add the card's ``fields``.
     """
-    pending, accepted = store.request_counts(card.id)
+    own = card.owner_id == viewer
+    pending, accepted = store.request_counts(card.id) if own else (None, None)
     kind = DataSetType.PUBLIC_CARD if card.predefined else DataSetType.SHAREABLE_CARD
     members: dict[str, Any] = {
         "id": str(card.id),

@@ -54,7 +54,7 @@ class CardRoutes:
             if scope == CardScope.MINE
             else store.accepted_cards(profile.id)
         )
-        return json_response([card_json(store, c) for c in cards])
+        return json_response([card_json(store, c, profile.id) for c in cards])
 
     def _unlocked(self, request: Request) -> Profile:
         profile_id = path_uuid(request.path_params, "id")
@@ -78,7 +78,7 @@ class CardRoutes:
         )
         if card is None:
             raise not_found("Card", card_id)
-        return json_response(card_json(self._ctx.store, card, content=True))
+        return json_response(card_json(self._ctx.store, card, profile.id, content=True))
 
     def _card_body(
         self, request: Request, profile: Profile, card: Card | None
@@ -134,13 +134,15 @@ class CardRoutes:
         return empty()
 
     async def delete_card(self, request: Request) -> Response:
-        """DELETE /profiles/{id}/cards/{cardId}; the predefined public card stays (403)."""
+        """
+        DELETE /profiles/{id}/cards/{cardId}, ending the card's open share requests (see
+        `Store.delete_card`); the predefined public card stays (403).
+        """
         profile_id = path_uuid(request.path_params, "id")
         account = self._ctx.account(request)
         profile = self._ctx.store.own_profile(account, profile_id)
         card = self._own_card(request, profile)
         if card.predefined:
             raise access_denied("The predefined public card cannot be deleted")
-        del profile.cards[card.id]
-        del self._ctx.store.cards[card.id]
+        self._ctx.store.delete_card(card)
         return empty()

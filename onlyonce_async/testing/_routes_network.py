@@ -3,7 +3,8 @@ Network routes: share requests (send, list, accept / decline / revoke).
 
 The state machine: a request starts PENDING; the recipient's account accepts or declines a
 PENDING request; the sender's account revokes a PENDING or an ACCEPTED one (so a card once
-accepted can still stop being shared). DECLINED and REVOKED are final.
+accepted can still stop being shared). DECLINED and REVOKED are final. Deleting a card ends
+its open requests the same way (`Store.delete_card`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from starlette.routing import BaseRoute, Route
 
 from .._wire import (
     REQUEST_ACTIONS,
-    ActivityType,
     RequestStatus,
     RequestType,
     SortDirection,
@@ -146,7 +146,7 @@ class NetworkRoutes:
             requested=store.now(),
         )
         store.add_request(share)
-        self._log(share, "REQUEST" if reversed_ else "SHARE")
+        store.log_request(share, "REQUEST" if reversed_ else "SHARE")
         return json_response(request_json(store, share, sender_id))
 
     async def bulk(self, request: Request) -> Response:
@@ -180,25 +180,5 @@ class NetworkRoutes:
                 )
         now = store.now()
         for share in shares:
-            was_accepted = share.status == RequestStatus.ACCEPTED
-            store.set_request_status(share, _OUTCOME[action], now)
-            if action == "accept":
-                store.connect(share.sender_id, share.recipient_id)
-            elif was_accepted:
-                store.disconnect_unless_shared(share.sender_id, share.recipient_id)
-            self._log(share, action.upper())
+            store.answer_request(share, action, now)
         return empty()
-
-    def _log(self, share: ShareRequest, action: str) -> None:
-        store = self._ctx.store
-        card = store.cards.get(share.card_id)
-        store.log_profile(
-            ActivityType.NETWORK_UPDATES,
-            entity="ShareRequest",
-            action=action,
-            source=share.sender_id,
-            target=share.recipient_id,
-            subject=share.id,
-            data_set="" if card is None else card.name,
-            fields=[] if card is None else store.card_field_names(card),
-        )

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from ._context import Context, empty, endpoint, json_response
 from ._errors import access_denied, not_found
-from ._records import Note
+from ._records import Note, Profile
 from ._validate import Fields, path_uuid, present
 
 __all__ = ["RelationRoutes"]
@@ -53,17 +53,20 @@ class RelationRoutes:
         return empty()
 
     async def remove_bookmark(self, request: Request) -> Response:
-        """DELETE /profiles/{id}/bookmarks/{profileId}."""
+        """
+        DELETE /profiles/{id}/bookmarks/{profileId}: removing a bookmark that is not there is
+        a no-op (so a retried removal still succeeds); an unknown profile is 404.
+        """
         profile_id = path_uuid(request.path_params, "id")
         target_id = path_uuid(request.path_params, "profileId")
         account = self._ctx.account(request)
-        profile = self._ctx.store.own_profile(account, profile_id)
-        if target_id not in profile.bookmarks:
-            raise not_found("Bookmark", target_id)
-        del profile.bookmarks[target_id]
+        store = self._ctx.store
+        profile = store.own_profile(account, profile_id)
+        target = store.profile(target_id)
+        profile.bookmarks.pop(target.id, None)
         return empty()
 
-    def _tag_body(self, request: Request) -> tuple[list[str], str]:
+    def _tag_body(self, request: Request) -> tuple[Profile, uuid.UUID, str]:
         account = self._ctx.account(request)
         fields = Fields(self._ctx.json(request))
         owner_id = fields.uuid("ownerId")
@@ -75,21 +78,27 @@ class RelationRoutes:
         store = self._ctx.store
         owner = store.own_profile(account, present(owner_id))
         target = store.profile(present(target_id))
-        return owner.tags.setdefault(target.id, []), present(tag)
+        return owner, target.id, present(tag)
 
     async def add_tag(self, request: Request) -> Response:
         """POST /profiles/tags ``{"ownerId", "targetId", "tag"}`` (adding twice is a no-op)."""
-        tags, tag = self._tag_body(request)
+        owner, target_id, tag = self._tag_body(request)
+        tags = owner.tags.setdefault(target_id, [])
         if tag not in tags:
             tags.append(tag)
         return empty()
 
     async def remove_tag(self, request: Request) -> Response:
-        """DELETE /profiles/tags with a JSON body."""
-        tags, tag = self._tag_body(request)
-        if tag not in tags:
-            raise not_found("Tag", tag)
-        tags.remove(tag)
+        """
+        DELETE /profiles/tags with a JSON body: removing a tag that is not there is a no-op
+        (so a retried removal still succeeds); an unknown profile is 404.
+        """
+        owner, target_id, tag = self._tag_body(request)
+        tags = owner.tags.get(target_id, [])
+        if tag in tags:
+            tags.remove(tag)
+        if not tags:
+            owner.tags.pop(target_id, None)
         return empty()
 
     def _note_fields(self, fields: Fields) -> tuple[str | None, str | None]:

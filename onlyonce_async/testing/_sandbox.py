@@ -238,8 +238,16 @@ class Sandbox:
         self._faults.configure(error_rate, tuple(statuses), drop_after_commit, latency, seed)
 
     def share_requests(self) -> list[ShareRequestRecord]:
-        """Every share request in state, oldest first (snapshots)."""
-        return [r.snapshot() for r in self._store.requests.values()]
+        """
+        Every share request ever created, oldest first, for tests that count duplicates.
+
+        Requests that left the API's view with a deleted profile or account are still
+        listed, with the status they had when it was deleted.
+
+        Returns:
+            A snapshot of each request (later changes do not show in it).
+        """
+        return [r.snapshot() for r in self._store.request_log]
 
     @staticmethod
     def dictionary(name: str) -> list[DictionaryEntry]:

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from typing import Final
 
 from .._endpoints.activities import Activity, ActivityArguments
-from .._wire import ActivityType, CommunicationChannel, ProfileType, RequestStatus
+from .._wire import (
+    REQUEST_ACTIONS,
+    ActivityType,
+    CommunicationChannel,
+    ProfileType,
+    RequestStatus,
+)
 from ._errors import access_denied, not_found, status_error
 from ._records import (
     Account,
@@ -59,6 +65,10 @@ class Store:
         self.profiles: dict[uuid.UUID, Profile] = {}
         self.cards: dict[uuid.UUID, Card] = {}
         self.requests: dict[uuid.UUID, ShareRequest] = {}
+        # Every share request ever created, oldest first: append-only, never pruned (a
+        # deleted profile's requests leave `requests`, not this log). Tests read it through
+        # `Sandbox.share_requests` to count duplicates.
+        self.request_log: list[ShareRequest] = []
         self.notes: dict[uuid.UUID, Note] = {}
         self.files: dict[uuid.UUID, StoredFile] = {}
         # (account, profile) -> Unix time the access expires.
@@ -194,6 +204,27 @@ class Store:
         for key in [k for k in self.access if k[1] == profile_id]:
             del self.access[key]
 
+    def delete_card(self, card: Card) -> None:
+        """
+        Delete a card and end its open share requests, which nobody can act on any more.
+
+        The card's owner ends each one as its own side could: a PENDING share (the owner
+        sent it) and any ACCEPTED request are revoked, a PENDING card request (the owner
+        received it) is declined. So the card cannot be accepted after it is gone, and an
+        accepted one stops counting as shared and connecting the two profiles.
+        """
+        now = self.now()
+        for request_id in card.requests:
+            share = self.requests.get(request_id)  # gone with a deleted profile
+            if share is None:
+                continue
+            pending_ask = share.reversed and share.status == RequestStatus.PENDING
+            action = "decline" if pending_ask else "revoke"
+            if share.status in REQUEST_ACTIONS[action].movable:
+                self.answer_request(share, action, now)
+        del self.profiles[card.owner_id].cards[card.id]
+        del self.cards[card.id]
+
     def delete_account(self, account: Account) -> None:
         """Delete an account with all its profiles."""
         for profile_id in list(account.profile_ids):
@@ -283,9 +314,10 @@ class Store:
 
     def add_request(self, share: ShareRequest) -> None:
         """
-        Store a new share request on its card and on both profiles.
+        Store a new share request on its card, on both profiles and in the request log.
         """
         self.requests[share.id] = share
+        self.request_log.append(share)
         self.cards[share.card_id].requests.append(share.id)
         self.profiles[share.sender_id].requests.append(share.id)
         self.profiles[share.recipient_id].requests.append(share.id)
@@ -299,6 +331,20 @@ class Store:
         share.status = status
         share.completed = now
         self._index_accepted(share, +1)
+
+    def answer_request(self, share: ShareRequest, action: str, now: float) -> None:
+        """
+        Apply one of `REQUEST_ACTIONS` to ``share``, whose status the caller checked: the
+        new status, the connection (made on accept; undone, when an ACCEPTED request ends,
+        unless another joins the two profiles) and the activity.
+        """
+        was_accepted = share.status == RequestStatus.ACCEPTED
+        self.set_request_status(share, REQUEST_ACTIONS[action].outcome.value, now)
+        if action == "accept":
+            self.connect(share.sender_id, share.recipient_id)
+        elif was_accepted:
+            self.disconnect_unless_shared(share.sender_id, share.recipient_id)
+        self.log_request(share, action.upper())
 
     def is_card_shared(self, card_id: uuid.UUID, giver_id: uuid.UUID, taker_id: uuid.UUID) -> bool:
         """
@@ -401,6 +447,20 @@ class Store:
                     arguments=_ARGUMENTS(data_set_name=data_set, fields_added=list(fields)),
                 )
             )
+
+    def log_request(self, share: ShareRequest, action: str) -> None:
+        """Record a NETWORK_UPDATES activity of a share request (SHARE, ACCEPT, ...)."""
+        card = self.cards.get(share.card_id)
+        self.log_profile(
+            ActivityType.NETWORK_UPDATES,
+            entity="ShareRequest",
+            action=action,
+            source=share.sender_id,
+            target=share.recipient_id,
+            subject=share.id,
+            data_set="" if card is None else card.name,
+            fields=[] if card is None else self.card_field_names(card),
+        )
 
     def card_field_names(self, card: Card) -> list[str]:
         """The definition names of a card's fields (for activity arguments)."""

@@ -65,6 +65,7 @@ async def test_share_then_accept_connects(
     assert _statuses(sandbox) == ["ACCEPTED"]
     (accepted,) = await bob_client.cards.list(bob.profile_id, scope="ACCEPTED")
     assert accepted.id == card_id
+    assert (accepted.pending_requests_count, accepted.accepted_requests_count) == (None, None)
     content = await bob_client.cards.get(bob.profile_id, card_id)
     assert {f.definition_name for f in content.fields} == {
         "first_name_field",

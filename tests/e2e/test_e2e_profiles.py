@@ -151,12 +151,14 @@ async def test_bookmarks_of_another_account_are_denied(
         await alice_client.profiles.remove_bookmark(bob.profile_id, alice.profile_id)
 
 
-async def test_remove_unknown_bookmark(
+async def test_remove_absent_bookmark(
     alice_client: Client, alice: SandboxUser, bob: SandboxUser
 ) -> None:
-    """Removing a bookmark that does not exist raises NotFoundError."""
+    """Removing a bookmark that is not there succeeds (a retried removal must not fail);
+    removing one of a profile that does not exist raises NotFoundError."""
+    await alice_client.profiles.remove_bookmark(alice.profile_id, bob.profile_id)
     with pytest.raises(NotFoundError):
-        await alice_client.profiles.remove_bookmark(alice.profile_id, bob.profile_id)
+        await alice_client.profiles.remove_bookmark(alice.profile_id, uuid.UUID(int=3, version=4))
 
 
 async def test_tags(alice_client: Client, alice: SandboxUser, bob: SandboxUser) -> None:
@@ -173,9 +175,12 @@ async def test_tags(alice_client: Client, alice: SandboxUser, bob: SandboxUser) 
     )
     seen = await alice_client.profiles.get(bob.profile_id, current_profile_id=alice.profile_id)
     assert not seen.tags
+    await alice_client.profiles.remove_tag(
+        owner_id=alice.profile_id, target_id=bob.profile_id, tag="friend"
+    )
     with pytest.raises(NotFoundError):
         await alice_client.profiles.remove_tag(
-            owner_id=alice.profile_id, target_id=bob.profile_id, tag="friend"
+            owner_id=alice.profile_id, target_id=uuid.UUID(int=3, version=4), tag="friend"
         )
 
 

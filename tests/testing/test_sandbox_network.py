@@ -240,3 +240,189 @@ async def test_pending_count_is_per_card_and_forgets_deleted_requests(
     assert sorted((await counts()).values()) == [0, 2]
     assert (await http.delete("account", headers=b)).is_success
     assert sorted((await counts()).values()) == [0, 0]
+
+
+async def test_share_requests_keeps_requests_of_deleted_accounts(
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """Sandbox.share_requests() lists every share request ever created: deleting the
+    recipient's account takes them out of the API, not out of the record."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    sent = []
+    for _ in range(2):
+        response = await http.post("requests", json=_share(card, alice, bob), headers=a)
+        sent.append(response.json()["id"])
+    assert (await http.post("requests/accept", json={"ids": sent[:1]}, headers=b)).is_success
+    before = sandbox.share_requests()
+    assert [(str(r.id), r.status) for r in before] == [
+        (sent[0], "ACCEPTED"),
+        (sent[1], "PENDING"),
+    ]
+    assert (await http.delete("account", headers=b)).is_success
+    outgoing = await http.get(f"profiles/{alice.profile_id}/requests", headers=a)
+    assert outgoing.json()["total"] == 0
+    assert sandbox.share_requests() == before
+
+
+async def test_request_counts_only_in_scope_mine(
+    http: httpx.AsyncClient,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """A card's pendingRequestsCount / acceptedRequestsCount are its owner's: listed under
+    scope MINE (and on the owner's read of it), null under ACCEPTED and on the recipient's
+    read, signed in or not."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    sent = [
+        (await http.post("requests", json=_share(card, alice, bob), headers=a)).json()["id"]
+        for _ in range(2)
+    ]
+    assert (await http.post("requests/accept", json={"ids": sent[:1]}, headers=b)).is_success
+
+    def counts(item: dict[str, Any]) -> tuple[Any, Any]:
+        return item["pendingRequestsCount"], item["acceptedRequestsCount"]
+
+    mine = await http.get(f"profiles/{alice.profile_id}/cards", params={"scope": "MINE"})
+    assert counts(next(c for c in mine.json() if c["id"] == card)) == (1, 1)
+    own = await http.get(f"profiles/{alice.profile_id}/cards/{card}", headers=a)
+    assert counts(own.json()) == (1, 1)
+    for headers in ({}, b):
+        accepted = await http.get(
+            f"profiles/{bob.profile_id}/cards", params={"scope": "ACCEPTED"}, headers=headers
+        )
+        assert [(c["id"], *counts(c)) for c in accepted.json()] == [(card, None, None)]
+    shared = await http.get(f"profiles/{bob.profile_id}/cards/{card}", headers=b)
+    assert (shared.json()["id"], *counts(shared.json())) == (card, None, None)
+
+
+async def _network_view(
+    http: httpx.AsyncClient, headers: dict[str, str], viewer: SandboxUser, other: SandboxUser
+) -> dict[str, Any]:
+    """What ``viewer`` sees of the network with ``other``: share counts, connection, the
+    cards it received and the profiles of its consolidated view."""
+    me = (await http.get(f"profiles/{viewer.profile_id}", headers=headers)).json()
+    them = (await http.get(f"profiles/{other.profile_id}", headers=headers)).json()
+    accepted = await http.get(f"profiles/{viewer.profile_id}/cards", params={"scope": "ACCEPTED"})
+    view = await http.get(
+        "consolidated",
+        params={"profileId": str(viewer.profile_id), "fieldNames": "first_name_field"},
+        headers=headers,
+    )
+    return {
+        "shares": (me["incomingSharesCount"], me["outgoingSharesCount"]),
+        "connected": them["connected"],
+        "accepted": [c["id"] for c in accepted.json()],
+        "consolidated": [next(iter(item)) for item in view.json()["content"]],
+    }
+
+
+async def test_deleting_a_card_ends_its_pending_share(
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """A share of a card deleted since is REVOKED: the recipient cannot accept it any more
+    (wrong-request-status, all or nothing), and nothing counts or connects it."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    public = (await http.get(f"profiles/{alice.profile_id}", headers=a)).json()["publicCardId"]
+    doomed = (await http.post("requests", json=_share(card, alice, bob), headers=a)).json()["id"]
+    kept = (await http.post("requests", json=_share(public, alice, bob), headers=a)).json()["id"]
+    assert (await http.delete(f"profiles/{alice.profile_id}/cards/{card}", headers=a)).is_success
+    accept = await http.post("requests/accept", json={"ids": [kept, doomed]}, headers=b)
+    assert accept.status_code == 401
+    assert accept.json()["status"] == "wrong-request-status"
+    assert [r.status for r in sandbox.share_requests()] == ["REVOKED", "PENDING"]
+    incoming = await http.get(
+        f"profiles/{bob.profile_id}/requests", params={"type": "INCOMING"}, headers=b
+    )
+    assert [(r["id"], r["status"]) for r in incoming.json()["content"]] == [
+        (doomed, "REVOKED"),
+        (kept, "PENDING"),
+    ]
+    assert await _network_view(http, b, bob, alice) == {
+        "shares": (0, 0),
+        "connected": False,
+        "accepted": [],
+        "consolidated": [],
+    }
+    updates = await http.get(
+        "activities",
+        params={"scope": "NETWORK_UPDATES", "profileId": str(bob.profile_id)},
+        headers=b,
+    )
+    assert [i["actionName"] for i in updates.json()["content"]] == ["REVOKE", "SHARE", "SHARE"]
+
+
+async def test_deleting_a_card_ends_its_accepted_share(
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """An accepted share of a card deleted since is REVOKED as its sender would revoke it:
+    no longer counted, and the profiles stay connected only by another accepted card."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    public = (await http.get(f"profiles/{alice.profile_id}", headers=a)).json()["publicCardId"]
+    ids = [
+        (await http.post("requests", json=_share(c, alice, bob), headers=a)).json()["id"]
+        for c in (card, public)
+    ]
+    assert (await http.post("requests/accept", json={"ids": ids}, headers=b)).is_success
+    assert (await _network_view(http, b, bob, alice))["shares"] == (2, 0)
+    assert (await http.delete(f"profiles/{alice.profile_id}/cards/{card}", headers=a)).is_success
+    assert [r.status for r in sandbox.share_requests()] == ["REVOKED", "ACCEPTED"]
+    assert await _network_view(http, b, bob, alice) == {
+        "shares": (1, 0),
+        "connected": True,
+        "accepted": [public],
+        "consolidated": [str(alice.profile_id)],
+    }
+    assert (await http.post("requests/revoke", json={"ids": ids[1:]}, headers=a)).is_success
+    assert await _network_view(http, b, bob, alice) == {
+        "shares": (0, 0),
+        "connected": False,
+        "accepted": [],
+        "consolidated": [],
+    }
+    again = await http.post("requests", json=_share(card, alice, bob), headers=a)
+    assert again.status_code == 404
+
+
+async def test_deleting_a_requested_card_declines_the_request(
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    alice: SandboxUser,
+    bob: SandboxUser,
+    unlock: Unlock,
+    field_ids: FieldIds,
+) -> None:
+    """A pending card request (reversed) for a card its owner deletes is DECLINED, as the
+    owner would answer it; the owner can no longer accept it."""
+    a, b = await unlock(alice), await unlock(bob)
+    card = await _work_card(http, a, alice, field_ids)
+    asked = await http.post("requests", json=_share(card, bob, alice, reversed_=True), headers=b)
+    assert asked.status_code == 200
+    assert (await http.delete(f"profiles/{alice.profile_id}/cards/{card}", headers=a)).is_success
+    assert [(str(r.id), r.status) for r in sandbox.share_requests()] == [
+        (asked.json()["id"], "DECLINED")
+    ]
+    accept = await http.post("requests/accept", json={"ids": [asked.json()["id"]]}, headers=a)
+    assert accept.status_code == 401
+    assert accept.json()["status"] == "wrong-request-status"
+    assert (await _network_view(http, b, bob, alice))["accepted"] == []

@@ -213,7 +213,7 @@ async def test_change_pass_phrase(
 async def test_bookmarks(
     http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers
 ) -> None:
-    """Bookmarks add, list under BOOKMARKS, and delete; unknown ones are 404."""
+    """Bookmarks add, list under BOOKMARKS, and delete; unknown profiles are 404."""
     headers = auth(alice)
     base = f"profiles/{alice.profile_id}/bookmarks"
     assert (
@@ -234,7 +234,6 @@ async def test_bookmarks(
     )
     assert foreign.status_code == 403
     assert (await http.delete(f"{base}/{bob.profile_id}", headers=headers)).status_code == 200
-    assert (await http.delete(f"{base}/{bob.profile_id}", headers=headers)).status_code == 404
 
 
 async def test_tags(
@@ -253,8 +252,46 @@ async def test_tags(
     assert (await http.post("profiles/tags", json=tag, headers=auth(bob))).status_code == 403
     removed = await http.request("DELETE", "profiles/tags", json=tag, headers=headers)
     assert removed.status_code == 200
-    again = await http.request("DELETE", "profiles/tags", json=tag, headers=headers)
-    assert again.status_code == 404
+    assert (await http.get(f"profiles/{bob.profile_id}", headers=headers)).json()["tags"] == []
+
+
+async def test_removing_an_absent_bookmark_or_tag_is_a_no_op(
+    http: httpx.AsyncClient, alice: SandboxUser, bob: SandboxUser, auth: Headers
+) -> None:
+    """A removal retried after a lost response (or of something never added) answers 200
+    and leaves the other bookmarks and tags alone; an unknown profile stays 404."""
+    headers = auth(alice)
+    base = f"profiles/{alice.profile_id}/bookmarks"
+    ghost = str(uuid.UUID(int=3, version=4))
+    assert (await http.post(base, json={"id": str(bob.profile_id)}, headers=headers)).is_success
+    kept = {"ownerId": str(alice.profile_id), "targetId": str(bob.profile_id), "tag": "kept"}
+    gone = {**kept, "tag": "gone"}
+    for tag in (kept, gone):
+        assert (await http.post("profiles/tags", json=tag, headers=headers)).is_success
+    for _ in range(2):
+        removed = await http.request("DELETE", "profiles/tags", json=gone, headers=headers)
+        assert (removed.status_code, removed.content) == (200, b"")
+    never = {**kept, "targetId": str(alice.profile_id), "tag": "never"}
+    assert (await http.request("DELETE", "profiles/tags", json=never, headers=headers)).is_success
+    seen = (await http.get(f"profiles/{bob.profile_id}", headers=headers)).json()
+    assert (seen["bookmarked"], seen["tags"]) == (True, [kept])
+    for _ in range(2):
+        removed = await http.delete(f"{base}/{bob.profile_id}", headers=headers)
+        assert (removed.status_code, removed.content) == (200, b"")
+    assert (await http.delete(f"{base}/{alice.profile_id}", headers=headers)).is_success
+    seen = (await http.get(f"profiles/{bob.profile_id}", headers=headers)).json()
+    assert (seen["bookmarked"], seen["tags"]) == (False, [kept])
+    unknown_target = await http.delete(f"{base}/{ghost}", headers=headers)
+    assert unknown_target.status_code == 404
+    unknown_owner = await http.delete(
+        f"profiles/{ghost}/bookmarks/{bob.profile_id}", headers=headers
+    )
+    assert unknown_owner.status_code == 404
+    for body in ({**kept, "targetId": ghost}, {**kept, "ownerId": ghost}):
+        unknown = await http.request("DELETE", "profiles/tags", json=body, headers=headers)
+        assert unknown.status_code == 404, body
+    foreign = await http.request("DELETE", "profiles/tags", json=kept, headers=auth(bob))
+    assert foreign.status_code == 403
 
 
 async def test_notes(
