@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 
 import onlyonce_async as oo
-from onlyonce_async.testing import Sandbox
+from onlyonce_async.testing import BASE_URL, Sandbox
 from tests._support.clocks import GrantClock
 from tests._support.helpers import FAST_RETRIES
 
@@ -191,3 +192,48 @@ async def test_stopped_under_faults_then_resumed_from_the_journal(
     assert resumed.skipped >= first  # the sweep found every request of the first run
     assert len(final.succeeded) == 80
     assert {r.recipient_id for r in sandbox.share_requests() if r.card_id == card} == set(people)
+
+
+class DeclineDuringSweep(httpx.AsyncBaseTransport):
+    """The sandbox, where recipients decline requests right after the sweep's first page."""
+
+    def __init__(self, sandbox: Sandbox, decline: Callable[[], Awaitable[None]]) -> None:
+        self._inner = sandbox.transport()
+        self._decline: Callable[[], Awaitable[None]] | None = decline
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        sweep_page = request.method == "GET" and request.url.path.endswith("/requests")
+        if sweep_page and request.url.params.get("page") == "0" and self._decline is not None:
+            decline, self._decline = self._decline, None
+            await decline()
+        return response
+
+
+async def test_requests_declined_during_the_sweep_shift_no_other_out_of_it() -> None:
+    """Requests declined while the sweep pages through the existing ones (after it read
+    them as pending) make no later recipient look unshared: a rerun without a journal
+    sends nobody a second request."""
+    sandbox = Sandbox(rate_limit=None)
+    async with sandbox.client(retry_policy=FAST_RETRIES) as client:
+        sender, card, people = await scene(sandbox, client, 130)
+        first = await client.network.share_all(card, sender_id=sender, recipient_ids=people)
+        request_of = {o.recipient_id: o.request_id for o in first.succeeded if o.request_id}
+        decliners = people[:20]  # on the sweep's first page (oldest first)
+
+        async def decline() -> None:
+            for n, person in enumerate(decliners):
+                async with sandbox.client(rate_limiter=None) as recipient:
+                    await recipient.account.sign_in(f"r{n}@example.com", "pw")
+                    await recipient.network.decline([request_of[person]])
+
+        async with oo.Client(
+            base_url=BASE_URL,
+            transport=DeclineDuringSweep(sandbox, decline),
+            auth=client.auth,
+            rate_limiter=None,
+            retry_policy=FAST_RETRIES,
+        ) as rerun:
+            again = await rerun.network.share_all(card, sender_id=sender, recipient_ids=people)
+    assert again.skipped == len(people)
+    assert duplicates(sandbox, card) == 0
