@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import attrs
@@ -224,7 +224,7 @@ class Sharer:
         recipient_id: uuid.UUID,
         *,
         resumed: bool,
-        may_send: Callable[[], bool],
+        may_send: Callable[[], Awaitable[bool]],
     ) -> ShareOutcome:
         """
         Share with one claimed recipient; never raises an `OnlyOnceError`.
@@ -232,8 +232,8 @@ class Sharer:
         Args:
             recipient_id: The recipient.
             resumed: An earlier run or a dead worker may have sent it: look it up first.
-            may_send: Asked before each send; ``False`` (the claim was lost) stops with an
-                unknown outcome.
+            may_send: Awaited before each send; ``False`` (the claim was lost, or its lease
+                ran out and another worker holds it) stops with an unknown outcome.
 
         Returns:
             The recipient's outcome: ok, failed (nothing was created) or unknown.
@@ -257,7 +257,7 @@ class Sharer:
         attempt = None
         try:
             async for attempt in sends:
-                if not may_send():
+                if not await may_send():
                     why = "another worker took the claim over"
                     return unknown_outcome(recipient_id, why, attempt.number - 1)
                 with attempt:

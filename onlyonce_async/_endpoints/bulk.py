@@ -248,6 +248,10 @@ class _Run:
         self.done = 0
         self.held: dict[uuid.UUID, bool] = {}  # claims held -> whether a send may have left
         self.lost: set[uuid.UUID] = set()  # claims another worker took over
+        # When each held claim's lease was last (re)started, on anyio's clock: a claim whose
+        # lease ran out here (the process was paused: a stop signal, a frozen VM) may have
+        # been taken over before the renewal could say so, so it is never sent on.
+        self.leased_at: dict[uuid.UUID, float] = {}
         self.deferred: deque[uuid.UUID] = deque()
         # Outcomes finished but not yet taken by the output, by identity (an outcome's own
         # == compares every field, nested request included).
@@ -258,6 +262,7 @@ class _Run:
             concurrency
         )
         lease = journal.lease
+        self.lease = lease
         self.renew_every = lease / 3 if math.isfinite(lease) else None
         self.poll = min(1.0, lease / 10)
         self.shield_claims = not isinstance(journal, MemoryJournal)
@@ -359,6 +364,7 @@ class _Run:
     async def claim(self, recipient: uuid.UUID, *, first_sight: bool) -> Claim:
         # Shielded, and held from the moment it is committed: a claim this run made is
         # always given back on a stop, never left to lapse with its lease.
+        started = anyio.current_time()  # the lease runs from no earlier than this
         if self.shield_claims:
             with anyio.CancelScope(shield=True):
                 claim = await self.journal.claim(
@@ -372,11 +378,33 @@ class _Run:
             )
         if claim.state in (ClaimState.NEW, ClaimState.RESUMED):
             self.held[recipient] = claim.state is ClaimState.RESUMED
+            self.leased_at[recipient] = started
         return claim
 
+    async def still_held(self, recipient: uuid.UUID) -> bool:
+        """
+        Whether the claim is still this run's, to send on it. Its lease is checked on this
+        process's clock too (with a margin for the journal's clock running a little ahead):
+        run out (the process was paused, or the renewals stalled), it may have been taken
+        over before a renewal could say so, so the journal is asked first.
+        """
+        if recipient in self.lost:
+            return False
+        if not math.isfinite(self.lease):
+            return True
+        margin = min(1.0, self.lease / 10)
+        if anyio.current_time() < self.leased_at[recipient] + self.lease - margin:
+            return True
+        started = anyio.current_time()
+        self.lost |= await self.journal.renew(self.job, [recipient], self.token)
+        if recipient in self.lost:
+            return False
+        self.leased_at[recipient] = started
+        return True
+
     async def share(self, recipient: uuid.UUID, *, resumed: bool) -> ShareOutcome:
-        def may_send() -> bool:
-            if recipient in self.lost:
+        async def may_send() -> bool:
+            if not await self.still_held(recipient):
                 return False
             self.held[recipient] = True
             return True
@@ -391,6 +419,7 @@ class _Run:
             error = f"{type(outcome.error).__name__}: {outcome.error}"
             await self.journal.failed(self.job, recipient, self.token, error)
         del self.held[recipient]
+        self.leased_at.pop(recipient, None)
         self.lost.discard(recipient)
         return outcome
 
@@ -398,7 +427,12 @@ class _Run:
         while True:
             await anyio.sleep(every)
             if self.held:
-                self.lost |= await self.journal.renew(self.job, list(self.held), self.token)
+                started = anyio.current_time()
+                claims = list(self.held)
+                self.lost |= await self.journal.renew(self.job, claims, self.token)
+                for recipient in claims:
+                    if recipient in self.leased_at and recipient not in self.lost:
+                        self.leased_at[recipient] = started
 
     async def give_back(self) -> None:
         """Release the claims still held (left in flight) and end the run in the journal."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 import trio.testing
 
 import onlyonce_async as oo
+from onlyonce_async._journal import JobKey, MemoryJournal
 from tests._support.helpers import fast_client
 from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 
@@ -370,6 +371,53 @@ class TestLongRateLimitPause:
         assert retries and all(e.reason == "http_429" for e in retries)
         assert max(e.delay for e in retries) == 120
         assert all(60 < e.delay <= 120 for e in retries)
+
+    @pytest.mark.parametrize("taken_over", [True, False])
+    async def test_a_claim_whose_lease_ran_out_is_checked_before_sending(
+        self, taken_over: bool
+    ) -> None:
+        """A worker whose claim's lease ran out while it waited (the process paused, its
+        renewals stalled) asks the journal before sending on it: taken over meanwhile, the
+        outcome is unknown, left in flight for a lookup, and nothing more is sent; still
+        its own, the share goes on."""
+
+        class TakenOverWhilePaused(MemoryJournal):
+            """A one-minute lease; the first renewal stalls for an hour, and by the time
+            the worker asks again another worker has (or has not) taken the claim over."""
+
+            renewals = 0
+
+            @property
+            def lease(self) -> float:
+                return 60.0
+
+            async def renew(
+                self, job: JobKey, recipients: Iterable[uuid.UUID], run: str
+            ) -> set[uuid.UUID]:
+                self.renewals += 1
+                if self.renewals == 1:
+                    await anyio.sleep(3600)
+                return set(recipients) if taken_over else set()
+
+        server = NetworkServer()  # answers 429 with Retry-After: 120 when scripted
+        person = uuid.uuid4()
+        server.script[str(person)] = ["429"]
+        async with fast_client(transport=httpx.MockTransport(server.handler)) as c:
+            with anyio.fail_after(3600):  # hang guard (virtual time)
+                report = await c.network.share_all(
+                    CARD,
+                    sender_id=SENDER,
+                    recipient_ids=[person],
+                    journal=TakenOverWhilePaused(),
+                )
+        if taken_over:
+            (outcome,) = report.unknown
+            assert "took the claim over" in str(outcome.error)
+            assert server.posts[str(person)] == 1
+        else:
+            (outcome,) = report.succeeded
+            assert outcome.attempts == 2
+            assert server.count_for(person) == 1
 
 
 async def test_closing_the_client_ends_a_share_waiting_out_a_long_pause() -> None:
