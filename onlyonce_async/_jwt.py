@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from . import _wire
 from ._args import header_token, non_empty
 from ._body import read_body
-from ._errors import InvalidTokenError, error_from_response
+from ._errors import InvalidTokenError, TokenExpiredError, error_from_response
 from ._skew import ServerClock
 from ._version import __version__
 
@@ -165,7 +165,9 @@ class SignedJWTAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """
-        Sign, send; on "token not yet valid" (code 101) correct the clock and retry once.
+        Sign, send; on "token not yet valid" (code 101) correct the clock and retry once; on
+        "expired" from a server whose ``Date`` shows its clock well ahead of the estimate
+        (the token was too old on arrival), learn it and retry once.
 
         Args:
             request: The request httpx is about to send; the flow adds its headers and yields it.
@@ -175,8 +177,11 @@ class SignedJWTAuth(httpx.Auth):
         response = yield request
         if await _not_yet_valid(response):
             self._server_clock.correct(response)
-            self._sign(request)
-            response = yield request
+        elif not (await _expired(response) and self._server_clock.learn(response)):
+            self._server_clock.observe(response)
+            return
+        self._sign(request)
+        response = yield request
         self._server_clock.observe(response)
 
 
@@ -189,6 +194,14 @@ async def _not_yet_valid(response: httpx.Response) -> bool:
     if not isinstance(error, InvalidTokenError) or not error.message:
         return False
     return _NOT_YET_VALID.search(error.message) is not None
+
+
+async def _expired(response: httpx.Response) -> bool:
+    """Whether the server refused the token as expired (codes 101 and 104 alike)."""
+    if response.status_code != 400:
+        return False
+    await read_body(response)
+    return isinstance(error_from_response(response), TokenExpiredError)
 
 
 def canonical_target(url: httpx.URL) -> str:

@@ -79,6 +79,16 @@ class ServerClock:
         if server_time is not None:
             self._samples.append(server_time - self._clock())
 
+    def learn(self, response: httpx.Response) -> bool:
+        """
+        Take ``response``'s sample; whether it moved the estimate at least a second ahead
+        (the server's clock is further ahead than thought: a token refused as expired
+        was signed with too old an ``iat``).
+        """
+        before = self.offset
+        self.observe(response)
+        return self.offset >= before + 1.0
+
     def correct(self, response: httpx.Response) -> None:
         """
         The server said ``iat`` was in its future: restart from ``response``'s ``Date``.

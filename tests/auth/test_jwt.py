@@ -19,6 +19,7 @@ from onlyonce_async import (
     Client,
     InvalidTokenError,
     SignedJWTAuth,
+    TokenExpiredError,
     __version__,
 )
 from onlyonce_async._jwt import canonical_target
@@ -195,6 +196,40 @@ async def test_not_yet_valid_is_corrected_and_retried_once(server: JWTServer) ->
     assert "prior to" in server.refusals[0][1]
     assert len(server.received) == 3
     assert limiter.acquired == 3  # the in-flow retry passed the limiter too
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("skew", [61.0, 3600.0])
+async def test_expired_on_arrival_is_learned_and_retried_once(skew: float) -> None:
+    """A server whose clock runs a minute or more ahead finds the first token already
+    expired (its iat too old): the flow learns the server's time from that answer's Date,
+    re-signs and succeeds, instead of failing the call."""
+    server = JWTServer(rsa_key().public_key(), skew=skew)
+    async with make_client(server, make_auth(), max_retries=0) as client:
+        assert await client.get("/heartbeat") == {"ok": True}
+        assert await client.get("/heartbeat") == {"ok": True}
+    (refusal,) = server.refusals  # 104 (older than 60 s) or 101 (past exp)
+    assert refusal[0] in (101, 104)
+    assert len(server.received) == 3
+
+
+@pytest.mark.anyio
+async def test_expired_without_news_of_the_clock_is_raised() -> None:
+    """An expired-token answer whose Date says nothing new about the server's clock is not
+    a skew problem: it is raised after one request, as TokenExpiredError."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers["Authorization"])
+        body = {"message": "Expired token", "code": 101}
+        return httpx.Response(400, json=body, headers={"Date": "Thu, 01 Jan 2015 00:00:00 GMT"})
+
+    async with Client(
+        base_url=BASE, auth=make_auth(), transport=httpx.MockTransport(handler), rate_limiter=None
+    ) as client:
+        with pytest.raises(TokenExpiredError):
+            await client.get("/heartbeat")
+    assert len(calls) == 1
 
 
 @pytest.mark.anyio
