@@ -277,6 +277,31 @@ async def test_redis_journal_runs_a_job(redis_journal: RedisJournal) -> None:
     assert server.sends == 25
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_foreign_entry_in_the_redis_journal_is_a_journal_error(
+    redis_journal: RedisJournal,
+) -> None:
+    """An entry something else wrote into the journal's keys is a JournalError when claimed,
+    not a ValueError from parsing it; the run stops before any share is sent."""
+    person = uuid.uuid4()
+    await redis_journal.redis.hset(
+        f"{{{redis_journal.key}}}:shares:{SENDER}:{CARD}", person.bytes, "S:not-a-uuid"
+    )
+    with pytest.raises(oo.JournalError, match="not a share journal's"):
+        await redis_journal.claim(JOB, person, "run", first_sight=True)
+    server = NetworkServer()
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        with pytest.raises(oo.JournalError):
+            await client.network.share_all(
+                CARD,
+                sender_id=SENDER,
+                recipient_ids=[person],
+                journal=redis_journal,
+                skip_existing=False,
+            )
+    assert server.sends == 0
+
+
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_redis_journal_refuses_trio_clearly(redis_server: RedisServer) -> None:
     """Under trio, opening a RedisJournal says it is asyncio-only."""

@@ -18,6 +18,7 @@ import anyio
 import httpx
 import pytest
 import respx
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -33,7 +34,7 @@ from onlyonce_async import (
     SlidingWindowRateLimiter,
 )
 from onlyonce_async._ratelimit import LONGEST_PAUSE
-from onlyonce_async.redis import RedisRateLimiter
+from onlyonce_async.redis import RedisJournal, RedisRateLimiter
 from tests._support.backends import asyncio_backend  # noqa: F401 (redis-py's asyncio client)
 from tests._support.redis_server import RedisServer, running_redis_server
 
@@ -563,6 +564,16 @@ def test_invalid_arguments_are_refused(kwargs: dict[str, Any], error: type[Excep
     arguments: dict[str, Any] = {"key": "k", **kwargs}
     with pytest.raises(error):
         RedisRateLimiter(Redis(), **arguments)
+
+
+@pytest.mark.parametrize("client", [SyncRedis(), "redis://localhost"], ids=["sync", "a-url"])
+def test_a_client_that_is_not_asyncio_is_refused(client: Any) -> None:
+    """A sync redis.Redis (or a URL) is refused when the limiter or journal is built, not
+    by a TypeError at the first await after blocking the event loop."""
+    with pytest.raises(TypeError, match=r"redis\.asyncio client"):
+        RedisRateLimiter(client, "k")
+    with pytest.raises(TypeError, match=r"redis\.asyncio client"):
+        RedisJournal(client, "k")
 
 
 @pytest.mark.anyio
