@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import inspect
 import logging
 import math
 import re
@@ -278,7 +279,7 @@ class Client:
             listener: A function taking one `Event`.
 
         Raises:
-            TypeError: ``listener`` is not callable.
+            TypeError: ``listener`` is not callable, or is an ``async`` function.
         """
         self._listeners = (*self._listeners, *_check_listeners((listener,)))
 
@@ -1244,6 +1245,11 @@ def _check_listeners(listeners: Iterable[Listener]) -> tuple[Listener, ...]:
     for listener in checked:
         if not callable(listener):
             raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
+        if inspect.iscoroutinefunction(listener) or inspect.iscoroutinefunction(
+            getattr(listener, "__call__", None)  # noqa: B004  # an object with async __call__
+        ):
+            # It would be called and never awaited: every event lost, with a warning.
+            raise TypeError("a listener must be a plain function (it is not awaited)")
     return checked
 
 

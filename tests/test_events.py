@@ -279,6 +279,24 @@ def test_listener_must_be_callable() -> None:
         oo.Client().remove_listener(print)
 
 
+def test_an_async_listener_is_refused() -> None:
+    """An async function (or object with an async __call__) as a listener would never be
+    awaited, so every event would be lost: it is refused at once."""
+
+    async def listener(event: oo.Event) -> None:
+        return None
+
+    class Listening:
+        async def __call__(self, event: oo.Event) -> None:
+            return None
+
+    for wrong in (listener, Listening()):
+        with pytest.raises(TypeError, match="plain function"):
+            oo.Client(listeners=[wrong])
+        with pytest.raises(TypeError, match="plain function"):
+            oo.Client().add_listener(wrong)
+
+
 async def test_bulk_progress_eta_from_the_limiter_stats(sandbox: Sandbox) -> None:
     """With an in-process limiter, progress carries an ETA read from its stats: the
     recipients left at the quota, nothing left at the end."""
