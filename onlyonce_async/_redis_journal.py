@@ -18,6 +18,7 @@ asyncio only: redis-py's asyncio client does not run under trio, so `open` raise
 from __future__ import annotations
 
 import asyncio
+import inspect
 import math
 import uuid
 from collections.abc import Iterable
@@ -29,7 +30,7 @@ from redis.exceptions import RedisError
 
 from ._journal import Claim, ClaimState, JobKey, JournalError, OpenedInContext
 
-__all__ = ["RedisJournal"]
+__all__ = ["RedisJournal", "check_async_redis"]
 
 #: How long an unfinished run's duplicate-detection set outlives its last claim.
 _SEEN_TTL_MS = 7 * 24 * 3600 * 1000
@@ -104,6 +105,22 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def check_async_redis(redis: object) -> None:
+    """
+    Refuse what is not an asyncio Redis client (a sync ``redis.Redis`` would block the event
+    loop and fail at the first await).
+
+    Raises:
+        TypeError: ``redis`` is not a ``redis.asyncio`` client (``Redis`` or ``RedisCluster``).
+    """
+    execute = getattr(type(redis), "execute_command", None)
+    if not (hasattr(redis, "register_script") and inspect.iscoroutinefunction(execute)):
+        raise TypeError(
+            f"redis must be a redis.asyncio client (redis.asyncio.Redis or RedisCluster), "
+            f"not {type(redis).__module__}.{type(redis).__name__}"
+        )
+
+
 class RedisJournal(OpenedInContext):
     """
     A `ShareJournal` in Redis, shared by the workers of a job on any number of hosts.
@@ -118,10 +135,12 @@ class RedisJournal(OpenedInContext):
 
     Raises:
         ValueError: An empty ``key`` or a lease that is not positive.
+        TypeError: ``redis`` is not a ``redis.asyncio`` client.
         JournalError: From `open`: Redis cannot be reached.
     """
 
     def __init__(self, redis: Redis, key: str, *, lease: float = 60.0) -> None:
+        check_async_redis(redis)
         if not isinstance(key, str) or not key:
             raise ValueError(f"key must be a non-empty str, not {key!r}")
         if not (isinstance(lease, (int, float)) and lease > 0 and math.isfinite(lease)):
@@ -181,9 +200,15 @@ class RedisJournal(OpenedInContext):
         keys = [self._shares(job), self._seen(run)]
         args: list[Any] = [recipient.bytes, run, self._lease_ms, int(first_sight), _SEEN_TTL_MS]
         answer = await self._call(self._claim(keys=keys, args=args))
-        state = ClaimState(_text(answer[0]))
-        if state is ClaimState.SUCCEEDED and len(answer) > 1 and _text(answer[1]):
-            return Claim(state, uuid.UUID(hex=_text(answer[1])))
+        try:
+            state = ClaimState(_text(answer[0]))
+            if state is ClaimState.SUCCEEDED and len(answer) > 1 and _text(answer[1]):
+                return Claim(state, uuid.UUID(hex=_text(answer[1])))
+        except (ValueError, TypeError, IndexError) as exc:
+            # Something else wrote into the journal's keys (nothing is sent on a guess).
+            raise JournalError(
+                f"Redis share journal {self.key!r}: an entry is not a share journal's"
+            ) from exc
         return Claim(state)
 
     async def renew(self, job: JobKey, recipients: Iterable[uuid.UUID], run: str) -> set[uuid.UUID]:

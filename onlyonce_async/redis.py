@@ -42,7 +42,7 @@ from ._ratelimit import (
     check_window,
     paused_error,
 )
-from ._redis_journal import RedisJournal
+from ._redis_journal import RedisJournal, check_async_redis
 from ._retry import MAX_RETRY_AFTER
 
 __all__ = ["RateLimiterUnavailableError", "RedisJournal", "RedisRateLimiter"]
@@ -187,7 +187,8 @@ class RedisRateLimiter:
 
     Raises:
         ValueError: An argument is out of range.
-        TypeError: ``prefix`` is not a ``str``.
+        TypeError: ``prefix`` is not a ``str``, or ``redis`` is not a ``redis.asyncio``
+            client.
     """
 
     def __init__(
@@ -201,6 +202,7 @@ class RedisRateLimiter:
         margin: float | None = None,
         fallback: RateLimiter | None = None,
     ) -> None:
+        check_async_redis(redis)
         if not isinstance(key, str) or not key:
             raise ValueError(f"key must be a non-empty str, not {key!r}")
         if not isinstance(prefix, str):
