@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import attrs
 
+from .._args import pass_phrase_arg, password_arg
 from .._client import Client
 from .._ratelimit import SlidingWindowRateLimiter
 from ._app import SandboxApp
@@ -132,9 +133,22 @@ class Sandbox:
             The `SandboxUser`: its credentials, ``user_id`` and personal ``profile_id``.
 
         Raises:
-            ValueError: The email is taken (case-insensitively), or a field ``/signUp``
-                would refuse (the message names the email, never a password).
+            ValueError: The email is taken (case-insensitively), a field ``/signUp``
+                would refuse, or an email, password or pass phrase the SDK could not sign
+                in or unlock with (a control character such as a trailing newline, a lone
+                surrogate, a pass phrase with white space at either end). The message names
+                the email or the field, never a password or pass phrase.
         """
+        for value, name, check in (
+            (email, "email", password_arg),
+            (password, "password", password_arg),
+            (pass_phrase, "pass_phrase", pass_phrase_arg),
+        ):
+            if isinstance(value, str) and value.strip():
+                try:
+                    check(value, name)
+                except ValueError as exc:
+                    raise ValueError(f"cannot create user: {exc}") from None
         if isinstance(email, str) and self._store.account_by_email(email) is not None:
             raise ValueError(f"cannot create user: the email {email!r} is taken")
         body: dict[str, Any] = {
