@@ -65,12 +65,15 @@ class Sandbox:
             ``period`` seconds (429 with ``Retry-After`` beyond it); ``None`` for no limit.
         access_ttl: Seconds a profile's access (``POST /profiles/{id}/access``) lasts.
         clock: Unix time in seconds (default ``time.time``); inject one to test expiry and
-            clock skew. When given it also drives the rate-limit window.
+            clock skew. When given it also drives the rate-limit window. Each reading must
+            be a finite number within the years 1..9999: a request that meets a bad one is
+            answered 500 with a message naming the clock.
         seed: Seeds ids and faults, so runs repeat.
         max_upload_bytes: Largest file upload accepted (413 beyond).
 
     Raises:
-        ValueError: A non-positive ``access_ttl``/``max_upload_bytes`` or a bad ``rate_limit``.
+        ValueError: A non-positive ``access_ttl``/``max_upload_bytes``, a bad ``rate_limit``,
+            or a ``clock`` whose first reading is not a finite Unix time.
     """
 
     def __init__(
