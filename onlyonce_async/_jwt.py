@@ -243,7 +243,7 @@ def load_private_key(
 
     Args:
         private_key: PEM ``str``/``bytes``, or an ``os.PathLike`` naming a PEM file.
-        password: The password of an encrypted PEM.
+        password: The password of an encrypted PEM; an empty one counts as none.
 
     Returns:
         The key.
@@ -261,6 +261,10 @@ def load_private_key(
             raise ValueError("password is not valid Unicode (it holds a lone surrogate)") from None
     elif password is not None and not isinstance(password, bytes):
         raise TypeError(f"password must be str or bytes, not {type(password).__name__}")
+    if not password:
+        # cryptography treats an empty password as none given (no key is encrypted with
+        # one), so do the same: the messages below then match what cryptography saw.
+        password = None
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except TypeError:

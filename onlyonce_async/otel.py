@@ -286,14 +286,23 @@ def instrument(
     Turn on OpenTelemetry spans and metrics for ``client`` (and its later `with_options`
     clients).
 
+    Instrumenting a client that already has an `OpenTelemetryListener` (from an earlier
+    call, or inherited by a `with_options` client) is a no-op that returns that listener,
+    so every SDK call keeps exactly one span and is counted once. The providers of such a
+    call are not used: remove the listener first to switch providers.
+
     Args:
         client: The client to instrument.
         tracer_provider: Where spans go; the global provider when ``None``.
         meter_provider: Where metrics go; the global provider when ``None``.
 
     Returns:
-        The listener registered (``client.remove_listener(listener)`` turns it off).
+        The listener registered (``client.remove_listener(listener)`` turns it off), or
+        the one already registered.
     """
+    for registered in client.listeners:
+        if isinstance(registered, OpenTelemetryListener):
+            return registered
     listener = OpenTelemetryListener(tracer_provider=tracer_provider, meter_provider=meter_provider)
     client.add_listener(listener)
     return listener

@@ -97,6 +97,31 @@ async def test_call_span_with_one_child_per_attempt(sandbox: Sandbox) -> None:
     assert sum(p.count for _, p in telemetry.points("http.client.request.duration")) == 3
 
 
+async def test_instrument_twice_is_a_no_op(sandbox: Sandbox) -> None:
+    """A second `instrument` on the same client (or on a `with_options` client inheriting
+    the listener) returns the listener already there: one heartbeat stays one INTERNAL
+    span, one CLIENT span and one counted request."""
+    telemetry = Telemetry()
+    async with sandbox.client() as client:
+        listener = telemetry.instrument(client)
+        assert telemetry.instrument(client) is listener
+        derived = client.with_options(max_retries=0)
+        assert telemetry.instrument(derived) is listener
+        assert client.listeners == (listener,)
+        assert derived.listeners == (listener,)
+        await client.heartbeat()
+        await derived.heartbeat()
+        client.remove_listener(listener)
+        again = telemetry.instrument(client)
+        assert again is not listener
+        assert client.listeners == (again,)
+    spans = telemetry.spans()
+    assert len([s for s in spans if s.kind is SpanKind.INTERNAL]) == 2
+    assert len([s for s in spans if s.kind is SpanKind.CLIENT]) == 2
+    requests = telemetry.points("onlyonce.client.requests")
+    assert [p.value for _, p in requests] == [2]
+
+
 async def test_quota_wait_and_template_of_typed_calls(sandbox: Sandbox) -> None:
     """Typed calls name their span by template, and each attempt records its quota wait."""
     telemetry = Telemetry()

@@ -41,6 +41,7 @@ from ._routes_network import NetworkRoutes
 from ._routes_profiles import ProfileRoutes
 from ._routes_relations import RelationRoutes
 from ._routes_support import SupportRoutes
+from ._state import SandboxClockError
 
 __all__ = ["ABORT_KEY", "ConnectionDropped", "SandboxApp", "build_routes_app"]
 
@@ -78,6 +79,9 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _internal_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SandboxClockError):
+        # The test's injected clock, not a sandbox bug: say what is wrong with it.
+        return JSONResponse({"message": str(exc)}, status_code=500)
     return JSONResponse({"message": "Internal error"}, status_code=500)
 
 
@@ -153,6 +157,14 @@ class SandboxApp:
             return
         stats = self._ctx.stats
         stats.requests += 1
+        try:
+            self._ctx.store.now()
+        except Exception as exc:
+            # Every answer is dated from this clock: refuse clearly instead of failing later.
+            stats.internal_errors += 1
+            logger.exception("sandbox clock unusable")
+            await _internal_error(Request(scope), exc)(scope, receive, send)
+            return
         send = self._dated(send)
         decision = self._faults.decide()
         if decision.error_status is not None:
@@ -198,11 +210,11 @@ class SandboxApp:
 
         try:
             await self._routes(scope, replay, tracking_send)
-        except Exception:
+        except Exception as exc:
             stats.internal_errors += 1
             logger.exception("sandbox handler failed")
             if not started:
-                await _internal_error(Request(scope), RuntimeError())(scope, replay, send)
+                await _internal_error(Request(scope), exc)(scope, replay, send)
 
     def _dated(self, send: Send) -> Send:
         """
@@ -215,8 +227,16 @@ class SandboxApp:
         async def dated_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                stamp = email.utils.formatdate(self._ctx.store.now(), usegmt=True)
-                message = {**message, "headers": [*headers, (b"date", stamp.encode())]}
+                try:
+                    now: float | None = self._ctx.store.now()
+                except Exception:
+                    # The clock went bad mid-request: answer undated rather than not at all.
+                    logger.exception("sandbox clock unusable: answering without a Date")
+                    now = None
+                if now is not None:
+                    stamp = email.utils.formatdate(now, usegmt=True)
+                    headers.append((b"date", stamp.encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         return dated_send

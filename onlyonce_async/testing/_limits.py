@@ -49,10 +49,14 @@ class SlidingWindow:
     ``max_keys`` the least recently used key is forgotten even if it is not idle yet.
 
     Args:
-        limit: Requests allowed per window.
-        period: Window length in seconds.
+        limit: Requests allowed per window (an int >= 1).
+        period: Window length in seconds (finite, > 0).
         clock: Monotonic seconds (or the sandbox's injected clock).
         max_keys: Most keys tracked at once.
+
+    Raises:
+        ValueError: A limit that is not an int >= 1, or a period that is not a finite
+            number > 0.
     """
 
     def __init__(
@@ -62,8 +66,19 @@ class SlidingWindow:
         clock: Callable[[], float],
         max_keys: int = MAX_KEYS,
     ) -> None:
-        if limit < 1 or period <= 0 or max_keys < 1:
-            raise ValueError("rate_limit needs limit >= 1 and period > 0")
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or limit < 1
+            or not isinstance(period, (int, float))
+            or not math.isfinite(period)
+            or period <= 0
+            or max_keys < 1
+        ):
+            raise ValueError(
+                "rate_limit needs an int limit >= 1 and a finite period > 0,"
+                f" not ({limit!r}, {period!r})"
+            )
         self.limit = limit
         self.period = period
         self.max_keys = max_keys
@@ -142,8 +157,9 @@ class Faults:
         Replace the fault settings (the defaults turn faults off).
 
         Raises:
-            ValueError: A rate outside 0..1, no statuses with a non-zero error rate, a
-                status outside 400..599, or a latency range that is negative or reversed.
+            ValueError: A rate outside 0..1 (or NaN), no statuses with a non-zero error
+                rate, a status outside 400..599, or a latency range that is not finite,
+                negative or reversed.
         """
         for name, rate in (("error_rate", error_rate), ("drop_after_commit", drop_after_commit)):
             if not 0.0 <= rate <= 1.0:
@@ -154,8 +170,10 @@ class Faults:
         if any(not 400 <= s <= 599 for s in statuses):
             raise ValueError("statuses must be HTTP error statuses (400..599)")
         low, high = latency
-        if low < 0 or high < low:
-            raise ValueError("latency must be (low, high) with 0 <= low <= high")
+        if not (math.isfinite(low) and math.isfinite(high) and 0 <= low <= high):
+            raise ValueError(
+                f"latency must be finite (low, high) with 0 <= low <= high, not {latency!r}"
+            )
         self.error_rate = error_rate
         self.statuses = statuses
         self.drop_after_commit = drop_after_commit

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import attrs
 
+from .._args import pass_phrase_arg, password_arg
 from .._client import Client
 from .._ratelimit import SlidingWindowRateLimiter
 from ._app import SandboxApp
@@ -64,12 +65,15 @@ class Sandbox:
             ``period`` seconds (429 with ``Retry-After`` beyond it); ``None`` for no limit.
         access_ttl: Seconds a profile's access (``POST /profiles/{id}/access``) lasts.
         clock: Unix time in seconds (default ``time.time``); inject one to test expiry and
-            clock skew. When given it also drives the rate-limit window.
+            clock skew. When given it also drives the rate-limit window. Each reading must
+            be a finite number within the years 1..9999: a request that meets a bad one is
+            answered 500 with a message naming the clock.
         seed: Seeds ids and faults, so runs repeat.
         max_upload_bytes: Largest file upload accepted (413 beyond).
 
     Raises:
-        ValueError: A non-positive ``access_ttl``/``max_upload_bytes`` or a bad ``rate_limit``.
+        ValueError: A non-positive ``access_ttl``/``max_upload_bytes``, a bad ``rate_limit``,
+            or a ``clock`` whose first reading is not a finite Unix time.
     """
 
     def __init__(
@@ -132,9 +136,22 @@ class Sandbox:
             The `SandboxUser`: its credentials, ``user_id`` and personal ``profile_id``.
 
         Raises:
-            ValueError: The email is taken (case-insensitively), or a field ``/signUp``
-                would refuse (the message names the email, never a password).
+            ValueError: The email is taken (case-insensitively), a field ``/signUp``
+                would refuse, or an email, password or pass phrase the SDK could not sign
+                in or unlock with (a control character such as a trailing newline, a lone
+                surrogate, a pass phrase with white space at either end). The message names
+                the email or the field, never a password or pass phrase.
         """
+        for value, name, check in (
+            (email, "email", password_arg),
+            (password, "password", password_arg),
+            (pass_phrase, "pass_phrase", pass_phrase_arg),
+        ):
+            if isinstance(value, str) and value.strip():
+                try:
+                    check(value, name)
+                except ValueError as exc:
+                    raise ValueError(f"cannot create user: {exc}") from None
         if isinstance(email, str) and self._store.account_by_email(email) is not None:
             raise ValueError(f"cannot create user: the email {email!r} is taken")
         body: dict[str, Any] = {

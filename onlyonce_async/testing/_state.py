@@ -34,11 +34,38 @@ from ._records import (
 )
 from ._shape import Shape
 
-__all__ = ["ACTIVITY", "Store"]
+__all__ = ["ACTIVITY", "SandboxClockError", "Store", "checked_reading"]
 
 #: An activity: account activities and profile activities carry different members.
 ACTIVITY: Final = Shape(Activity, partial=True)
 _ARGUMENTS: Final = Shape(ActivityArguments, partial=True)
+
+
+class SandboxClockError(ValueError):
+    """The sandbox's injected clock gave a reading that is not a usable Unix time."""
+
+
+def checked_reading(reading: object) -> float:
+    """
+    ``reading`` of the sandbox clock, checked: a finite Unix time a timestamp can show.
+
+    Raises:
+        SandboxClockError: A non-number, NaN, an infinity, or a time out of range for a
+            date (the message names the clock and the reading).
+    """
+    if isinstance(reading, bool) or not isinstance(reading, (int, float)):
+        raise SandboxClockError(
+            f"the sandbox clock returned {type(reading).__name__}, not Unix time in seconds"
+        )
+    try:
+        timestamp(reading)
+    except (OverflowError, OSError, ValueError):
+        raise SandboxClockError(
+            f"the sandbox clock returned {reading!r}, not a finite Unix time in seconds"
+            " within the years 1..9999"
+        ) from None
+    return float(reading)
+
 
 _FIRST_ONLYONCE_ID = 1000
 _FIRST_USER_ID = 1
@@ -58,7 +85,7 @@ class Store:
         self._rng = random.Random(seed)  # noqa: S311 - ids only need to be unique, not secret
         self.clock = clock
         self.access_ttl = access_ttl
-        self.started = clock()
+        self.started = self.now()
         self.accounts: dict[uuid.UUID, Account] = {}
         self.by_email: dict[str, uuid.UUID] = {}
         self.by_user_id: dict[int, uuid.UUID] = {}
@@ -92,12 +119,17 @@ class Store:
         return uuid.UUID(int=self._rng.getrandbits(128), version=4)
 
     def now(self) -> float:
-        """The current Unix time of the sandbox clock."""
-        return self.clock()
+        """
+        The current Unix time of the sandbox clock.
+
+        Raises:
+            SandboxClockError: The clock's reading is not a finite, representable time.
+        """
+        return checked_reading(self.clock())
 
     def stamp(self) -> str:
         """The current time in the API's timestamp form."""
-        return timestamp(self.clock())
+        return timestamp(self.now())
 
     # -- creation --------------------------------------------------------------------------
 

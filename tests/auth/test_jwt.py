@@ -382,6 +382,16 @@ def test_bad_keys_are_refused(key: Any, password: str | None, message: str) -> N
     assert info.value.__cause__ is None
 
 
+@pytest.mark.parametrize("empty", ["", b""], ids=["str", "bytes"])
+def test_empty_password_counts_as_none(empty: str | bytes) -> None:
+    """An empty password is no password: an encrypted key asks for its password (it used
+    to say the key was not encrypted), and an unencrypted key loads."""
+    with pytest.raises(ValueError, match=r"^the private key is encrypted: pass its password$"):
+        SignedJWTAuth(API_KEY, pem(rsa_key(), PASSWORD.encode()), password=empty)
+    auth = SignedJWTAuth(API_KEY, pem(rsa_key()), password=empty)
+    decode_and_verify(auth.token_for(httpx.Request("GET", BASE)), rsa_key().public_key())
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [

@@ -208,6 +208,33 @@ async def test_create_user_rejects_duplicates(sandbox: Sandbox, alice: SandboxUs
     assert "alice-pp" not in repr(alice)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "new@example.com\n", "email must not contain control characters"),
+        ("password", "Passw0rd!\x00", "password must not contain control characters"),
+        ("password", "Passw0rd!\r\n", "password must not contain control characters"),
+        ("pass_phrase", "phrase\tone\x7f", "pass_phrase must not contain control characters"),
+        ("pass_phrase", " phrase", "pass_phrase must not begin or end with white space"),
+    ],
+)
+def test_create_user_refuses_what_sign_in_refuses(field: str, value: str, message: str) -> None:
+    """create_user refuses an email, password or pass phrase the SDK could never sign in or
+    unlock with (it used to create the account), naming the field and quoting no secret;
+    no account is created."""
+    sandbox = Sandbox(rate_limit=None)
+    fields = {"email": "new@example.com", "password": "Passw0rd!", "pass_phrase": "phrase"}
+    fields[field] = value
+    with pytest.raises(ValueError, match=f"^cannot create user: {message}") as info:
+        sandbox.create_user(
+            email=fields["email"], password=fields["password"], pass_phrase=fields["pass_phrase"]
+        )
+    assert "Passw0rd" not in str(info.value)
+    assert "phrase" not in str(info.value).replace("pass_phrase", "")
+    user = sandbox.create_user(email="new@example.com", password="Passw0rd!", pass_phrase="phrase")
+    assert user.email == "new@example.com"
+
+
 @pytest.mark.parametrize("offset", [-86_400.0, 0.0, 5.0, 86_400.0 * 365])
 async def test_sign_in_tokens_follow_the_injected_clock(offset: float) -> None:
     """A sandbox whose injected clock runs ahead of (or behind) the machine's accepts the

@@ -95,6 +95,40 @@ def test_faults_validation() -> None:
             sandbox.faults(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"latency": (0.0, float("inf"))},
+        {"latency": (float("nan"), float("nan"))},
+        {"latency": (0.0, float("nan"))},
+        {"latency": (float("-inf"), 0.0)},
+        {"error_rate": float("nan")},
+        {"drop_after_commit": float("nan")},
+    ],
+)
+async def test_faults_refuse_non_finite_settings(kwargs: dict[str, object]) -> None:
+    """An infinite or NaN latency or rate is refused, and the sandbox keeps answering
+    (before, an infinite latency made every request hang)."""
+    sandbox = Sandbox(rate_limit=None)
+    with pytest.raises(ValueError, match="must"):
+        sandbox.faults(**kwargs)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        with anyio.fail_after(30):  # hang guard only
+            response = await http.post("signUp", json={})
+    assert response.status_code != 503
+
+
+@pytest.mark.parametrize(
+    "rate_limit",
+    [(2, float("nan")), (2, float("inf")), (2, 0.0), (2, -1.0), (0, 1.0), (2.5, 1.0), (True, 1.0)],
+)
+def test_rate_limit_refuses_bad_values(rate_limit: tuple[int, float]) -> None:
+    """A rate limit that could not be enforced (NaN or infinite period, a limit that is not
+    a positive int) is a ValueError, not a sandbox that silently limits nothing."""
+    with pytest.raises(ValueError, match="rate_limit"):
+        Sandbox(rate_limit=rate_limit)
+
+
 async def test_drop_after_commit_in_process() -> None:
     """A dropped request raises an httpx transport error, yet its change is committed."""
     sandbox = Sandbox(rate_limit=None)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onlyonce_async.testing import BASE_URL, Sandbox, SandboxUser
+from tests._support.clocks import Clock
 
 
 @pytest.mark.anyio
@@ -214,23 +215,25 @@ async def _post_all_json(body: bytes) -> None:
 @pytest.mark.anyio
 async def test_last_resort_handler() -> None:
     """An unexpected handler failure becomes 500 {"message": "Internal error"} and is counted
-    (made here by the sandbox's injected clock failing once, inside the sign-in handler: a
-    request without credentials reaches the handler before anything reads the clock)."""
-    armed = False
+    (made here by the sandbox's injected clock failing once, inside the sign-in handler: the
+    app reads the clock once as a request arrives, to refuse an unusable one, and for a
+    request without credentials the handler's reading is the next)."""
+    reads_until_failure = 0
 
     def clock() -> float:
-        nonlocal armed
-        if armed:
-            armed = False
-            raise RuntimeError("boom")
+        nonlocal reads_until_failure
+        if reads_until_failure:
+            reads_until_failure -= 1
+            if not reads_until_failure:
+                raise RuntimeError("boom")
         return time.time()
 
     sandbox = Sandbox(rate_limit=None, clock=clock)
     sandbox.create_user(email="u@example.com", password="p", pass_phrase="q")
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
-        armed = True
+        reads_until_failure = 2
         response = await http.post("signIn", json={"username": "u@example.com", "password": "p"})
-    assert not armed  # the clock did fail
+    assert not reads_until_failure  # the clock did fail
     assert response.status_code == 500
     assert response.json() == {"message": "Internal error"}
     assert sandbox.stats.internal_errors == 1
@@ -277,3 +280,33 @@ async def test_lone_surrogates_are_refused_not_stored() -> None:
         assert created.status_code == 200
         assert (await http.get("profiles", headers=headers)).status_code == 200
     assert sandbox.stats.internal_errors == 0
+
+
+@pytest.mark.parametrize("reading", [float("nan"), float("inf"), 1e20, -1e20, "noon"])
+def test_unusable_clock_is_refused_at_construction(reading: object) -> None:
+    """A clock whose first reading is not a finite Unix time is a ValueError naming the
+    clock, not a sandbox that then fails every request without answering."""
+    with pytest.raises(ValueError, match=r"^the sandbox clock returned "):
+        Sandbox(rate_limit=None, clock=lambda: reading)  # type: ignore[arg-type, return-value]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("reading", [float("nan"), 1e20])
+async def test_clock_going_bad_answers_500_naming_it(reading: float) -> None:
+    """A clock that turns unusable later gets every request a 500 whose message names the
+    clock (it used to end the request without an answer); once it is fixed, the sandbox
+    answers again and has lost nothing."""
+    clock = Clock()
+    sandbox = Sandbox(rate_limit=(100, 60.0), clock=clock)
+    user = sandbox.create_user(email="c@example.com", password="p", pass_phrase="q")
+    headers = {"Authorization": f"Bearer {sandbox.sign_in(user)}"}
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as http:
+        clock.now = reading
+        for path in ("heartbeat", "account"):
+            response = await http.get(path, headers=headers)
+            assert response.status_code == 500
+            assert response.json()["message"].startswith(f"the sandbox clock returned {reading!r}")
+        clock.now = 1_700_000_010.0
+        response = await http.get("account", headers=headers)
+        assert response.status_code == 200
+        assert response.json()["email"] == "c@example.com"
