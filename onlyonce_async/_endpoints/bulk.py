@@ -248,10 +248,10 @@ class _Run:
         self.done = 0
         self.held: dict[uuid.UUID, bool] = {}  # claims held -> whether a send may have left
         self.lost: set[uuid.UUID] = set()  # claims another worker took over
-        # When each held claim's lease was last (re)started, on anyio's clock: a claim whose
-        # lease ran out here (the process was paused: a stop signal, a frozen VM) may have
-        # been taken over before the renewal could say so, so it is never sent on.
-        self.leased_at: dict[uuid.UUID, float] = {}
+        # Until when each held claim's lease is trusted, on anyio's clock (a durable
+        # journal's only): a claim whose lease ran out here (the process was paused: a stop
+        # signal, a frozen VM) may have been taken over before a renewal could say so.
+        self.trusted_until: dict[uuid.UUID, float] = {}
         self.deferred: deque[uuid.UUID] = deque()
         # Outcomes finished but not yet taken by the output, by identity (an outcome's own
         # == compares every field, nested request included).
@@ -262,7 +262,9 @@ class _Run:
             concurrency
         )
         lease = journal.lease
-        self.lease = lease
+        # How long a (re)started lease is trusted: less a margin for the journal's clock
+        # running a little ahead; None when claims never lapse.
+        self.lease_trust = lease - min(1.0, lease / 10) if math.isfinite(lease) else None
         self.renew_every = lease / 3 if math.isfinite(lease) else None
         self.poll = min(1.0, lease / 10)
         self.shield_claims = not isinstance(journal, MemoryJournal)
@@ -378,8 +380,15 @@ class _Run:
             )
         if claim.state in (ClaimState.NEW, ClaimState.RESUMED):
             self.held[recipient] = claim.state is ClaimState.RESUMED
-            self.leased_at[recipient] = started
+            self.trust([recipient], started)
         return claim
+
+    def trust(self, recipients: list[uuid.UUID], started: float) -> None:
+        """The leases of ``recipients`` were (re)started no earlier than ``started``."""
+        if self.lease_trust is not None:
+            until = started + self.lease_trust
+            for recipient in recipients:
+                self.trusted_until[recipient] = until
 
     async def still_held(self, recipient: uuid.UUID) -> bool:
         """
@@ -390,16 +399,14 @@ class _Run:
         """
         if recipient in self.lost:
             return False
-        if not math.isfinite(self.lease):
-            return True
-        margin = min(1.0, self.lease / 10)
-        if anyio.current_time() < self.leased_at[recipient] + self.lease - margin:
+        until = self.trusted_until.get(recipient)
+        if until is None or anyio.current_time() < until:
             return True
         started = anyio.current_time()
         self.lost |= await self.journal.renew(self.job, [recipient], self.token)
         if recipient in self.lost:
             return False
-        self.leased_at[recipient] = started
+        self.trust([recipient], started)
         return True
 
     async def share(self, recipient: uuid.UUID, *, resumed: bool) -> ShareOutcome:
@@ -419,7 +426,7 @@ class _Run:
             error = f"{type(outcome.error).__name__}: {outcome.error}"
             await self.journal.failed(self.job, recipient, self.token, error)
         del self.held[recipient]
-        self.leased_at.pop(recipient, None)
+        self.trusted_until.pop(recipient, None)
         self.lost.discard(recipient)
         return outcome
 
@@ -430,9 +437,8 @@ class _Run:
                 started = anyio.current_time()
                 claims = list(self.held)
                 self.lost |= await self.journal.renew(self.job, claims, self.token)
-                for recipient in claims:
-                    if recipient in self.leased_at and recipient not in self.lost:
-                        self.leased_at[recipient] = started
+                # Those still held and not finished meanwhile.
+                self.trust([r for r in claims if r in self.held and r not in self.lost], started)
 
     async def give_back(self) -> None:
         """Release the claims still held (left in flight) and end the run in the journal."""
