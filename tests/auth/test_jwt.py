@@ -214,58 +214,38 @@ async def test_expired_on_arrival_is_learned_and_retried_once(skew: float) -> No
 
 
 @pytest.mark.anyio
-async def test_expired_without_news_of_the_clock_is_raised() -> None:
-    """An expired-token answer whose Date says nothing new about the server's clock is not
-    a skew problem: it is raised after one request, as TokenExpiredError."""
+@pytest.mark.parametrize(
+    ("message", "error", "sends"),
+    [
+        pytest.param(
+            "Cannot handle token prior to 2099-01-01T00:00:00+0000",
+            InvalidTokenError,
+            2,
+            id="not-yet-valid-twice",
+        ),
+        pytest.param("Expired token", TokenExpiredError, 1, id="expired-without-clock-news"),
+        pytest.param("Signature verification failed", InvalidTokenError, 1, id="bad-signature"),
+    ],
+)
+async def test_a_lasting_refusal_is_raised(
+    message: str, error: type[Exception], sends: int
+) -> None:
+    """A server that keeps refusing the token: "not yet valid" gets one re-signed retry;
+    "expired" whose Date says nothing new about the server's clock, and a bad signature,
+    are not clock problems and get none. Then the error surfaces."""
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.headers["Authorization"])
-        body = {"message": "Expired token", "code": 101}
+        body = {"message": message, "code": 101}
         return httpx.Response(400, json=body, headers={"Date": "Thu, 01 Jan 2015 00:00:00 GMT"})
 
     async with Client(
         base_url=BASE, auth=make_auth(), transport=httpx.MockTransport(handler), rate_limiter=None
     ) as client:
-        with pytest.raises(TokenExpiredError):
+        with pytest.raises(error):
             await client.get("/heartbeat")
-    assert len(calls) == 1
-
-
-@pytest.mark.anyio
-async def test_not_yet_valid_twice_is_raised() -> None:
-    """A server that keeps saying "not yet valid" gets one retry, then the error surfaces."""
-    calls: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request.headers["Authorization"])
-        body = {"message": "Cannot handle token prior to 2099-01-01T00:00:00+0000", "code": 101}
-        return httpx.Response(400, json=body, headers={"Date": "Thu, 01 Jan 2015 00:00:00 GMT"})
-
-    async with Client(
-        base_url=BASE, auth=make_auth(), transport=httpx.MockTransport(handler), rate_limiter=None
-    ) as client:
-        with pytest.raises(InvalidTokenError):
-            await client.get("/heartbeat")
-    assert len(calls) == 2
-    assert calls[0] != calls[1]
-
-
-@pytest.mark.anyio
-async def test_other_101_is_not_retried() -> None:
-    """A bad-signature 101 is not a clock problem: no retry."""
-    calls: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request)
-        return httpx.Response(400, json={"message": "Signature verification failed", "code": 101})
-
-    async with Client(
-        base_url=BASE, auth=make_auth(), transport=httpx.MockTransport(handler), rate_limiter=None
-    ) as client:
-        with pytest.raises(InvalidTokenError):
-            await client.get("/heartbeat")
-    assert len(calls) == 1
+    assert len(calls) == len(set(calls)) == sends  # a retry is signed afresh
 
 
 @pytest.mark.anyio
