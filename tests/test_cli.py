@@ -57,6 +57,20 @@ class World:
         status = main(list(argv), environ=self.env(**env), client_factory=factory, stdout=out)
         return status, out.getvalue()
 
+    def share(self, recipients: Path, *argv: str, **env: str) -> tuple[int, str]:
+        """Run ``onlyonce share`` of this world's card and sender to ``recipients``."""
+        return self.run(
+            "share",
+            "--card",
+            str(self.card_id),
+            "--sender",
+            str(self.sender.profile_id),
+            "--recipients",
+            str(recipients),
+            *argv,
+            **env,
+        )
+
 
 async def _set_up(sandbox: Sandbox) -> World:
     sender = sandbox.create_user(email="s@example.com", password="sender-pw-1", pass_phrase="sp")
@@ -263,19 +277,7 @@ def test_share_from_csv_with_header(world: World, tmp_path: Path) -> None:
     ]
     recipients.write_text("\n".join(rows) + "\n")
     output = tmp_path / "results.csv"
-    status, _ = world.run(
-        "share",
-        "--card",
-        str(world.card_id),
-        "--sender",
-        str(world.sender.profile_id),
-        "--recipients",
-        str(recipients),
-        "--output",
-        str(output),
-        "--concurrency",
-        "3",
-    )
+    status, _ = world.share(recipients, "--output", str(output), "--concurrency", "3")
     assert status == 1  # the invalid id failed
     results = {row["recipient_id"]: row for row in _results(output)}
     assert set(results) == {*ids, "not-a-uuid"}
@@ -293,15 +295,7 @@ def test_share_one_id_per_line_to_stdout(world: World, tmp_path: Path) -> None:
     """A plain list of ids works, results go to stdout, and success exits 0."""
     recipients = tmp_path / "ids.txt"
     recipients.write_text("".join(f"{r}\n" for r in world.recipients))
-    status, out = world.run(
-        "share",
-        "--card",
-        str(world.card_id),
-        "--sender",
-        str(world.sender.profile_id),
-        "--recipients",
-        str(recipients),
-    )
+    status, out = world.share(recipients)
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sorted(r["recipient_id"] for r in rows) == sorted(map(str, world.recipients))
@@ -320,15 +314,7 @@ def test_share_recipients_file_starting_with_a_bom(
     prefix = "x," if "," in header else ""
     lines = header + "".join(f"{prefix}{r}\n" for r in world.recipients)
     recipients.write_bytes(codecs.BOM_UTF8 + lines.encode("utf-8"))
-    status, out = world.run(
-        "share",
-        "--card",
-        str(world.card_id),
-        "--sender",
-        str(world.sender.profile_id),
-        "--recipients",
-        str(recipients),
-    )
+    status, out = world.share(recipients)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["error"] for r in rows if r["ok"] != "true"] == []
     assert status == 0
@@ -364,16 +350,7 @@ def test_share_bad_input_exits_2(
     recipients = tmp_path / "r.csv"
     if content is not None:
         recipients.write_text(content)
-    status, _ = world.run(
-        "share",
-        "--card",
-        str(world.card_id),
-        "--sender",
-        str(world.sender.profile_id),
-        "--recipients",
-        str(recipients),
-        **env,
-    )
+    status, _ = world.share(recipients, **env)
     err = capsys.readouterr().err
     if content == '"unclosed\n':
         # csv reads an unclosed quote as a field: one invalid recipient, not a crash.
