@@ -16,21 +16,24 @@ the journal keeps it in flight and the next run looks it up first.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import attrs
 
+from .._convert import structure
 from .._errors import DecodeError, OnlyOnceError, RateLimitError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._ratelimit import check_penalty
 from .._retry import RetryHook, outcome_unknown, retry_context
 from .._wire import RequestType
+from ._shares import ShareRequest
 from ._sweep import SHARING
 
 if TYPE_CHECKING:
-    from .network import NetworkAPI, ShareRequest
+    from .network import NetworkAPI
 
 __all__ = ["InvalidRecipientError", "ShareOutcome", "ShareOutcomeUnknownError", "Sharer"]
 
@@ -57,7 +60,7 @@ class ShareOutcomeUnknownError(OnlyOnceError):
 
 
 def _request_id(outcome: ShareOutcome) -> uuid.UUID | None:
-    return None if outcome.request is None else outcome.request.id
+    return None if outcome._request is None else outcome._request.id
 
 
 @attrs.frozen(kw_only=True)
@@ -67,7 +70,6 @@ class ShareOutcome:
 
     Attributes:
         recipient_id: The recipient (the input string when it was not a UUID).
-        request: The share request this run sent or found by lookup, else ``None``.
         error: Why it failed or is unknown, or ``None`` on success.
         attempts: How many times ``POST /requests`` was sent for this recipient in this run.
         reconciled: Whether the request was found by looking it up after a lost response
@@ -79,16 +81,47 @@ class ShareOutcome:
             `ShareOutcomeUnknownError`); a journal keeps it in flight for the next run.
         request_id: The share request's id when the recipient has one (also when only the
             id is known, as for a share recorded in the journal by an earlier run).
+
+    Outcomes compare by their fields other than `request` (its id is `request_id`).
     """
 
     recipient_id: uuid.UUID | str
-    request: ShareRequest | None = None
+    _request: ShareRequest | None = attrs.field(default=None, alias="request", eq=False, repr=False)
     error: OnlyOnceError | None = None
     attempts: int = 0
     reconciled: bool = False
     skipped: bool = False
     unknown: bool = False
     request_id: uuid.UUID | None = attrs.field(default=attrs.Factory(_request_id, takes_self=True))
+    # The body of the answer to this run's send, until `request` first decodes it.
+    _answer: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    @classmethod
+    def sent(
+        cls, recipient_id: uuid.UUID, request_id: uuid.UUID, answer: bytes, attempts: int
+    ) -> ShareOutcome:
+        """The outcome of a share this run sent, its answer's body decoded when first read."""
+        outcome = cls(recipient_id=recipient_id, request_id=request_id, attempts=attempts)
+        object.__setattr__(outcome, "_answer", answer)
+        return outcome
+
+    @property
+    def request(self) -> ShareRequest | None:
+        """
+        The share request this run sent or found by lookup, else ``None``.
+
+        A request this run sent is decoded from its answer when first read (most runs need
+        only `request_id`).
+
+        Raises:
+            DecodeError: The answer, already checked to be this share, is not a valid
+                `ShareRequest` in its other members (the request exists all the same).
+        """
+        if self._answer is not None:
+            request = structure(json.loads(self._answer), ShareRequest)
+            object.__setattr__(self, "_request", request)
+            object.__setattr__(self, "_answer", None)
+        return self._request
 
     @property
     def ok(self) -> bool:
@@ -96,7 +129,7 @@ class ShareOutcome:
         return (
             self.error is None
             and not self.unknown
-            and (self.request is not None or self.request_id is not None)
+            and (self._request is not None or self.request_id is not None)
         )
 
 
@@ -283,15 +316,15 @@ class Sharer:
             _NotRetried: The outcome, not to be retried.
         """
         try:
-            request = await self._network.share(
-                self._card_id, sender_id=self._sender_id, recipient_id=recipient_id
+            request_id, answer = await self._network._share_unread(
+                self._card_id, self._sender_id, recipient_id
             )
         except OnlyOnceError as error:
             outcome = await self._after_failure(recipient_id, error, attempts)
             if outcome is not None:
                 raise _NotRetried(outcome) from error
             raise
-        return ShareOutcome(recipient_id=recipient_id, request=request, attempts=attempts)
+        return ShareOutcome.sent(recipient_id, request_id, answer, attempts)
 
     async def _after_failure(
         self, recipient_id: uuid.UUID, error: OnlyOnceError, attempts: int

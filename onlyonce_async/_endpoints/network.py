@@ -4,7 +4,6 @@ Share requests between profiles: `ShareRequest` and ``client.network``.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
@@ -14,43 +13,17 @@ import attrs
 
 from .._args import iterable_arg, optional_str, path, uuid_arg, uuid_list
 from .._enums import coerce_enum
+from .._errors import DecodeError
 from .._journal import ShareJournal
+from .._json import decode_body
 from .._paging import AsyncPaginator
 from .._wire import REQUEST_ACTIONS, RequestStatus, RequestType
 from ._base import IdBody, Namespace
+from ._shares import ShareBody, SharedAnswer, ShareRequest
 from .bulk import BulkShareReport, ProgressCallback, ShareOutcome, share_many
-from .profiles import Profile, SortDirection
+from .profiles import SortDirection
 
 __all__ = ["NetworkAPI", "RequestStatus", "RequestType", "ShareRequest"]
-
-
-@attrs.frozen(kw_only=True)
-class ShareRequest:
-    """
-    A request to share a card (or, reversed, to be given one).
-
-    Attributes:
-        id: The request's id.
-        sender: The sending profile.
-        card_id: The card concerned.
-        recipient: The receiving profile.
-        status: Its state.
-        connected: Whether the two profiles are connected.
-        requested: When it was sent.
-        completed: When it was accepted, declined or revoked.
-        reversed: ``True`` for a card request (``network.request_card``), ``False`` for a
-            share; ``None`` when the server does not say.
-    """
-
-    id: uuid.UUID
-    sender: Profile
-    card_id: uuid.UUID
-    recipient: Profile
-    status: RequestStatus
-    connected: bool | None = None
-    requested: dt.datetime | None = None
-    completed: dt.datetime | None = None
-    reversed: bool | None = None
 
 
 _Answer = Callable[["NetworkAPI", Iterable[uuid.UUID | str]], Coroutine[Any, Any, None]]
@@ -79,18 +52,6 @@ def _answer(name: str) -> _Answer:
                 to {name}, or not {movable}.
         """
     return answer
-
-
-@attrs.frozen(kw_only=True)
-class ShareBody:
-    """
-    The body of ``POST /requests``: a share, or (``reversed``) a card request.
-    """
-
-    card_id: uuid.UUID
-    recipient: IdBody
-    sender: IdBody
-    reversed: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -319,18 +280,42 @@ class NetworkAPI(Namespace):
     async def _send(
         self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool
     ) -> ShareRequest:
-        body = ShareBody(
-            card_id=uuid_arg(card_id, "card_id"),
-            recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
-            sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
-            reversed=reversed,
-        )
+        body = _share_body(card_id, sender_id, recipient_id, reversed=reversed)
         return await self._client.post("/requests", json=body, cast_to=ShareRequest)
+
+    async def _share_unread(
+        self, card_id: uuid.UUID, sender_id: uuid.UUID, recipient_id: uuid.UUID
+    ) -> tuple[uuid.UUID, bytes]:
+        """
+        `share` for a bulk run: the new request's id and its answer's body, which is checked
+        to be this share (card and recipient) but not decoded further.
+
+        Raises:
+            DecodeError: The answer is not a share request, or not the one sent.
+            OnlyOnceError: As `share`.
+        """
+        body = _share_body(card_id, sender_id, recipient_id, reversed=False)
+        response = await self._client.request_raw("POST", "/requests", json=body)
+        answer = decode_body(response, SharedAnswer)
+        if answer.card_id != card_id or answer.recipient_id != recipient_id:
+            raise DecodeError(
+                "the answer is a share request of another card or recipient", response=response
+            )
+        return answer.id, response.content
 
     async def _act(self, action: str, ids: Iterable[uuid.UUID | str]) -> None:
         # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.
         body = IdsBody(ids=uuid_list(ids, "ids"))
         await self._client.post(path("/requests/{action}", action=action), json=body)
+
+
+def _share_body(card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool) -> ShareBody:
+    return ShareBody(
+        card_id=uuid_arg(card_id, "card_id"),
+        recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
+        sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
+        reversed=reversed,
+    )
 
 
 def _statuses(statuses: Iterable[RequestStatus | str]) -> list[RequestStatus]:

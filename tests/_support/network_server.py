@@ -42,7 +42,9 @@ class NetworkServer:
         # recipient -> list of scripted faults for successive POSTs:
         # "drop" (commit, then fail the connection), "502" (commit, then 502),
         # "503" (nothing committed), "429" (nothing committed; ``Retry-After: retry_after``),
-        # "timeout" (commit, then read timeout)
+        # "timeout" (commit, then read timeout), "garbled" (commit, then a 2xx that is not
+        # JSON), "stray" (commit, then answer a share to someone else), "sloppy" (commit,
+        # then answer with a sender that is not a profile)
         self.script: dict[str, list[str]] = {}
         self.retry_after = 120
         self.lookup_fails = False
@@ -130,4 +132,8 @@ class NetworkServer:
             return httpx.Response(502, text="<html>Bad Gateway</html>")
         if fault == "garbled":
             return httpx.Response(200, text="<html>OK</html>")
+        if fault == "stray":  # the answer names another recipient
+            return httpx.Response(200, json=dict(created, recipient=profile(str(uuid.uuid4()))))
+        if fault == "sloppy":  # the answer's sender is not a profile object
+            return httpx.Response(200, json=dict(created, sender="n/a"))
         return httpx.Response(200, json=created)

@@ -25,10 +25,11 @@ from onlyonce_async import (
 from onlyonce_async._auth import SignInBody
 from onlyonce_async._convert import make_converter
 from onlyonce_async._endpoints._base import IdBody
+from onlyonce_async._endpoints._shares import ShareBody
 from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
 from onlyonce_async._endpoints.cards import CardBody
 from onlyonce_async._endpoints.files import UploadMetadata
-from onlyonce_async._endpoints.network import IdsBody, ShareBody
+from onlyonce_async._endpoints.network import IdsBody
 from onlyonce_async._endpoints.notes import NoteBody
 from onlyonce_async._endpoints.profiles import OrganizationBody, PassPhraseChangeBody, TagBody
 from onlyonce_async._json import encode_json

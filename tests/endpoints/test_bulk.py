@@ -109,6 +109,63 @@ async def test_unreadable_answer_and_nothing_found_is_unknown_never_resent() -> 
     assert server.posts[str(person)] == 1
 
 
+async def test_an_answer_naming_another_share_is_looked_up_not_trusted() -> None:
+    """A 2xx naming another recipient is not this share's answer: the lookup decides."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    server.script[str(person)] = ["stray"]
+    report = await share_all(server, [person])
+    (outcome,) = report.succeeded
+    assert outcome.reconciled
+    assert outcome.request_id == uuid.UUID(server.requests[0]["id"])
+    assert outcome.request is not None and outcome.request.recipient.id == person
+    assert server.lookups == 1
+    assert server.posts[str(person)] == 1
+
+
+async def test_a_sent_share_is_decoded_when_first_read() -> None:
+    """
+    A run reads only the answer's id, card and recipient: a flaw elsewhere in it neither
+    fails the share nor costs a lookup, and reading ``request`` then says what is wrong.
+    """
+    server = NetworkServer()
+    sloppy, fine = ids(2)
+    server.script[str(sloppy)] = ["sloppy"]
+    report = await share_all(server, [sloppy, fine])
+    outcomes = {o.recipient_id: o for o in report.succeeded}
+    assert outcomes[sloppy].ok and not outcomes[sloppy].reconciled
+    assert server.lookups == 0
+    created = {uuid.UUID(r["recipient"]["id"]): uuid.UUID(r["id"]) for r in server.requests}
+    assert outcomes[sloppy].request_id == created[sloppy]
+    with pytest.raises(oo.DecodeError, match="not a valid ShareRequest"):
+        outcomes[sloppy].request  # noqa: B018 - the read is what is tested
+    request = outcomes[fine].request
+    assert request is not None
+    assert (request.id, request.recipient.id, request.status) == (
+        created[fine],
+        fine,
+        oo.RequestStatus.PENDING,
+    )
+    assert outcomes[fine].request is request  # decoded once
+
+
+def test_an_outcome_made_with_a_request_keeps_it() -> None:
+    """``ShareOutcome(request=...)`` still works; outcomes compare by the request's id."""
+    sender, recipient = ids(2)
+    request = oo.ShareRequest(
+        id=uuid.uuid4(),
+        sender=oo.Profile(id=sender, onlyonce_id=1, type=oo.ProfileType.PERSONAL),
+        card_id=CARD,
+        recipient=oo.Profile(id=recipient, onlyonce_id=2, type=oo.ProfileType.PERSONAL),
+        status=oo.RequestStatus.PENDING,
+    )
+    outcome = oo.ShareOutcome(recipient_id=recipient, request=request, attempts=1)
+    assert outcome.request is request
+    assert outcome.request_id == request.id
+    assert outcome.ok
+    assert outcome == oo.ShareOutcome(recipient_id=recipient, request_id=request.id, attempts=1)
+
+
 async def test_unknown_outcome_without_commit_is_resent() -> None:
     """When the lookup finds nothing, the share is sent again (once it is safe)."""
     server = NetworkServer()
