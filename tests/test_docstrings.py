@@ -120,9 +120,9 @@ def _undocumented() -> dict[str, list[str]]:
         if issubclass(cls, BaseException):
             continue  # raised by the SDK, not built by callers; documented by Attributes:
         if attrs.has(cls):
-            # The constructor's parameters are the fields, documented as Attributes (an
-            # inherited field where its class documents it).
-            fields = [field.name for field in attrs.fields(cls)]
+            # The constructor's parameters are the fields (by their aliases), documented as
+            # Attributes (an inherited field where its class documents it).
+            fields = [field.alias for field in attrs.fields(cls) if field.init]
             documented = set().union(
                 *(_section(k.__doc__, "Attributes") or set() for k in cls.__mro__ if attrs.has(k))
             )

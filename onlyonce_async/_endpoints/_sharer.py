@@ -70,6 +70,8 @@ class ShareOutcome:
 
     Attributes:
         recipient_id: The recipient (the input string when it was not a UUID).
+        request: The share request this run sent or found by lookup, else ``None`` (one
+            this run sent is decoded from its answer when first read: see the property).
         error: Why it failed or is unknown, or ``None`` on success.
         attempts: How many times ``POST /requests`` was sent for this recipient in this run.
         reconciled: Whether the request was found by looking it up after a lost response
@@ -97,7 +99,7 @@ class ShareOutcome:
     _answer: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @classmethod
-    def sent(
+    def _sent(
         cls, recipient_id: uuid.UUID, request_id: uuid.UUID, answer: bytes, attempts: int
     ) -> ShareOutcome:
         """The outcome of a share this run sent, its answer's body decoded when first read."""
@@ -324,7 +326,7 @@ class Sharer:
             if outcome is not None:
                 raise _NotRetried(outcome) from error
             raise
-        return ShareOutcome.sent(recipient_id, request_id, answer, attempts)
+        return ShareOutcome._sent(recipient_id, request_id, answer, attempts)
 
     async def _after_failure(
         self, recipient_id: uuid.UUID, error: OnlyOnceError, attempts: int
