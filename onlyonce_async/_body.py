@@ -126,6 +126,10 @@ async def read_body(response: httpx.Response) -> bytes:
     content = b"".join(chunks)
     # What aread() would have stored: the decoded body, readable as .content/.json().
     response._content = content
+    # And the stream it was read from let go: httpx's points back at the response, a
+    # reference cycle that only the garbage collector would free (with every object the
+    # response holds), so a busy client would set off collections that cost every task.
+    response.stream = httpx.ByteStream(content)
     return content
 
 

@@ -5,7 +5,9 @@ there with a typed error, and streamed bodies are not capped.
 
 from __future__ import annotations
 
+import gc
 import gzip
+import weakref
 import zlib
 from collections.abc import AsyncIterator
 
@@ -136,3 +138,26 @@ def test_bad_max_response_size_is_refused(bad: object) -> None:
     """max_response_size must be a positive int (or None)."""
     with pytest.raises(ValueError, match="max_response_size"):
         oo.Client(max_response_size=bad)  # type: ignore[arg-type]
+
+
+async def test_a_read_response_is_freed_without_the_garbage_collector() -> None:
+    """
+    A response the SDK read holds no reference cycle (httpx's stream points back at it),
+    so a busy client frees each one at once instead of setting off collections.
+    """
+    async with fast_client(
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, stream=Bomb("identity", blocks=1))
+        )
+    ) as client:
+        await client.request_raw("GET", "/warm-up")
+        gc.disable()
+        try:
+            response = await client.request_raw("GET", "/profiles")
+            assert response.content == bytes(BLOCK)
+            assert response.elapsed.total_seconds() >= 0  # the stream was closed first
+            freed = weakref.ref(response)
+            del response
+            assert freed() is None
+        finally:
+            gc.enable()
