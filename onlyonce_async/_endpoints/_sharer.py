@@ -29,7 +29,7 @@ from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._ratelimit import check_penalty
 from .._retry import RetryHook, outcome_unknown, retry_context
 from .._wire import RequestType
-from ._shares import ShareRequest
+from ._shares import ShareRequest, share_bodies
 from ._sweep import SHARING
 
 if TYPE_CHECKING:
@@ -154,6 +154,7 @@ class Sharer:
         # Recipients in progress that an earlier send may have created a request for.
         self._maybe_sent: set[uuid.UUID] = set()
         self._on_send_retry = self._on_retry("POST", "/requests")  # made once, not per share
+        self._body = share_bodies(card_id, sender_id)
         # The wait between sends or lookups: it may last a long pause, so `aclose` ends it.
         self._sleep = functools.partial(network._client._sleep_between_attempts, None)
 
@@ -319,7 +320,7 @@ class Sharer:
         """
         try:
             request_id, answer = await self._network._share_unread(
-                self._card_id, self._sender_id, recipient_id
+                self._body(recipient_id), self._card_id, recipient_id
             )
         except OnlyOnceError as error:
             outcome = await self._after_failure(recipient_id, error, attempts)

@@ -280,21 +280,26 @@ class NetworkAPI(Namespace):
     async def _send(
         self, card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool
     ) -> ShareRequest:
-        body = _share_body(card_id, sender_id, recipient_id, reversed=reversed)
+        body = ShareBody(
+            card_id=uuid_arg(card_id, "card_id"),
+            recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
+            sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
+            reversed=reversed,
+        )
         return await self._client.post("/requests", json=body, cast_to=ShareRequest)
 
     async def _share_unread(
-        self, card_id: uuid.UUID, sender_id: uuid.UUID, recipient_id: uuid.UUID
+        self, body: dict[str, Any], card_id: uuid.UUID, recipient_id: uuid.UUID
     ) -> tuple[uuid.UUID, bytes]:
         """
-        `share` for a bulk run: the new request's id and its answer's body, which is checked
-        to be this share (card and recipient) but not decoded further.
+        `share` for a bulk run, given the body (`share_bodies`): the new request's id and its
+        answer's body, which is checked to be this share (card and recipient) but not
+        decoded further.
 
         Raises:
             DecodeError: The answer is not a share request, or not the one sent.
             OnlyOnceError: As `share`.
         """
-        body = _share_body(card_id, sender_id, recipient_id, reversed=False)
         response = await self._client.request_raw("POST", "/requests", json=body)
         answer = decode_body(response, SharedAnswer)
         if answer.card_id != card_id or answer.recipient_id != recipient_id:
@@ -307,15 +312,6 @@ class NetworkAPI(Namespace):
         # The reference prints "/requests{action}"; the missing "/" is a typesetting slip.
         body = IdsBody(ids=uuid_list(ids, "ids"))
         await self._client.post(path("/requests/{action}", action=action), json=body)
-
-
-def _share_body(card_id: Any, sender_id: Any, recipient_id: Any, *, reversed: bool) -> ShareBody:
-    return ShareBody(
-        card_id=uuid_arg(card_id, "card_id"),
-        recipient=IdBody(id=uuid_arg(recipient_id, "recipient_id")),
-        sender=IdBody(id=uuid_arg(sender_id, "sender_id")),
-        reversed=reversed,
-    )
 
 
 def _statuses(statuses: Iterable[RequestStatus | str]) -> list[RequestStatus]:

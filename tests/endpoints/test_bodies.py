@@ -25,7 +25,7 @@ from onlyonce_async import (
 from onlyonce_async._auth import SignInBody
 from onlyonce_async._convert import make_converter
 from onlyonce_async._endpoints._base import IdBody
-from onlyonce_async._endpoints._shares import ShareBody
+from onlyonce_async._endpoints._shares import ShareBody, share_bodies
 from onlyonce_async._endpoints.account import PasswordChangeBody, SignUpBody
 from onlyonce_async._endpoints.cards import CardBody
 from onlyonce_async._endpoints.files import UploadMetadata
@@ -157,6 +157,16 @@ async def _sent_body(call: Callable[[Client], Awaitable[Any]], answer: Any = Non
     (request,) = recorder.requests
     assert request.headers["Content-Type"] == "application/json"
     return json.loads(request.content)
+
+
+def test_a_bulk_share_sends_the_bytes_of_its_share_body() -> None:
+    """`share_many`'s bodies, made once per run, are byte for byte the `ShareBody`'s."""
+    body = share_bodies(C, A)
+    for recipient in (B, uuid.uuid4()):
+        whole = ShareBody(
+            card_id=C, recipient=IdBody(id=recipient), sender=IdBody(id=A), reversed=False
+        )
+        assert encode_json(body(recipient)) == encode_json(whole)
 
 
 @pytest.mark.anyio
