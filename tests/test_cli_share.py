@@ -345,3 +345,14 @@ def test_resume_command_repeats_the_job_with_absolute_paths(
     assert resume_command(args).endswith("--concurrency 4 --grace 5")  # Redis, from the env
     args.no_journal = True
     assert resume_command(args).endswith("--concurrency 4 --no-journal --grace 5")
+
+
+def test_a_share_whose_answer_cannot_be_read_is_written_with_its_id(tmp_path: Path) -> None:
+    """A share that exists but whose answer is bad past its id: its row, with no status."""
+    output = tmp_path / "results.csv"
+    results = ResultFile.open(output, io.StringIO())
+    recipient, request_id = uuid.uuid4(), uuid.uuid4()
+    results.write(ShareOutcome._sent(recipient, request_id, b'{"sender": "n/a"}', 1))
+    results.finish()
+    row = _rows(output.read_text())[str(recipient)]
+    assert (row["ok"], row["request_id"], row["status"]) == ("true", str(request_id), "")

@@ -370,7 +370,8 @@ class _Run:
     async def claim(self, recipient: uuid.UUID, *, first_sight: bool) -> Claim:
         # Shielded, and held from the moment it is committed: a claim this run made is
         # always given back on a stop, never left to lapse with its lease.
-        started = anyio.current_time()  # the lease runs from no earlier than this
+        # The lease runs from no earlier than this (claims that never lapse need no clock).
+        started = anyio.current_time() if self.lease_trust is not None else 0.0
         if self.shield_claims:
             with anyio.CancelScope(shield=True):
                 claim = await self.journal.claim(
@@ -384,7 +385,8 @@ class _Run:
             )
         if claim.state in (ClaimState.NEW, ClaimState.RESUMED):
             self.held[recipient] = claim.state is ClaimState.RESUMED
-            self.trust([recipient], started)
+            if self.lease_trust is not None:
+                self.trust([recipient], started)
         return claim
 
     def trust(self, recipients: list[uuid.UUID], started: float) -> None:
@@ -401,7 +403,7 @@ class _Run:
         run out (the process was paused, or the renewals stalled), it may have been taken
         over before a renewal could say so, so the journal is asked first.
         """
-        if recipient in self.lost:
+        if self.lost and recipient in self.lost:
             return False
         until = self.trusted_until.get(recipient)
         if until is None or anyio.current_time() < until:
