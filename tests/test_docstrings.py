@@ -122,7 +122,11 @@ def _undocumented() -> dict[str, list[str]]:
         if attrs.has(cls):
             # The constructor's parameters are the fields (by their aliases), documented as
             # Attributes (an inherited field where its class documents it).
-            fields = [field.alias for field in attrs.fields(cls) if field.init]
+            fields = [
+                field.alias
+                for field in attrs.fields(cls)
+                if field.init and not field.alias.startswith("_")  # private: the SDK's own
+            ]
             documented = set().union(
                 *(_section(k.__doc__, "Attributes") or set() for k in cls.__mro__ if attrs.has(k))
             )

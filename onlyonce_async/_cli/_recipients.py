@@ -23,7 +23,6 @@ from typing import IO, TYPE_CHECKING, TextIO
 import anyio
 from anyio import AsyncFile
 
-from .._errors import DecodeError
 from ._settings import UsageError
 from ._text import printable
 
@@ -146,13 +145,13 @@ async def count_recipients(path: Path) -> int:
 
 
 def _result_row(outcome: ShareOutcome) -> tuple[object, ...]:
-    error = outcome.error
+    request, error = outcome.request, outcome.error
     # The status and the error message come from the network: escaped like all output.
     return (
         str(outcome.recipient_id),
         _flag(outcome.ok),
         "" if outcome.request_id is None else str(outcome.request_id),
-        _status(outcome),
+        "" if request is None else printable(str(request.status.value)),
         outcome.attempts,
         _flag(outcome.reconciled),
         "" if error is None else type(error).__name__,
@@ -160,15 +159,6 @@ def _result_row(outcome: ShareOutcome) -> tuple[object, ...]:
         _flag(outcome.skipped),
         _flag(outcome.unknown),
     )
-
-
-def _status(outcome: ShareOutcome) -> str:
-    """The share request's status, or nothing when there is none or it cannot be read."""
-    try:
-        request = outcome.request
-    except DecodeError:
-        return ""  # the request exists (its id is in the row); the rest of its answer is bad
-    return "" if request is None else printable(str(request.status.value))
 
 
 def _flag(value: bool) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from .network import NetworkAPI
 
 __all__ = ["InvalidRecipientError", "ShareOutcome", "ShareOutcomeUnknownError", "Sharer"]
+
+logger = logging.getLogger("onlyonce_async")
 
 #: How many times one recipient's share is sent at most (each send is itself retried by
 #: the client for connect errors, 429 and 503).
@@ -95,17 +98,18 @@ class ShareOutcome:
     skipped: bool = False
     unknown: bool = False
     request_id: uuid.UUID | None = attrs.field(default=attrs.Factory(_request_id, takes_self=True))
-    # The body of the answer to this run's send, until `request` first decodes it.
-    _answer: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    # The body of the answer to this run's send, until `request` first decodes it (a
+    # constructor argument, so attrs.evolve and copies keep it).
+    _answer: bytes | None = attrs.field(default=None, alias="_answer", eq=False, repr=False)
 
     @classmethod
     def _sent(
         cls, recipient_id: uuid.UUID, request_id: uuid.UUID, answer: bytes, attempts: int
     ) -> ShareOutcome:
         """The outcome of a share this run sent, its answer's body decoded when first read."""
-        outcome = cls(recipient_id=recipient_id, request_id=request_id, attempts=attempts)
-        object.__setattr__(outcome, "_answer", answer)
-        return outcome
+        return cls(
+            recipient_id=recipient_id, request_id=request_id, attempts=attempts, _answer=answer
+        )
 
     @property
     def request(self) -> ShareRequest | None:
@@ -113,16 +117,24 @@ class ShareOutcome:
         The share request this run sent or found by lookup, else ``None``.
 
         A request this run sent is decoded from its answer when first read (most runs need
-        only `request_id`).
-
-        Raises:
-            DecodeError: The answer, already checked to be this share, is not a valid
-                `ShareRequest` in its other members (the request exists all the same).
+        only `request_id`). An answer already checked to be this share (its id, card and
+        recipient) but not a valid `ShareRequest` otherwise gives ``None`` and a WARNING
+        on the ``onlyonce_async`` logger: the request exists all the same (`request_id`).
         """
         if self._answer is not None:
-            request = structure(json.loads(self._answer), ShareRequest)
-            object.__setattr__(self, "_request", request)
+            answer = self._answer
             object.__setattr__(self, "_answer", None)
+            try:
+                request = structure(json.loads(answer), ShareRequest)
+            except DecodeError as exc:
+                logger.warning(
+                    "the answer to the share %s (to %s) is not a valid ShareRequest: %s",
+                    self.request_id,
+                    self.recipient_id,
+                    exc,
+                )
+            else:
+                object.__setattr__(self, "_request", request)
         return self._request
 
     @property

@@ -258,7 +258,7 @@ class _Run:
         self.trusted_until: dict[uuid.UUID, float] = {}
         self.deferred: deque[uuid.UUID] = deque()
         # Outcomes finished but not yet taken by the output, by identity (an outcome's own
-        # == compares every field, nested request included).
+        # == compares its fields).
         self.unsent: dict[int, ShareOutcome] = {}
         self.started = 0
         self.busy = 0
