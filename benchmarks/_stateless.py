@@ -123,12 +123,20 @@ async def interleaved(rounds: int, *runs: Callable[[], Awaitable[float]]) -> tup
     The median of each of ``runs`` over ``rounds`` rounds, their order rotating every round
     (two runs alternate which goes first).
     """
+    results = await interleaved_rounds(rounds, *runs)
+    return tuple(statistics.median(times) for times in results)
+
+
+async def interleaved_rounds(
+    rounds: int, *runs: Callable[[], Awaitable[float]]
+) -> list[list[float]]:
+    """Each of ``runs``' result in every round, as `interleaved` runs them."""
     results: list[list[float]] = [[] for _ in runs]
     for n in range(rounds):
         for k in range(len(runs)):
             index = (n + k) % len(runs)
             results[index].append(await runs[index]())
-    return tuple(statistics.median(times) for times in results)
+    return results
 
 
 async def share_template() -> Body:

@@ -284,6 +284,12 @@ async def test_share_many_and_share_all(
         recipient_ids=[bob.profile_id, carol.profile_id, bob.profile_id, unknown],
     )
     assert {o.recipient_id for o in report.succeeded} == {bob.profile_id, carol.profile_id}
+    for outcome in report.succeeded:
+        # Decoded when read, strictly here: the sandbox's answer drifting from the SDK's
+        # ShareRequest would give None.
+        request = outcome.request
+        assert request is not None
+        assert (request.id, request.recipient.id) == (outcome.request_id, outcome.recipient_id)
     (failed,) = report.failed
     assert failed.recipient_id == unknown
     assert isinstance(failed.error, NotFoundError)
