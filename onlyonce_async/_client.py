@@ -88,7 +88,7 @@ from ._ratelimit import (
     check_penalty,
     refused_by_pause,
 )
-from ._retry import RetryPolicy, not_retried
+from ._retry import Retrying, RetryPolicy, first_attempt_then, not_retried
 from ._types import (
     USE_CLIENT_DEFAULT,
     RequestOptions,
@@ -689,7 +689,8 @@ class Client:
         self, method: str, path: str | httpx.URL, options: RequestOptions, call: _Call
     ) -> httpx.Response:
         """
-        The retry layer: one `_send_once` per attempt of the policy's `retry_context`.
+        The retry layer: one `_send_once` per attempt; the policy's `retry_context` loop
+        decides after a failed one (`first_attempt_then`).
 
         Raises:
             OnlyOnceError: The last attempt's error, or the first one not retried.
@@ -697,28 +698,29 @@ class Client:
         method, url, content = self._prepare(method, path, options)
         trace = call.trace
 
-        def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
-            if trace is not None:
-                trace.retry(url, retries, error, delay)
-            elif logger.isEnabledFor(logging.INFO):
-                log_retry(method, redact_url(url), retries, retry_reason(error), delay)
+        async def attempt(number: int) -> httpx.Response:
+            request = self._build(method, url, options, content, trace)
+            if trace is None:
+                return await self._send_once(request, number - 1, call, stream=call.stream)
+            with trace.failing(number - 1):  # RequestFailed: no response
+                return await self._send_once(request, number - 1, call, stream=call.stream)
 
-        retrying = self._retry_policy.retry_context(
-            method,
-            retries=self._max_retries,
-            wait=self._retry_wait,
-            sleep=functools.partial(self._sleep_between_attempts, call),
-            on_retry=on_retry,
-        )
-        async for attempt in retrying:
-            with attempt:
-                request = self._build(method, url, options, content, trace)
-                retries = attempt.number - 1
-                if trace is None:
-                    return await self._send_once(request, retries, call, stream=call.stream)
-                with trace.failing(retries):  # RequestFailed: no response
-                    return await self._send_once(request, retries, call, stream=call.stream)
-        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+        def retrying() -> Retrying:  # made only once the first attempt failed
+            def on_retry(retries: int, error: OnlyOnceError, delay: float) -> None:
+                if trace is not None:
+                    trace.retry(url, retries, error, delay)
+                elif logger.isEnabledFor(logging.INFO):
+                    log_retry(method, redact_url(url), retries, retry_reason(error), delay)
+
+            return self._retry_policy.retry_context(
+                method,
+                retries=self._max_retries,
+                wait=self._retry_wait,
+                sleep=functools.partial(self._sleep_between_attempts, call),
+                on_retry=on_retry,
+            )
+
+        return await first_attempt_then(attempt, retrying)
 
     async def _sleep_between_attempts(self, call: _Call | None, seconds: float) -> None:
         """

@@ -14,7 +14,7 @@ import random
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import anyio
 import attrs
@@ -29,6 +29,7 @@ __all__ = [
     "Attempt",
     "RetryPolicy",
     "Retrying",
+    "first_attempt_then",
     "not_retried",
     "outcome_unknown",
     "retry_context",
@@ -44,6 +45,8 @@ MAX_RETRY_AFTER: Final = 60.0
 _ALWAYS_RETRIED_STATUSES: Final = frozenset({429, 503})
 _IDEMPOTENT_RETRIED_STATUSES: Final = frozenset({500, 502, 504})
 _NOTHING_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+T = TypeVar("T")
 
 
 # Errors that end a call whatever the policy says (see `not_retried`).
@@ -321,6 +324,18 @@ class Retrying:
     def _succeeded(self) -> None:
         self._delay = None
 
+    def _after_first(self, error: OnlyOnceError) -> None:
+        """
+        Take up a loop whose first attempt ran outside it and failed with ``error``: the
+        next step waits and yields attempt 2.
+
+        Raises:
+            OnlyOnceError: ``error``, when it is not retried (or ``wait``'s own refusal).
+        """
+        self._number = 1
+        if not self._schedule(Attempt(self, 1), error):
+            raise error
+
     def _schedule(self, attempt: Attempt, error: OnlyOnceError) -> bool:
         """
         The retry decision after ``attempt`` failed with ``error``: whether to try again.
@@ -367,3 +382,35 @@ def retry_context(
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, not {attempts!r}")
     return Retrying(attempts=attempts, retry_on=retry_on, wait=wait, sleep=sleep, on_retry=on_retry)
+
+
+async def first_attempt_then(
+    attempt: Callable[[int], Awaitable[T]], retrying: Callable[[], Retrying]
+) -> T:
+    """
+    ``attempt(1)``, then, only if it failed, the loop ``retrying()`` makes for the rest.
+
+    The same attempts, waits and decisions as ``async for attempt in retrying(): with
+    attempt: return await attempt(attempt.number)``, without building the loop for the
+    first attempt, which nearly always succeeds (issue 14's throughput benchmark measured
+    the loop at about 3 µs a request).
+
+    Args:
+        attempt: Makes attempt number ``n`` (1 for the first) and returns its result.
+        retrying: Makes the `retry_context` loop, called once the first attempt failed.
+
+    Returns:
+        The result of the first attempt that succeeded.
+
+    Raises:
+        OnlyOnceError: The last attempt's error, or the first one not retried.
+    """
+    try:
+        return await attempt(1)
+    except OnlyOnceError as error:
+        loop = retrying()
+        loop._after_first(error)
+    async for next_attempt in loop:
+        with next_attempt:
+            return await attempt(next_attempt.number)
+    raise AssertionError("unreachable")  # pragma: no cover

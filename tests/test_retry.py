@@ -12,11 +12,13 @@ import anyio
 import httpx
 import pytest
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import onlyonce_async as oo
 from onlyonce_async import RetryPolicy
 from onlyonce_async._ratelimit import LONGEST_PAUSE
-from onlyonce_async._retry import MAX_RETRY_AFTER, outcome_unknown
+from onlyonce_async._retry import MAX_RETRY_AFTER, Retrying, first_attempt_then, outcome_unknown
 from tests._support.clocks import Clock
 from tests._support.helpers import BASE, CountingLimiter, Recorder, fast_client
 
@@ -365,6 +367,87 @@ async def test_retry_context_leaves_other_exceptions_alone() -> None:
     with pytest.raises(KeyError):
         await _run("GET", 3, [KeyError("bug")], sleeps)
     assert sleeps.waits == []
+
+
+def _outcome(kind: str) -> Exception | None:
+    if kind == "read error":  # the outcome unknown: retried for GET, not for POST
+        error = oo.TransportError("read failed")
+        error.__cause__ = httpx.ReadError("reset")
+        return error
+    made = {
+        "ok": None,
+        "connect error": oo.TransportError("down"),
+        "503 retry after 7": _answer(503, "7"),
+        "503 retry after 61": _answer(503, "61"),
+        "bug": KeyError("bug"),
+    }
+    return made[kind]
+
+
+async def _run_first(
+    method: str, retries: int, outcomes: list[Exception | None], sleeps: Sleeps
+) -> tuple[list[int], int]:
+    """`first_attempt_then` over ``outcomes``; the attempt numbers seen, loops made."""
+    seen: list[int] = []
+    loops = 0
+
+    async def attempt(number: int) -> list[int]:
+        seen.append(number)
+        outcome = outcomes[len(seen) - 1]
+        if outcome is not None:
+            raise outcome
+        return seen
+
+    def retrying() -> Retrying:
+        nonlocal loops
+        loops += 1
+        return NO_JITTER.retry_context(method, retries=retries, sleep=sleeps)
+
+    try:
+        await first_attempt_then(attempt, retrying)
+    finally:
+        # Built only for a first attempt that failed with an SDK error.
+        assert loops == (1 if isinstance(outcomes[0], oo.OnlyOnceError) else 0)
+    return seen, loops
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(
+    method=st.sampled_from(["GET", "POST"]),
+    retries=st.integers(0, 3),
+    kinds=st.lists(
+        st.sampled_from(
+            ["ok", "connect error", "read error", "503 retry after 7", "503 retry after 61", "bug"]
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+)
+async def test_first_attempt_then_does_what_the_loop_does(
+    method: str, retries: int, kinds: list[str]
+) -> None:
+    """
+    The first attempt made outside the loop: the same attempts, waits, result or error as
+    the `retry_context` loop, and the loop is built only when the first attempt failed.
+    """
+    loop_sleeps, first_sleeps = Sleeps(), Sleeps()
+    outcomes = [_outcome(kind) for kind in kinds]
+    try:
+        expected: object = await _run(method, retries, outcomes, loop_sleeps)
+    except Exception as error:
+        expected = error
+    try:
+        got: object = (await _run_first(method, retries, outcomes, first_sleeps))[0]
+    except Exception as error:
+        got = error
+    if isinstance(expected, Exception):
+        assert got is expected or (
+            type(got) is type(expected) is oo.RateLimitError  # made afresh by the wait
+            and got.__cause__ is expected.__cause__
+        )
+    else:
+        assert got == expected
+    assert first_sleeps.waits == loop_sleeps.waits
 
 
 async def test_deadline_cuts_the_retry_wait() -> None:

@@ -28,7 +28,7 @@ from .._convert import structure
 from .._errors import DecodeError, OnlyOnceError, RateLimitError, WrongRequestStatusError
 from .._events import ReconciliationLookup, emit, retry_scheduled
 from .._ratelimit import check_penalty
-from .._retry import RetryHook, outcome_unknown, retry_context
+from .._retry import RetryHook, Retrying, first_attempt_then, outcome_unknown, retry_context
 from .._wire import RequestType
 from ._shares import ShareRequest, share_bodies
 from ._sweep import SHARING
@@ -295,29 +295,33 @@ class Sharer:
                     recipient_id=recipient_id, request=found, reconciled=True, skipped=True
                 )
 
-        sends = retry_context(
-            attempts=MAX_SENDS,
-            retry_on=_always,
-            wait=self._wait,
-            sleep=self._sleep,
-            on_retry=self._on_send_retry,
-        )
-        attempt = None
+        made = 0  # sends attempted
+
+        async def attempt(number: int) -> ShareOutcome:
+            nonlocal made
+            if not await may_send():
+                why = "another worker took the claim over"
+                return unknown_outcome(recipient_id, why, number - 1)
+            made = number
+            return await self._send(recipient_id, number)
+
+        def sends() -> Retrying:  # made only once the first send failed
+            return retry_context(
+                attempts=MAX_SENDS,
+                retry_on=_always,
+                wait=self._wait,
+                sleep=self._sleep,
+                on_retry=self._on_send_retry,
+            )
+
         try:
-            async for attempt in sends:
-                if not await may_send():
-                    why = "another worker took the claim over"
-                    return unknown_outcome(recipient_id, why, attempt.number - 1)
-                with attempt:
-                    return await self._send(recipient_id, attempt.number)
+            return await first_attempt_then(attempt, sends)
         except _NotRetried as stop:
             return stop.outcome
         except OnlyOnceError as error:
-            assert attempt is not None
-            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=attempt.number)
+            return ShareOutcome(recipient_id=recipient_id, error=error, attempts=made)
         finally:
             self._maybe_sent.discard(recipient_id)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(self, recipient_id: uuid.UUID, attempts: int) -> ShareOutcome:
         """
