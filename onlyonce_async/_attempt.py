@@ -12,7 +12,9 @@ restarts it for every request an auth flow sends (a sign-in, then the replay).
 The same scope carries the call's ``deadline`` (until the timer starts, and as a cap on it
 after) and is the one `Client.aclose` cancels: one cancel scope per attempt does all three,
 because each scope costs a timer on the event loop and the send path is measured against
-raw httpx (issue 14's benchmark).
+raw httpx (issue 14's benchmark). When the limiter has a slot free as the attempt begins,
+the client takes it then (`slot_taken`) and starts the timer before the scope is entered,
+so the scope's deadline is set once: moving it costs a second event-loop timer.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from typing import Final
 import anyio
 import httpx
 
-__all__ = ["ATTEMPT_TIMER_EXTENSION", "AttemptTimer", "attempt_seconds", "start_attempt_timer"]
+__all__ = [
+    "ATTEMPT_TIMER_EXTENSION",
+    "AttemptTimer",
+    "attempt_seconds",
+    "start_attempt_timer",
+    "took_slot_early",
+]
 
 #: The request extension holding the `AttemptTimer` of the attempt it belongs to.
 ATTEMPT_TIMER_EXTENSION: Final = "onlyonce_async.attempt_timer"
@@ -53,7 +61,7 @@ class AttemptTimer:
         call_deadline: When the whole call must end, on anyio's clock (``math.inf``: never).
     """
 
-    __slots__ = ("call_deadline", "scope", "seconds", "started")
+    __slots__ = ("call_deadline", "scope", "seconds", "slot_taken", "started")
 
     def __init__(self, seconds: float | None, call_deadline: float = math.inf) -> None:
         self.seconds = seconds
@@ -61,6 +69,9 @@ class AttemptTimer:
         self.scope = anyio.CancelScope(deadline=call_deadline)
         #: Whether a request of the attempt may have left (the limiter granted it).
         self.started = False
+        #: Whether the limiter counted the attempt's first request before the attempt
+        #: began (the timer started then); the limiter's wrapper then lets it go at once.
+        self.slot_taken = False
 
     def start(self) -> None:
         """Give the request now being sent ``seconds`` from now (restarting the timer)."""
@@ -79,3 +90,15 @@ def start_attempt_timer(request: httpx.Request) -> None:
     timer = request.extensions.get(ATTEMPT_TIMER_EXTENSION)
     if isinstance(timer, AttemptTimer):
         timer.start()
+
+
+def took_slot_early(request: httpx.Request) -> bool:
+    """
+    Whether the limiter counted the first request of ``request``'s attempt before the
+    attempt began (its timer running since); ``True`` once per attempt.
+    """
+    timer = request.extensions.get(ATTEMPT_TIMER_EXTENSION)
+    if isinstance(timer, AttemptTimer) and timer.slot_taken:
+        timer.slot_taken = False
+        return True
+    return False

@@ -598,6 +598,9 @@ class Client:
         request.extensions[ATTEMPT_TIMER_EXTENSION] = timer
         if self._rate_limiter is None:
             timer.start()
+        elif self._took_free_slot(call):
+            timer.slot_taken = True
+            timer.start()
         log_request(request, retries)
         if call.trace is not None:
             call.trace.sent(retries)
@@ -612,6 +615,20 @@ class Client:
             raise not_retried(self._cut_short(call, maybe_sent=timer.started))
         raise RequestTimeout(
             f"request took longer than its timeout of {timer.seconds} s", request=request
+        )
+
+    def _took_free_slot(self, call: _Call) -> bool:
+        """
+        Take the rate limiter's free slot for an attempt about to begin, if it has one at
+        once (see `_attempt`); a traced call waits in the limiter's wrapper instead, which
+        reports the wait.
+        """
+        limiter = self._rate_limiter
+        # No await from here until the attempt's scope is entered: the slot is its own.
+        return (
+            call.trace is None
+            and isinstance(limiter, SlidingWindowRateLimiter)
+            and limiter.try_acquire()
         )
 
     async def _exchange(

@@ -22,7 +22,7 @@ import anyio
 import attrs
 import httpx
 
-from ._attempt import start_attempt_timer
+from ._attempt import start_attempt_timer, took_slot_early
 from ._errors import RateLimitError
 from ._events import TRACE_EXTENSION, CallTrace
 from ._retry import MAX_RETRY_AFTER
@@ -175,13 +175,8 @@ class SlidingWindowRateLimiter:
                 seconds; its ``retry_after`` is the pause left. With 60 s or less left, it
                 waits for the pause to end instead.
         """
-        if self._lock is None or not self._lock.locked():
-            # Nobody holds or waits for the queue: a free slot is taken at once, with no
-            # await between the check and the append (nothing can interleave).
-            now = self._clock()
-            if self._wait_time(now) <= 0:
-                self._starts.append(now)
-                return
+        if self.try_acquire():
+            return
         self._raise_if_paused_too_long()
         self._waiting += 1
         try:
@@ -197,6 +192,23 @@ class SlidingWindowRateLimiter:
                     await anyio.sleep(wait)
         finally:
             self._waiting -= 1
+
+    def try_acquire(self) -> bool:
+        """
+        Count one start now if one may start at once (a free slot, no pause, nobody
+        queued before it); never waits.
+
+        Returns:
+            Whether the start was counted.
+        """
+        if self._lock is not None and self._lock.locked():
+            return False  # others queue for a slot: they come first
+        # No await between the check and the append: nothing can interleave.
+        now = self._clock()
+        if self._wait_time(now) > 0:
+            return False
+        self._starts.append(now)
+        return True
 
     def stats(self) -> LimiterStats:
         """
@@ -334,24 +346,20 @@ class LimitedAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         trace = request.extensions.get(TRACE_EXTENSION)
+        # The attempt's first request may have been counted as the attempt began.
+        counted = took_slot_early(request)
         if self._inner is None:
-            if trace is None:
-                await self._limiter.acquire()
-            else:
-                await self._acquire_traced(trace)
-            start_attempt_timer(request)
+            if not counted:
+                await self._acquire(request, trace)
             yield request
             return
         flow = self._inner.async_auth_flow(request)
         try:
             outgoing = await flow.__anext__()
             while True:
-                if trace is None:
-                    await self._limiter.acquire()
-                else:
-                    await self._acquire_traced(trace)
-                # The per-attempt timeout counts from here: waiting for quota is not slowness.
-                start_attempt_timer(outgoing)
+                if not counted:
+                    await self._acquire(outgoing, trace)
+                counted = False
                 response = yield outgoing
                 try:
                     outgoing = await flow.asend(response)
@@ -359,6 +367,15 @@ class LimitedAuth(httpx.Auth):
                     return
         finally:
             await flow.aclose()
+
+    async def _acquire(self, outgoing: httpx.Request, trace: CallTrace | None) -> None:
+        """A slot for ``outgoing``; its attempt's timer counts from the grant on."""
+        if trace is None:
+            await self._limiter.acquire()
+        else:
+            await self._acquire_traced(trace)
+        # The per-attempt timeout counts from here: waiting for quota is not slowness.
+        start_attempt_timer(outgoing)
 
     async def _acquire_traced(self, trace: CallTrace) -> None:
         start = anyio.current_time()

@@ -5,11 +5,13 @@ SlidingWindowRateLimiter: the window invariant, FIFO order, cancellation and pen
 from __future__ import annotations
 
 import anyio
+import httpx
 import pytest
 
 import onlyonce_async as oo
 from onlyonce_async._ratelimit import LONGEST_PAUSE
 from tests._support.clocks import Clock, GrantClock
+from tests._support.helpers import fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -132,6 +134,58 @@ async def test_cancelling_many_waiters_keeps_the_lock_usable() -> None:
         tg.cancel_scope.cancel()
     with anyio.fail_after(30):  # hang guard
         await limiter.acquire()
+
+
+async def test_try_acquire_counts_a_start_only_when_one_may_start_at_once() -> None:
+    """A free slot is counted at once; a full window, a pause or a queue refuse it uncounted."""
+    clock = Clock(now=0.0)
+    limiter = oo.SlidingWindowRateLimiter(2, 60.0, clock=clock)
+    assert [limiter.try_acquire() for _ in range(3)] == [True, True, False]
+    assert limiter.stats().used == 2
+    clock.advance(61.0)
+    await limiter.penalize(5.0)
+    assert not limiter.try_acquire()  # paused
+    clock.advance(5.0)
+    assert limiter.try_acquire()
+    assert limiter.try_acquire()
+
+    async def wait_for_a_slot() -> None:
+        await limiter.acquire()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(wait_for_a_slot)
+        await anyio.wait_all_tasks_blocked()  # it queues for the window to move on
+        clock.advance(61.0)
+        assert not limiter.try_acquire()  # the queued task comes first
+        tg.cancel_scope.cancel()
+    assert limiter.stats().used == 0  # (the window moved on; nothing was counted meanwhile)
+
+
+async def test_a_client_counts_every_request_once_sign_in_included() -> None:
+    """
+    Each request a call sends takes one slot of the client's limiter, whether the slot was
+    free as the attempt began or not: the sign-in, the request, and a retry.
+    """
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path.endswith("/signIn"):
+            return httpx.Response(200, headers={"Authorization": "Bearer t"})
+        if sent.count(request.url.path) == 1 and request.url.path.endswith("/busy"):
+            return httpx.Response(503, json={"message": "busy"})
+        return httpx.Response(200, json={})
+
+    limiter = oo.SlidingWindowRateLimiter(10, 60.0, clock=lambda: 0.0)
+    async with fast_client(
+        transport=httpx.MockTransport(handler),
+        auth=oo.BearerAuth.with_credentials("me@example.com", "pw"),
+        rate_limiter=limiter,
+    ) as client:
+        await client.get("/a")
+        await client.get("/busy")
+    assert sent == ["/v2/signIn", "/v2/a", "/v2/busy", "/v2/busy"]
+    assert limiter.stats().used == len(sent)
 
 
 async def test_penalize_pauses_everyone() -> None:
