@@ -67,7 +67,7 @@ class AttemptTimer:
         self.seconds = seconds
         self.call_deadline = call_deadline
         self.scope = anyio.CancelScope(deadline=call_deadline)
-        #: Whether a request of the attempt may have left (the limiter granted it).
+        #: Whether a request of the attempt may have left (the limiter granted its slot).
         self.started = False
         #: Whether the limiter counted the attempt's first request before the attempt
         #: began (the timer started then); the limiter's wrapper then lets it go at once.

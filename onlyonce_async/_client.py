@@ -11,11 +11,14 @@ request):
 
 1. `Client._send_within_deadline` — the call's ``deadline`` (when it expires) and the
    redaction of httpx's log records made during the call.
-2. `Client._send_with_retries` — the retry loop: one `retry_context` attempt per
-   `_send_once`; `Client._retry_wait` is the wait of each retry decision, and
+2. `Client._send_with_retries` — the retries: one `_send_once` per attempt, the first
+   made directly and the rest by the policy's `retry_context` loop (`first_attempt_then`);
+   `Client._retry_wait` is the wait of each retry decision, and
    `Client._sleep_between_attempts` the wait itself (the deadline and `aclose` end it).
 3. `Client._send_once` — one attempt in one cancel scope (`AttemptTimer`): the deadline,
-   the attempt's own timeout from the moment it leaves the limiter, and `aclose`.
+   the attempt's own timeout from the moment the limiter grants its request (a slot free
+   as the attempt begins is taken then, when nothing is awaited before the request
+   leaves: `Client._took_free_slot`), and `aclose`.
 4. `Client._exchange` — limiter and auth (`Client._auth_stack`: `LimitedAuth`, per request
    an auth flow sends, over `AccessRenewal` over the client's auth), httpx's transport and
    the capped body read.
@@ -47,7 +50,7 @@ import httpx
 
 from ._access import AccessRenewal, ProfileAccess
 from ._attempt import ATTEMPT_TIMER_EXTENSION, AttemptTimer, attempt_seconds
-from ._auth import BASE_URL_EXTENSION
+from ._auth import BASE_URL_EXTENSION, BearerAuth
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, MAX_RESPONSE_SIZE_EXTENSION, read_body
 from ._defaults import DEFAULT_BASE_URL
 from ._endpoints import support
@@ -620,14 +623,20 @@ class Client:
     def _took_free_slot(self, call: _Call) -> bool:
         """
         Take the rate limiter's free slot for an attempt about to begin, if it has one at
-        once (see `_attempt`); a traced call waits in the limiter's wrapper instead, which
-        reports the wait.
+        once and the attempt's request goes out first, with nothing awaited before it (see
+        `_attempt`). Otherwise the limiter's wrapper waits for the slot as the request
+        leaves: a traced call (which reports the wait), another limiter (a subclass may
+        count differently), an auth that may sign in first or wait for another call's
+        sign-in, a profile access that may be renewed first.
         """
         limiter = self._rate_limiter
-        # No await from here until the attempt's scope is entered: the slot is its own.
+        auth = self._auth or self._http.auth
+        # No await from here until the attempt's request is sent: the slot is its own.
         return (
             call.trace is None
-            and isinstance(limiter, SlidingWindowRateLimiter)
+            and type(limiter) is SlidingWindowRateLimiter
+            and (auth is None or (type(auth) is BearerAuth and not auth.has_credentials))
+            and not self._profile_access.remembers_any
             and limiter.try_acquire()
         )
 

@@ -324,17 +324,16 @@ class Retrying:
     def _succeeded(self) -> None:
         self._delay = None
 
-    def _after_first(self, error: OnlyOnceError) -> None:
+    def _after_first(self, error: OnlyOnceError) -> bool:
         """
-        Take up a loop whose first attempt ran outside it and failed with ``error``: the
-        next step waits and yields attempt 2.
+        Take up a loop whose first attempt ran outside it and failed with ``error``:
+        whether to go on (the next step then waits and yields attempt 2).
 
         Raises:
-            OnlyOnceError: ``error``, when it is not retried (or ``wait``'s own refusal).
+            OnlyOnceError: ``wait``'s own refusal (e.g. a ``Retry-After`` past the cap).
         """
         self._number = 1
-        if not self._schedule(Attempt(self, 1), error):
-            raise error
+        return self._schedule(Attempt(self, 1), error)
 
     def _schedule(self, attempt: Attempt, error: OnlyOnceError) -> bool:
         """
@@ -409,7 +408,8 @@ async def first_attempt_then(
         return await attempt(1)
     except OnlyOnceError as error:
         loop = retrying()
-        loop._after_first(error)
+        if not loop._after_first(error):
+            raise
     async for next_attempt in loop:
         with next_attempt:
             return await attempt(next_attempt.number)

@@ -11,7 +11,7 @@ import pytest
 import onlyonce_async as oo
 from onlyonce_async._ratelimit import LONGEST_PAUSE
 from tests._support.clocks import Clock, GrantClock
-from tests._support.helpers import fast_client
+from tests._support.helpers import Recorder, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -186,6 +186,57 @@ async def test_a_client_counts_every_request_once_sign_in_included() -> None:
         await client.get("/busy")
     assert sent == ["/v2/signIn", "/v2/a", "/v2/busy", "/v2/busy"]
     assert limiter.stats().used == len(sent)
+
+
+async def test_a_call_waiting_for_a_sign_in_takes_its_slot_when_it_is_sent() -> None:
+    """
+    A call held up by another call's sign-in counts no slot while it waits: a slot taken
+    before it leaves would not keep the window (and its timeout would count the wait).
+    """
+    release = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/signIn"):
+            await release.wait()
+            return httpx.Response(200, headers={"Authorization": "Bearer t"})
+        return httpx.Response(200, json={})
+
+    limiter = oo.SlidingWindowRateLimiter(10, 60.0, clock=lambda: 0.0)
+    async with (
+        fast_client(
+            transport=httpx.MockTransport(handler),
+            auth=oo.BearerAuth.with_credentials("me@example.com", "pw"),
+            rate_limiter=limiter,
+        ) as client,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(client.get, "/first")  # signs in
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(client.get, "/second")  # waits for that sign-in
+        await anyio.wait_all_tasks_blocked()
+        assert limiter.stats().used == 1  # the sign-in only
+        release.set()
+    assert limiter.stats().used == 3
+
+
+async def test_a_limiter_subclass_is_asked_for_every_request() -> None:
+    """A subclass of the sliding window (counting, say) sees every request through acquire."""
+
+    class Counting(oo.SlidingWindowRateLimiter):
+        acquired = 0
+
+        async def acquire(self) -> None:
+            self.acquired += 1
+            await super().acquire()
+
+    limiter = Counting(10, 60.0)
+    recorder = Recorder()
+    async with fast_client(
+        transport=recorder.transport(), auth=oo.BearerAuth("t"), rate_limiter=limiter
+    ) as client:
+        await client.get("/a")
+        await client.get("/b")
+    assert limiter.acquired == len(recorder.requests) == 2
 
 
 async def test_penalize_pauses_everyone() -> None:

@@ -299,29 +299,35 @@ class Sharer:
 
         async def attempt(number: int) -> ShareOutcome:
             nonlocal made
-            if not await may_send():
+            try:
+                held = await may_send()
+            except OnlyOnceError as error:  # the journal failed: nothing sent, no retry
+                failed = ShareOutcome(recipient_id=recipient_id, error=error, attempts=number)
+                raise _NotRetried(failed) from error
+            if not held:
                 why = "another worker took the claim over"
                 return unknown_outcome(recipient_id, why, number - 1)
             made = number
             return await self._send(recipient_id, number)
 
-        def sends() -> Retrying:  # made only once the first send failed
-            return retry_context(
-                attempts=MAX_SENDS,
-                retry_on=_always,
-                wait=self._wait,
-                sleep=self._sleep,
-                on_retry=self._on_send_retry,
-            )
-
         try:
-            return await first_attempt_then(attempt, sends)
+            return await first_attempt_then(attempt, self._sends)
         except _NotRetried as stop:
             return stop.outcome
         except OnlyOnceError as error:
             return ShareOutcome(recipient_id=recipient_id, error=error, attempts=made)
         finally:
             self._maybe_sent.discard(recipient_id)
+
+    def _sends(self) -> Retrying:
+        """The loop of one recipient's sends, made only once its first send failed."""
+        return retry_context(
+            attempts=MAX_SENDS,
+            retry_on=_always,
+            wait=self._wait,
+            sleep=self._sleep,
+            on_retry=self._on_send_retry,
+        )
 
     async def _send(self, recipient_id: uuid.UUID, attempts: int) -> ShareOutcome:
         """

@@ -21,7 +21,8 @@ import pytest
 import trio.testing
 
 import onlyonce_async as oo
-from onlyonce_async._journal import JobKey, MemoryJournal
+from onlyonce_async._endpoints._sharer import Sharer
+from onlyonce_async._journal import JobKey, JournalError, MemoryJournal
 from tests._support.helpers import fast_client
 from tests._support.network_server import CARD, SENDER, NetworkServer, ids
 
@@ -168,6 +169,26 @@ def test_an_outcome_made_with_a_request_keeps_it() -> None:
     assert outcome.request_id == request.id
     assert outcome.ok
     assert outcome == oo.ShareOutcome(recipient_id=recipient, request_id=request.id, attempts=1)
+
+
+async def test_a_journal_failing_before_a_send_fails_the_share_unsent() -> None:
+    """A journal that cannot confirm the claim before a send: the share fails, nothing sent."""
+    server = NetworkServer()
+    person = uuid.uuid4()
+    events: list[object] = []
+
+    async def may_send() -> bool:
+        raise JournalError("renew failed: disk I/O error")
+
+    async with fast_client(
+        transport=httpx.MockTransport(server.handler), listeners=[events.append]
+    ) as client:
+        sharer = Sharer(client.network, CARD, SENDER)
+        outcome = await sharer.share(person, resumed=False, may_send=may_send)
+    assert isinstance(outcome.error, JournalError)
+    assert (outcome.ok, outcome.unknown, outcome.attempts) == (False, False, 1)
+    assert server.sends == 0
+    assert not [e for e in events if isinstance(e, oo.RetryScheduled)]
 
 
 async def test_unknown_outcome_without_commit_is_resent() -> None:
