@@ -73,8 +73,8 @@ _BODY_RECIPIENT = wire_keys(ShareBody)["recipient"]
 def share_bodies(card_id: uuid.UUID, sender_id: uuid.UUID) -> Callable[[uuid.UUID], dict[str, Any]]:
     """
     The `ShareBody` of each share of one card from one sender, for a bulk run: encoded by
-    the converter once, then copied with each recipient's (a body made whole for every
-    share cost as much as the rest of the SDK's send).
+    the converter once, then copied with each recipient's (building and encoding the
+    whole body for every share cost about 7 µs a share in issue 14's throughput benchmark).
 
     Args:
         card_id: The card shared.
