@@ -22,7 +22,8 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
 
 import anyio
 import httpx
@@ -48,6 +49,15 @@ SIZES, QUICK_SIZES = (7, 600), (3, 200)
 CONCURRENCY = 8
 
 
+async def in_workers(worker: Callable[[], Coroutine[Any, Any, None]]) -> float:
+    """CPU seconds for ``CONCURRENCY`` copies of ``worker`` to finish, run side by side."""
+    start = start_clock()
+    async with anyio.create_task_group() as tg:
+        for _ in range(CONCURRENCY):
+            tg.start_soon(worker)
+    return time.process_time() - start
+
+
 async def raw_worker_loop(
     http: httpx.AsyncClient,
     token: str,
@@ -71,11 +81,7 @@ async def raw_worker_loop(
             response.raise_for_status()
             response.json()
 
-    start = start_clock()
-    async with anyio.create_task_group() as tg:
-        for _ in range(CONCURRENCY):
-            tg.start_soon(worker)
-    return time.process_time() - start
+    return await in_workers(worker)
 
 
 async def typed_worker_loop(
@@ -88,11 +94,7 @@ async def typed_worker_loop(
         for recipient in recipients:
             await client.network.share(card_id, sender_id=sender, recipient_id=recipient)
 
-    start = start_clock()
-    async with anyio.create_task_group() as tg:
-        for _ in range(CONCURRENCY):
-            tg.start_soon(worker)
-    return time.process_time() - start
+    return await in_workers(worker)
 
 
 async def sdk_share_many(

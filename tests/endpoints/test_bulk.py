@@ -292,6 +292,32 @@ async def test_input_is_consumed_lazily() -> None:
     assert len(server.requests) < 50
 
 
+async def test_a_stalled_caller_holds_the_run_to_a_bounded_number_of_recipients() -> None:
+    """
+    A caller that stops reading: the workers stop once the outcomes waiting for it fill
+    up, so memory stays proportional to ``concurrency`` however long the input.
+    """
+    server = NetworkServer()
+    pulled = 0
+
+    def recipients() -> Iterator[uuid.UUID]:
+        nonlocal pulled
+        for _ in range(10_000):
+            pulled += 1
+            yield uuid.uuid4()
+
+    async with fast_client(transport=httpx.MockTransport(server.handler)) as client:
+        outcomes = client.network.share_many(
+            CARD, sender_id=SENDER, recipient_ids=recipients(), concurrency=2
+        )
+        async with aclosing(outcomes):
+            await outcomes.__anext__()
+            await anyio.sleep(0.3)  # time for a hundred shares and more, were nothing holding them
+            # 8 per worker wait for the caller, each worker holds one more, one was taken.
+            assert pulled <= (8 + 1) * 2 + 1, pulled
+            assert len(server.requests) == pulled
+
+
 async def test_async_iterables_are_accepted() -> None:
     """Recipients may come from an async iterable (e.g. a file read lazily)."""
     server = NetworkServer()
